@@ -1,0 +1,294 @@
+"""The command line: the engine facade from a terminal.
+
+Exit codes a script can rely on: 0 done; 1 some files could not be indexed;
+2 wrong usage; 3 the documents don't cover the question; 4 any other error
+(the message says what to do); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from desktop_app.engine import (
+    Answer,
+    AnswerDone,
+    AppError,
+    Cancelled,
+    CancelToken,
+    Citation,
+    Engine,
+    FileFailed,
+    FileIndexed,
+    FileProgress,
+    FileSkipped,
+    FileStarted,
+    TokenText,
+)
+
+EXIT_OK, EXIT_FAILED_FILES, EXIT_USAGE, EXIT_NOT_COVERED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+
+
+@contextmanager
+def interrupt_cancels(token: CancelToken) -> Iterator[None]:
+    """The first Ctrl-C cancels the running job; a second one interrupts as usual."""
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if token.cancelled:
+            raise KeyboardInterrupt
+        token.cancel()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Progress:
+    """One status line on a terminal; plain lines otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+
+    def status(self, text: str) -> None:
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + text[:120])
+            self.stream.flush()
+
+    def line(self, text: str) -> None:
+        if self.tty:
+            self.stream.write("\r\x1b[2K")
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def bar(done: int, total: int, width: int = 24) -> str:
+    filled = int(width * done / total) if total else width
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
+    progress = Progress(sys.stderr)
+    token = CancelToken()
+    counts = {"indexed": 0, "skipped": 0, "failed": 0}
+    current = ""
+    with interrupt_cancels(token):
+        for event in engine.index([Path(p) for p in args.paths], password=args.password, cancel=token):
+            if isinstance(event, FileStarted):
+                current = f"{event.position}/{event.total} {event.path.name}"
+                progress.status(f"{current} reading")
+            elif isinstance(event, FileProgress):
+                progress.status(f"{current} {event.stage} {bar(event.done, event.total)} {event.done}/{event.total}")
+            elif isinstance(event, FileIndexed):
+                counts["indexed"] += 1
+                verb = "re-indexed (changed)" if event.replaced else "indexed"
+                progress.line(f"{verb}: {event.path.name}: {event.pages} pages, {event.chunks} chunks")
+                for warning in event.warnings:
+                    progress.line(f"  note: {warning}")
+            elif isinstance(event, FileSkipped):
+                counts["skipped"] += 1
+                progress.line(f"skipped: {event.path.name}: {event.reason}")
+            elif isinstance(event, FileFailed):
+                counts["failed"] += 1
+                progress.line(f"failed: {event.message}")
+    progress.line(f"{counts['indexed']} indexed, {counts['skipped']} skipped, {counts['failed']} failed")
+    return EXIT_FAILED_FILES if counts["failed"] else EXIT_OK
+
+
+def cmd_docs(engine: Engine, args: argparse.Namespace) -> int:
+    if args.action == "remove":
+        for ref in args.refs:
+            doc = engine.remove_document(engine.find_document(ref).id)
+            print(f"removed: {doc.title} ({Path(doc.path).name})")
+        return EXIT_OK
+    docs = engine.documents()
+    if args.json:
+        print(json.dumps([doc.__dict__ for doc in docs], indent=2))
+    elif not docs:
+        print("The library is empty. Add PDFs with: desktop-app index FILE_OR_FOLDER")
+    for doc in docs if not args.json else []:
+        notes = f"  ({len(doc.warnings)} notes)" if doc.warnings else ""
+        print(f"{doc.id:>4}  {Path(doc.path).name}  {doc.pages} pages, {doc.chunks} chunks  {doc.title}{notes}")
+    return EXIT_OK
+
+
+def print_citations(title: str, citations: list[Citation], out: TextIO) -> None:
+    if not citations:
+        return
+    out.write(f"\n{title}\n")
+    for c in citations:
+        snippet = " ".join(c.passage.split())[:160]
+        out.write(f"  [{c.number}] {c.document_title}, page {c.page}  ({c.document_path})\n      \"{snippet}...\"\n")
+
+
+def print_answer_footer(answer: Answer, out: TextIO) -> None:
+    if answer.stopped:
+        out.write("\n[stopped]")
+    out.write("\n")
+    if answer.abstained:
+        print_citations("Closest passages (not relevant enough to answer from):", answer.related, out)
+        return
+    print_citations("Sources:", answer.citations, out)
+    print_citations("Related (the answer cites no source):", answer.related, out)
+    if answer.unknown_citations:
+        out.write(f"  note: the answer cites {answer.unknown_citations}, which match no source\n")
+
+
+def stream_answer(engine: Engine, question: str, conversation_id: int | None, as_json: bool) -> Answer:
+    token = CancelToken()
+    out = sys.stdout
+    answer: Answer | None = None
+    with interrupt_cancels(token):
+        for event in engine.ask(question, conversation_id, token):
+            if isinstance(event, TokenText) and not as_json:
+                out.write(event.text)
+                out.flush()
+            elif isinstance(event, AnswerDone):
+                answer = event.answer
+    assert answer is not None
+    if as_json:
+        out.write(json.dumps(answer_dict(answer), indent=2, ensure_ascii=False) + "\n")
+    else:
+        if answer.abstained:
+            out.write(answer.text)
+        print_answer_footer(answer, out)
+    return answer
+
+
+def answer_dict(answer: Answer) -> dict[str, Any]:
+    data = dict(answer.__dict__)
+    data["citations"] = [c.to_dict() for c in answer.citations]
+    data["related"] = [c.to_dict() for c in answer.related]
+    return data
+
+
+def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
+    apply_overrides(engine, args)
+    answer = stream_answer(engine, args.question, args.conversation, args.json)
+    if not args.json:
+        sys.stdout.flush()
+        t = answer.timings
+        if "ttft_s" in t:
+            sys.stderr.write(f"(first token {t['ttft_s']:.2f} s, {t['tokens_per_s']:.0f} tokens/s, "
+                             f"conversation {answer.conversation_id})\n")
+    return EXIT_NOT_COVERED if answer.abstained else EXIT_OK
+
+
+def apply_overrides(engine: Engine, args: argparse.Namespace) -> None:
+    changes = {k: v for k, v in (("top_k", args.top_k), ("retrieval_mode", args.mode)) if v is not None}
+    if changes:
+        engine.override_settings(**changes)
+
+
+def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
+    apply_overrides(engine, args)
+    conversation_id = args.conversation
+    last: Answer | None = None
+    print("Ask about your documents. /new starts a new conversation, /sources shows the last sources, "
+          "/quit leaves. Ctrl-C stops an answer.")
+    while True:
+        try:
+            line = input("\n> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return EXIT_OK
+        if line in ("/quit", "/exit"):
+            return EXIT_OK
+        if line == "/new":
+            conversation_id, last = None, None
+            print("(new conversation)")
+        elif line == "/sources":
+            print_citations("Sources:", (last.citations or last.related) if last else [], sys.stdout)
+        elif line:
+            try:
+                last = stream_answer(engine, line, conversation_id, False)
+                conversation_id = last.conversation_id
+            except Cancelled:
+                print("\n[stopped]")
+            except AppError as exc:
+                print(f"error: {exc}")
+
+
+def cmd_conversations(engine: Engine, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for c in engine.conversations():
+            print(f"{c.id:>4}  {c.updated}  {c.title}")
+    elif args.action == "show":
+        conversation, messages = engine.conversation(args.id)
+        print(f"# {conversation.title}")
+        for m in messages:
+            print(f"\n{'Q' if m.role == 'user' else 'A'}: {m.content}")
+    elif args.action == "export":
+        text = engine.export_markdown(args.id)
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+            print(f"exported to {args.output}")
+        else:
+            print(text)
+    elif args.action == "rename":
+        engine.rename_conversation(args.id, args.title)
+    elif args.action == "delete":
+        engine.delete_conversation(args.id)
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="desktop-app", description="Ask questions about your PDFs, offline.")
+    sub = top.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("index", help="add PDF files or folders to the library")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--password", help="password for encrypted PDFs")
+    p.set_defaults(run=cmd_index)
+    p = sub.add_parser("docs", help="list or remove documents")
+    p.add_argument("action", choices=["list", "remove"])
+    p.add_argument("refs", nargs="*", help="document id, file name or title (for remove)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_docs)
+    for name, run in (("ask", cmd_ask), ("chat", cmd_chat)):
+        p = sub.add_parser(name, help="ask one question" if name == "ask" else "interactive chat with memory")
+        if name == "ask":
+            p.add_argument("question")
+            p.add_argument("--json", action="store_true", help="print the answer as JSON at the end")
+        p.add_argument("--conversation", type=int, help="continue this conversation")
+        p.add_argument("--top-k", type=int)
+        p.add_argument("--mode", choices=["hybrid", "bm25", "dense"])
+        p.set_defaults(run=run)
+    p = sub.add_parser("conversations", help="list, show, export, rename or delete conversations")
+    p.add_argument("action", choices=["list", "show", "export", "rename", "delete"])
+    p.add_argument("id", type=int, nargs="?")
+    p.add_argument("title", nargs="?")
+    p.add_argument("-o", "--output")
+    p.set_defaults(run=cmd_conversations)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "action", None) in ("show", "export", "rename", "delete") and args.id is None:
+        parser().error(f"conversations {args.action} needs a conversation id")
+    if getattr(args, "action", None) == "remove" and not args.refs:
+        parser().error("docs remove needs a document id, file name or title")
+    engine: Engine | None = None
+    try:
+        engine = Engine()
+        return int(args.run(engine, args))
+    except Cancelled:
+        sys.stderr.write("\ncancelled\n")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted\n")
+        return EXIT_INTERRUPTED
+    except (AppError, ValueError) as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_ERROR
+    finally:
+        if engine is not None:
+            engine.close()

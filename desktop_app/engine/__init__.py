@@ -1,0 +1,15 @@
+"""The engine: the facade the window and the CLI use. No Qt here, ever."""
+
+from desktop_app.cancel import CancelToken
+from desktop_app.engine.answering import Answer, AnswerDone, AnswerEvent, SourcesFound, TokenText
+from desktop_app.engine.citations import Citation
+from desktop_app.engine.facade import Engine
+from desktop_app.engine.settings import Settings
+from desktop_app.errors import AppError, Cancelled, DocumentError, ModelError, NotFoundError, StorageError
+from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
+
+__all__ = [
+    "Answer", "AnswerDone", "AnswerEvent", "AppError", "CancelToken", "Cancelled", "Citation", "DocumentError",
+    "Engine", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted", "IndexEvent",
+    "ModelError", "NotFoundError", "Settings", "SourcesFound", "StorageError", "TokenText",
+]

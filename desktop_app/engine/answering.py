@@ -1,0 +1,187 @@
+"""Answer a question: retrieve, build the prompt, stream, cite, remember."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop_app.cancel import CancelToken
+from desktop_app.engine.citations import Citation, citation_for, resolve
+from desktop_app.engine.conversations import ConversationStore
+from desktop_app.engine.language import detect_language, say
+from desktop_app.engine.llm import Generation, LocalModel
+from desktop_app.engine.memory import fit_history, standalone_query
+from desktop_app.engine.prompt import BuiltPrompt, PromptBuilder, PromptParts
+from desktop_app.engine.retrieval import Retriever, SearchResult, Source
+from desktop_app.engine.settings import Settings
+from desktop_app.errors import AppError
+from desktop_app.indexer.store import ChunkRow, LibraryStore
+
+MEMORY_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Answer:
+    conversation_id: int
+    message_id: int
+    question: str
+    search_query: str
+    language: str
+    text: str
+    citations: list[Citation]
+    related: list[Citation]
+    abstained: bool
+    stopped: bool
+    unknown_citations: list[int] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class SourcesFound:
+    conversation_id: int
+    search_query: str
+    sources: list[Citation]
+    parts: PromptParts | None
+
+
+@dataclass(frozen=True)
+class TokenText:
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerDone:
+    answer: Answer
+
+
+AnswerEvent = SourcesFound | TokenText | AnswerDone
+
+
+class Answerer:
+    def __init__(
+        self, store: LibraryStore, conversations: ConversationStore, retriever: Retriever,
+        model: Callable[[], LocalModel], settings: Callable[[], Settings],
+    ) -> None:
+        self.store = store
+        self.conversations = conversations
+        self.retriever = retriever
+        self.model = model
+        self.settings = settings
+
+    def ask(self, question: str, conversation_id: int | None, cancel: CancelToken) -> Iterator[AnswerEvent]:
+        question = question.strip()
+        if not question:
+            raise AppError("The question is empty. Type a question about your documents.")
+        if self.store.chunk_count() == 0:
+            raise AppError(say("empty_library", detect_language(question)))
+        started = time.perf_counter()
+        settings = self.settings()
+        if conversation_id is None:
+            conversation_id = self.conversations.create(question)
+        query = standalone_query(question, self.conversations.last_search_query(conversation_id))
+        turns_before = self.conversations.get(conversation_id)
+        self.conversations.add_message(conversation_id, "user", question, search_query=query)
+        result = self.retriever.search(query, settings.top_k, settings.retrieval_mode)
+        timings = {"retrieval_s": time.perf_counter() - started}
+        language = detect_language(question)
+        if not result.sources:
+            yield SourcesFound(conversation_id, query, [], None)
+            yield AnswerDone(self._abstain(conversation_id, question, result, language, timings))
+            return
+        built = self._prompt(conversation_id, turns_before.summary_upto, turns_before.summary, result.sources,
+                             question, language, settings)
+        yield SourcesFound(conversation_id, query, [citation_for(s) for s in built.sources], built.parts)
+        if cancel.cancelled:
+            nothing = Generation("", len(built.tokens), 0, 0.0, 0.0, stopped=True)
+            yield AnswerDone(self._finish(conversation_id, question, query, language, built, nothing, timings))
+            return
+        yield from self._generate(conversation_id, question, query, language, built, settings, timings, cancel,
+                                  started)
+
+    def _abstain(
+        self, conversation_id: int, question: str, result: SearchResult, language: str, timings: dict[str, float]
+    ) -> Answer:
+        text = say("not_covered", language)
+        closest = [citation_for(s) for s in result.closest]
+        message_id = self.conversations.add_message(
+            conversation_id, "assistant", text, sources=[c.to_dict() for c in closest],
+            meta={"abstained": True, "cited": False, "timings": timings},
+        )
+        return Answer(conversation_id, message_id, question, result.query, language, text, [], closest,
+                      abstained=True, stopped=False, timings=timings)
+
+    def _prompt(
+        self, conversation_id: int, summary_upto: int, summary: str, sources: list[Source], question: str,
+        language: str, settings: Settings,
+    ) -> BuiltPrompt:
+        model = self.model()
+        turns = self.conversations.turns_after(conversation_id, summary_upto)
+        summary, kept, folded = fit_history(turns, summary, int(model.n_ctx * MEMORY_SHARE), model.count)
+        if folded:
+            self.conversations.set_summary(conversation_id, summary, folded[-1].message_id)
+        builder = PromptBuilder(model.count, model.n_ctx, settings.max_answer_tokens)
+        budget = model.n_ctx - settings.max_answer_tokens
+        while True:
+            built = builder.build(settings.system_prompt, summary, kept, sources, question, language, self._expand)
+            built.tokens, built.stop = model.render(built.messages)
+            if len(built.tokens) <= budget:
+                return built
+            if not sources:
+                raise AppError(f"The question needs {len(built.tokens)} tokens but the model's window leaves "
+                               f"{budget}. Shorten the question or raise the context size in settings.")
+            sources = sources[:-1]
+
+    def _expand(self, source: Source) -> list[ChunkRow]:
+        first, last = source.chunks[0], source.chunks[-1]
+        before = self.store.neighbours(first, 1, 0)[:-1]
+        after = self.store.neighbours(last, 0, 1)[1:]
+        return [*before, *source.chunks, *after]
+
+    def _generate(
+        self, conversation_id: int, question: str, query: str, language: str, built: BuiltPrompt,
+        settings: Settings, timings: dict[str, float], cancel: CancelToken, started: float,
+    ) -> Iterator[AnswerEvent]:
+        model = self.model()
+        generation: Generation | None = None
+        for piece in model.stream(built.tokens, built.stop, settings.max_answer_tokens, settings.temperature,
+                                  cancel):
+            if isinstance(piece, Generation):
+                generation = piece
+            else:
+                timings.setdefault("ttft_s", time.perf_counter() - started)
+                yield TokenText(piece)
+        assert generation is not None
+        yield AnswerDone(self._finish(conversation_id, question, query, language, built, generation, timings))
+
+    def _finish(
+        self, conversation_id: int, question: str, query: str, language: str, built: BuiltPrompt,
+        generation: Generation, timings: dict[str, float],
+    ) -> Answer:
+        text = generation.text.strip()
+        citations, unknown = resolve(text, built.sources)
+        related = [] if citations else [citation_for(s) for s in built.sources]
+        timings.update(generation_timings(generation))
+        meta: dict[str, Any] = {
+            "abstained": False, "stopped": generation.stopped, "cited": bool(citations), "timings": timings,
+            "model": self.model().settings.path.name, "prompt_tokens": generation.prompt_tokens,
+            "completion_tokens": generation.completion_tokens,
+        }
+        message_id = self.conversations.add_message(
+            conversation_id, "assistant", text, sources=[c.to_dict() for c in citations or related], meta=meta
+        )
+        return Answer(conversation_id, message_id, question, query, language, text, citations, related,
+                      abstained=False, stopped=generation.stopped, unknown_citations=unknown, timings=timings,
+                      prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens)
+
+
+def generation_timings(generation: Generation) -> dict[str, float]:
+    decode_s = max(generation.total_s - generation.ttft_s, 1e-9)
+    return {
+        "generation_ttft_s": generation.ttft_s,
+        "generation_s": generation.total_s,
+        "tokens_per_s": max(generation.completion_tokens - 1, 0) / decode_s,
+    }

@@ -1,0 +1,163 @@
+"""The engine facade: the one object the CLI and the window talk to.
+
+It owns the database connection, the vector index, the embedder and the chat
+model. Models load on first use, so creating an Engine is cheap. An Engine is
+used by one thread at a time (the CLI's, or the window's worker thread).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from desktop_app.cancel import CancelToken
+from desktop_app.engine.answering import Answerer, AnswerEvent
+from desktop_app.engine.conversations import Conversation, ConversationStore, Message
+from desktop_app.engine.llm import LocalModel, ModelSettings
+from desktop_app.engine.model_files import locate, manifest
+from desktop_app.engine.retrieval import Retriever, SearchResult
+from desktop_app.engine.settings import Settings, load_settings, save_settings
+from desktop_app.errors import NotFoundError
+from desktop_app.home import ensure_home, index_dir, library_db, user_dir, user_models_dir
+from desktop_app.indexer.database import open_database
+from desktop_app.indexer.embedder import Embedder
+from desktop_app.indexer.events import IndexEvent
+from desktop_app.indexer.extract import PdfExtractor
+from desktop_app.indexer.pipeline import Indexer
+from desktop_app.indexer.store import DocumentRow, LibraryStore
+from desktop_app.indexer.vectors import VectorIndex
+
+
+class Engine:
+    def __init__(self, home: Path | None = None, settings: Settings | None = None) -> None:
+        self.home = ensure_home(home) if home else user_dir()
+        self._settings = settings or load_settings(self.home)
+        self.db = open_database(library_db(self.home))
+        self.store = LibraryStore(self.db)
+        self._conversations = ConversationStore(self.db)
+        self._embedder: Embedder | None = None
+        self._vectors: VectorIndex | None = None
+        self._model: LocalModel | None = None
+        self._extractor: PdfExtractor | None = None
+
+    # --- settings -----------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        return self._settings
+
+    def update_settings(self, **changes: object) -> Settings:
+        """Validate and persist changes; they take effect at once."""
+        new = self.override_settings(**changes)
+        save_settings(self.home, new)
+        return new
+
+    def override_settings(self, **changes: object) -> Settings:
+        """Change settings for this session only; a changed model loads on next use."""
+        new = self._settings.changed(**changes)
+        if self._model is not None and self._model_settings(new) != self._model.settings:
+            self._model.close()
+            self._model = None
+        self._settings = new
+        return new
+
+    # --- components, loaded on first use -----------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            given = Path(self._settings.embedding_model_path) if self._settings.embedding_model_path else None
+            languages = None if given else manifest()["embedding"].languages
+            self._embedder = Embedder(locate("embedding", user_models_dir(self.home), given), languages)
+        return self._embedder
+
+    @property
+    def vectors(self) -> VectorIndex:
+        if self._vectors is None:
+            self._vectors = VectorIndex(index_dir(self.home), self.embedder.key, self.embedder.dim)
+        self._vectors.sync(self.store)
+        return self._vectors
+
+    def _model_settings(self, settings: Settings) -> ModelSettings:
+        given = Path(settings.model_path) if settings.model_path else None
+        return ModelSettings(
+            path=locate("chat", user_models_dir(self.home), given), n_ctx=settings.n_ctx,
+            n_gpu_layers=settings.n_gpu_layers, n_threads=settings.n_threads or None,
+        )
+
+    @property
+    def model(self) -> LocalModel:
+        if self._model is None:
+            self._model = LocalModel(self._model_settings(self._settings))
+        return self._model
+
+    # --- library ------------------------------------------------------------------
+    def index(
+        self, paths: Iterable[Path], password: str | None = None, cancel: CancelToken | None = None
+    ) -> Iterator[IndexEvent]:
+        if self._extractor is None:
+            self._extractor = PdfExtractor()
+        indexer = Indexer(self.store, self.vectors, self.embedder, self._extractor)
+        yield from indexer.index(paths, password, cancel or CancelToken())
+
+    def documents(self) -> list[DocumentRow]:
+        return self.store.documents()
+
+    def find_document(self, ref: str) -> DocumentRow:
+        """A document by id, file name or title."""
+        for doc in self.store.documents():
+            if ref in (str(doc.id), Path(doc.path).name, doc.title):
+                return doc
+        raise NotFoundError(f"No document matches {ref!r}. `desktop-app docs list` shows the library.")
+
+    def remove_document(self, document_id: int) -> DocumentRow:
+        doc = self.store.document(document_id)
+        if doc is None:
+            raise NotFoundError(f"There is no document {document_id}.")
+        vectors = self.vectors
+        removed = self.store.remove_document(document_id)
+        vectors.apply([], None, removed, self.store.version())
+        vectors.save()
+        return doc
+
+    # --- questions ----------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, mode: str | None = None) -> SearchResult:
+        return self._retriever().search(query, k or self._settings.top_k, mode or self._settings.retrieval_mode)
+
+    def ask(
+        self, question: str, conversation_id: int | None = None, cancel: CancelToken | None = None
+    ) -> Iterator[AnswerEvent]:
+        """Stream the answer to ``question`` as events; the last one is ``AnswerDone``."""
+        answerer = Answerer(self.store, self._conversations, self._retriever(), lambda: self.model,
+                            lambda: self._settings)
+        yield from answerer.ask(question, conversation_id, cancel or CancelToken())
+
+    def _retriever(self) -> Retriever:
+        return Retriever(self.store, self.vectors, self.embedder, self._settings.relevance_floor)
+
+    # --- conversations ------------------------------------------------------------
+    def conversations(self) -> list[Conversation]:
+        return self._conversations.all()
+
+    def conversation(self, conversation_id: int) -> tuple[Conversation, list[Message]]:
+        return self._conversations.get(conversation_id), self._conversations.messages(conversation_id)
+
+    def new_conversation(self, title: str = "New conversation") -> int:
+        return self._conversations.create(title)
+
+    def rename_conversation(self, conversation_id: int, title: str) -> None:
+        self._conversations.rename(conversation_id, title)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        self._conversations.delete(conversation_id)
+
+    def export_markdown(self, conversation_id: int) -> str:
+        return self._conversations.export_markdown(conversation_id)
+
+    def close(self) -> None:
+        if self._extractor is not None:
+            self._extractor.close()
+        if self._vectors is not None:
+            self._vectors.save()
+        if self._model is not None:
+            self._model.close()
+            self._model = None
+        self.db.conn.close()

@@ -1,0 +1,35 @@
+"""Which language a question is in, and the fixed texts the engine says in it."""
+
+from __future__ import annotations
+
+import re
+
+HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+
+TEXTS = {
+    "en": {
+        "not_covered": "The documents in the library don't cover this.",
+        "closest": "Closest passages (not relevant enough to answer from):",
+        "empty_library": "The library is empty. Index some PDFs first (desktop-app index FOLDER).",
+        "answer_in": "Answer in English.",
+    },
+    "ko": {
+        "not_covered": "라이브러리의 문서에는 이 질문에 대한 내용이 없습니다.",
+        "closest": "가장 가까운 구절 (답하기에는 관련성이 부족함):",
+        "empty_library": "라이브러리가 비어 있습니다. 먼저 PDF를 색인하세요 (desktop-app index 폴더).",
+        "answer_in": "반드시 한국어로 답하세요.",
+    },
+}
+
+
+def detect_language(text: str) -> str:
+    """'ko' when Hangul makes up a fair share of the letters, else 'en'."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return "en"
+    hangul = sum(1 for c in letters if HANGUL.match(c))
+    return "ko" if hangul / len(letters) >= 0.3 else "en"
+
+
+def say(key: str, language: str) -> str:
+    return TEXTS.get(language, TEXTS["en"])[key]

@@ -1,0 +1,65 @@
+"""User settings, persisted as JSON in the data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from desktop_app.engine.prompt import DEFAULT_SYSTEM_PROMPT
+from desktop_app.engine.retrieval import DEFAULT_FLOOR, MODES
+from desktop_app.files import fsync_file
+
+
+@dataclass(frozen=True)
+class Settings:
+    model_path: str = ""
+    embedding_model_path: str = ""
+    n_ctx: int = 4096
+    n_gpu_layers: int = 0
+    n_threads: int = 0
+    temperature: float = 0.2
+    max_answer_tokens: int = 384
+    top_k: int = 4
+    retrieval_mode: str = "hybrid"
+    relevance_floor: float = DEFAULT_FLOOR
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+
+    def validated(self) -> Settings:
+        if self.retrieval_mode not in MODES:
+            raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}")
+        if not 256 <= self.n_ctx <= 131072:
+            raise ValueError("context size must be between 256 and 131072 tokens")
+        if not 1 <= self.top_k <= 50:
+            raise ValueError("top-k must be between 1 and 50")
+        if not 16 <= self.max_answer_tokens <= self.n_ctx // 2:
+            raise ValueError("the answer length must be between 16 tokens and half the context size")
+        return self
+
+    def changed(self, **values: Any) -> Settings:
+        return replace(self, **values).validated()
+
+
+def settings_path(home: Path) -> Path:
+    return home / "settings.json"
+
+
+def load_settings(home: Path) -> Settings:
+    """Saved settings; unknown keys are ignored and a damaged file falls back to defaults."""
+    try:
+        raw = json.loads(settings_path(home).read_text())
+        known = {f.name for f in fields(Settings)}
+        return Settings(**{k: v for k, v in raw.items() if k in known}).validated()
+    except (OSError, ValueError, TypeError):
+        return Settings()
+
+
+def save_settings(home: Path, settings: Settings) -> None:
+    path = settings_path(home)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2))
+    tmp.chmod(0o600)
+    fsync_file(tmp)
+    os.replace(tmp, path)

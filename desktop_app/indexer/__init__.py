@@ -1,0 +1,1 @@
+"""PDF -> pages -> chunks -> embeddings -> SQLite + HNSW. No Qt here, ever."""

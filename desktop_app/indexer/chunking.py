@@ -1,0 +1,149 @@
+"""Split a document into sections (by headings) and chunks (by paragraphs).
+
+Chunks stay inside one section and one document, hold a few hundred tokens,
+overlap their predecessor by its last paragraph (or a tail of it), and keep
+the page and rectangle of every block they came from so the passage can be
+highlighted later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from desktop_app.indexer.extract import Block
+
+TARGET_CHARS = 900
+MAX_CHARS = 1200
+OVERLAP_CHARS = 200
+HEADING_SIZE_RATIO = 1.15
+HEADING_MAX_CHARS = 120
+SENTENCE_END = re.compile(r"(?<=[.!?。])\s+")
+
+
+@dataclass
+class Section:
+    ord: int
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    section_ord: int
+    ord: int
+    text: str
+    overlap: int
+    positions: tuple[tuple[int, float, float, float, float], ...]
+
+    @property
+    def pages(self) -> list[int]:
+        return sorted({p[0] for p in self.positions})
+
+
+def body_size(blocks: list[Block]) -> float:
+    """The font size that carries most of the text."""
+    weights: Counter[float] = Counter()
+    for block in blocks:
+        weights[block.size] += len(block.text)
+    return weights.most_common(1)[0][0] if weights else 0.0
+
+
+def is_heading(block: Block, body: float) -> bool:
+    text = block.text.strip()
+    if len(text) > HEADING_MAX_CHARS or len(text) < 2 or text.endswith((".", ",", ";", ":")):
+        return False
+    if not any(c.isalpha() for c in text):
+        return False
+    return block.size >= body * HEADING_SIZE_RATIO or (block.bold and block.size >= body)
+
+
+def repeated_furniture(blocks: list[Block], page_count: int) -> set[str]:
+    """Running heads and footers: short lines repeated on many pages."""
+    if page_count < 4:
+        return set()
+    pages_with: dict[str, set[int]] = {}
+    for block in blocks:
+        if len(block.text) <= 80:
+            key = re.sub(r"\d+", "#", block.text.strip().lower())
+            pages_with.setdefault(key, set()).add(block.page)
+    limit = max(3, page_count // 3)
+    return {key for key, pages in pages_with.items() if len(pages) >= limit}
+
+
+def sections_of(blocks: list[Block], page_count: int) -> list[Section]:
+    furniture = repeated_furniture(blocks, page_count)
+    body = body_size(blocks)
+    sections = [Section(ord=0, title="")]
+    for block in blocks:
+        if re.sub(r"\d+", "#", block.text.strip().lower()) in furniture:
+            continue
+        if is_heading(block, body):
+            if sections[-1].blocks or sections[-1].title:
+                sections.append(Section(ord=len(sections), title=block.text.strip()))
+            else:
+                sections[-1].title = block.text.strip()
+            continue
+        sections[-1].blocks.append(block)
+    return [s for s in sections if s.blocks]
+
+
+def split_long(block: Block) -> list[Block]:
+    """Cut a block longer than a chunk at sentence ends (or hard, if it has none)."""
+    if len(block.text) <= MAX_CHARS:
+        return [block]
+    pieces: list[str] = []
+    current = ""
+    for sentence in SENTENCE_END.split(block.text):
+        while len(sentence) > MAX_CHARS:
+            pieces.append(sentence[:TARGET_CHARS])
+            sentence = sentence[TARGET_CHARS:]
+        if current and len(current) + len(sentence) + 1 > TARGET_CHARS:
+            pieces.append(current)
+            current = sentence
+        else:
+            current = f"{current} {sentence}".strip()
+    if current:
+        pieces.append(current)
+    return [Block(block.page, block.bbox, text, block.size, block.bold) for text in pieces]
+
+
+def overlap_tail(text: str) -> str:
+    if len(text) <= OVERLAP_CHARS:
+        return text
+    tail = text[-OVERLAP_CHARS:]
+    cut = tail.find(" ")
+    return tail[cut + 1:] if 0 <= cut < len(tail) - 1 else tail
+
+
+def chunk_section(section: Section, first_ord: int) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    group: list[Block] = []
+    size = 0
+    carried = ""
+    for block in (piece for b in section.blocks for piece in split_long(b)):
+        if group and size + len(block.text) > TARGET_CHARS:
+            chunks.append(make_chunk(section, first_ord + len(chunks), group, carried))
+            carried = overlap_tail(group[-1].text)
+            group, size = [], len(carried)
+        group.append(block)
+        size += len(block.text) + 1
+    if group:
+        chunks.append(make_chunk(section, first_ord + len(chunks), group, carried))
+    return chunks
+
+
+def make_chunk(section: Section, ord: int, group: list[Block], carried: str) -> Chunk:
+    body = "\n".join(b.text for b in group)
+    text = f"{carried}\n{body}" if carried else body
+    positions = tuple(dict.fromkeys((b.page, *b.bbox) for b in group))
+    return Chunk(section.ord, ord, text, len(carried) + 1 if carried else 0, positions)
+
+
+def chunk_document(blocks: list[Block], page_count: int) -> tuple[list[Section], list[Chunk]]:
+    sections = sections_of(blocks, page_count)
+    chunks: list[Chunk] = []
+    for section in sections:
+        chunks.extend(chunk_section(section, len(chunks)))
+    return sections, chunks

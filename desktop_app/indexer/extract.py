@@ -1,0 +1,175 @@
+"""Run PDF extraction in a worker process and turn its output into checked pages.
+
+A worker that hangs past the time limit, dies in native code, or exceeds its
+memory limit becomes a per-file ``DocumentError``; a fresh worker serves the
+next file.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from desktop_app.cancel import CancelToken
+from desktop_app.errors import DocumentError
+from desktop_app.indexer import pdf_worker
+from desktop_app.indexer.quality import garbled_share
+
+PDF_MAGIC = b"%PDF-"
+GARBLED_PAGE_SHARE = 0.3
+
+MESSAGES = {
+    "not_pdf": "is not a PDF file",
+    "corrupt": "is damaged and could not be read",
+    "encrypted": "is password-protected: index it again with its password (--password)",
+    "bad_password": "is password-protected and the password given is wrong",
+    "empty": "has no pages",
+    "scanned": "has no text layer (a scanned document?); OCR is not available, so it cannot be searched",
+    "garbled": "gives unreadable text (broken font encoding); it was not indexed",
+    "timeout": "took too long to read and was skipped",
+    "crashed": "made the PDF reader crash and was skipped",
+    "too_large": "needs more memory to read than allowed and was skipped",
+    "unreadable": "cannot be opened",
+}
+
+
+def document_error(path: Path, reason: str, detail: str = "") -> DocumentError:
+    message = f"{path.name} {MESSAGES[reason]}"
+    if detail and reason == "corrupt":
+        message += f" ({detail[:200]})"
+    return DocumentError(message, reason)
+
+
+@dataclass(frozen=True)
+class Block:
+    page: int
+    bbox: tuple[float, float, float, float]
+    text: str
+    size: float
+    bold: bool
+
+
+@dataclass
+class ExtractedDocument:
+    title: str
+    page_count: int
+    blocks: list[Block]
+    warnings: list[str] = field(default_factory=list)
+
+
+class PdfExtractor:
+    """Owns one worker process, restarted after any failure."""
+
+    def __init__(self, timeout_s: float = 120.0, memory_limit_mb: int = 3072) -> None:
+        self.timeout_s = timeout_s
+        self.memory_limit_bytes = memory_limit_mb * 1024 * 1024
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+
+    def extract(self, path: Path, password: str | None, cancel: CancelToken) -> ExtractedDocument:
+        check_is_pdf(path)
+        raw = self._request(path, password, cancel)
+        if "error" in raw:
+            raise document_error(path, raw["error"], raw.get("detail", ""))
+        return checked_document(path, raw)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        if self._process is not None:
+            self._process.join(timeout=2)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+        self._process, self._conn = None, None
+
+    def _request(self, path: Path, password: str | None, cancel: CancelToken) -> dict[str, Any]:
+        conn = self._ensure_worker()
+        conn.send((str(path), password))
+        deadline = time.monotonic() + self.timeout_s
+        while not conn.poll(0.1):
+            if cancel.cancelled or time.monotonic() > deadline or not self._alive():
+                reason = "cancelled" if cancel.cancelled else ("timeout" if self._alive() else "crashed")
+                self._kill()
+                cancel.raise_if_cancelled()
+                raise document_error(path, reason)
+        try:
+            result: dict[str, Any] = conn.recv()
+        except (EOFError, OSError):
+            self._kill()
+            raise document_error(path, "crashed") from None
+        return result
+
+    def _ensure_worker(self) -> Connection:
+        if self._conn is None or not self._alive():
+            self._kill()
+            ctx = multiprocessing.get_context("spawn")
+            parent, child = ctx.Pipe()
+            process = ctx.Process(
+                target=pdf_worker.serve, args=(child, self.memory_limit_bytes), daemon=True,
+                name="pdf-worker",
+            )
+            process.start()
+            child.close()
+            self._process, self._conn = process, parent
+        return self._conn
+
+    def _alive(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def _kill(self) -> None:
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+        if self._process is not None:
+            self._process.join()
+        if self._conn is not None:
+            self._conn.close()
+        self._process, self._conn = None, None
+
+
+def check_is_pdf(path: Path) -> None:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+    except OSError as exc:
+        raise DocumentError(f"{path.name} cannot be opened: {exc.strerror}", "unreadable") from exc
+    if PDF_MAGIC not in head:
+        raise document_error(path, "not_pdf")
+
+
+def checked_document(path: Path, raw: dict[str, Any]) -> ExtractedDocument:
+    """Refuse documents with no usable text; note pages that are scanned or garbled."""
+    pages = raw["pages"]
+    warnings: list[str] = []
+    blocks: list[Block] = []
+    garbled_pages = 0
+    for page in pages:
+        page_blocks = [to_block(page["number"], b) for b in page["blocks"]]
+        text = " ".join(b.text for b in page_blocks)
+        if page["error"]:
+            warnings.append(f"page {page['number']} could not be read")
+        elif not text.strip():
+            if page["images"]:
+                warnings.append(f"page {page['number']} has no text layer (scanned?)")
+            continue
+        elif garbled_share(text) > GARBLED_PAGE_SHARE:
+            garbled_pages += 1
+            warnings.append(f"page {page['number']} gives unreadable text and was left out")
+            continue
+        blocks.extend(page_blocks)
+    if not blocks:
+        raise document_error(path, "garbled" if garbled_pages else "scanned")
+    if raw.get("repaired"):
+        warnings.insert(0, "the file was damaged and has been read as far as possible")
+    title = raw.get("title") or path.stem
+    return ExtractedDocument(title=title, page_count=len(pages), blocks=blocks, warnings=warnings)
+
+
+def to_block(page: int, raw: dict[str, Any]) -> Block:
+    x0, y0, x1, y1 = raw["bbox"]
+    return Block(page=page, bbox=(x0, y0, x1, y1), text=raw["text"], size=raw["size"], bold=raw["bold"])

@@ -1,0 +1,113 @@
+"""Append-only schema migrations, recorded in the database.
+
+Never edit a migration that has shipped: add ``m00N_...`` below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+
+def m001_library(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL,
+            title TEXT NOT NULL,
+            pages INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            added TEXT NOT NULL,
+            warnings TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX documents_path ON documents(path);
+        CREATE TABLE sections (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            title TEXT NOT NULL
+        );
+        CREATE INDEX sections_document ON sections(document_id);
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            section_id INTEGER NOT NULL REFERENCES sections(id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            page_start INTEGER NOT NULL,
+            page_end INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            overlap INTEGER NOT NULL,
+            positions TEXT NOT NULL
+        );
+        CREATE INDEX chunks_document ON chunks(document_id, ord);
+        CREATE TABLE vectors (
+            chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (chunk_id, model)
+        );
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(
+            text, title, tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        CREATE TABLE library_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO library_state VALUES ('version', 0);
+        """
+    )
+
+
+def m002_conversations(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            summary_upto INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            search_query TEXT NOT NULL DEFAULT '',
+            sources TEXT NOT NULL DEFAULT '[]',
+            meta TEXT NOT NULL DEFAULT '{}',
+            created TEXT NOT NULL
+        );
+        CREATE INDEX messages_conversation ON messages(conversation_id, id);
+        """
+    )
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run statements one by one (``executescript`` would commit mid-migration)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_library, m002_conversations]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply, in order and each in its own transaction, what has not been applied."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    for migration in MIGRATIONS:
+        if migration.__name__ in done:
+            continue
+        with db.conn:
+            db.conn.execute("BEGIN")
+            migration(db)
+            db.conn.execute(
+                "INSERT INTO _migrations VALUES (?, ?)",
+                (migration.__name__, datetime.now(UTC).isoformat()),
+            )

@@ -1,0 +1,70 @@
+"""Shared fixtures: a temporary data folder per test, no network, generated PDFs, an indexed corpus."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+NETBLOCK = Path(__file__).parent / "netblock"
+sys.path.insert(0, str(NETBLOCK))
+import desktop_app_testing_netblock  # noqa: E402,F401  (blocks non-local connections in this process)
+from desktop_app.engine import Engine, FileFailed, FileIndexed, Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "eval" / "corpus"
+QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+# Small settings keep model calls quick in tests; the defaults are measured in benchmarks/.
+FAST = Settings(n_ctx=2048, max_answer_tokens=48, top_k=3, temperature=0.0)
+
+
+@pytest.fixture(autouse=True)
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    monkeypatch.setenv("DESKTOP_APP_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def engine(data_home: Path) -> Iterator[Engine]:
+    eng = Engine(data_home, FAST)
+    yield eng
+    eng.close()
+
+
+def subprocess_env(home: Path) -> dict[str, str]:
+    """Environment for CLI subprocesses: their own data folder and the network block."""
+    env = dict(os.environ)
+    env["DESKTOP_APP_HOME"] = str(home)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETBLOCK), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def index_all(
+    engine: Engine, paths: list[Path], password: str | None = None
+) -> tuple[list[FileIndexed], list[FileFailed]]:
+    events = list(engine.index(paths, password=password))
+    return [e for e in events if isinstance(e, FileIndexed)], [e for e in events if isinstance(e, FileFailed)]
+
+
+@pytest.fixture(scope="session")
+def corpus_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """An engine with the two corpus PDFs indexed once for the whole session (read-mostly)."""
+    if not CORPUS.is_dir():
+        pytest.fail(f"the evaluation corpus is missing: {CORPUS}")
+    home = tmp_path_factory.mktemp("corpus-home")
+    eng = Engine(home, FAST)
+    indexed, failed = index_all(eng, [CORPUS])
+    assert not failed, failed
+    assert len(indexed) == 2
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="session")
+def dev_questions() -> list[dict]:
+    return [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]

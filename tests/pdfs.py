@@ -1,0 +1,122 @@
+"""PDFs made with PyMuPDF for tests: structured, encrypted, scanned, corrupt, garbled."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pymupdf
+
+Page = list[tuple[str, str]]  # ("h", heading) or ("p", paragraph)
+
+
+def write_pdf(path: Path, pages: list[Page], title: str = "") -> Path:
+    doc = pymupdf.open()
+    for content in pages:
+        page = doc.new_page(width=595, height=842)
+        y = 72.0
+        for kind, text in content:
+            if kind == "h":
+                page.insert_text((72, y + 16), text, fontsize=16, fontname="hebo")
+                y += 34
+            else:
+                rect = pymupdf.Rect(72, y, 523, y + 400)
+                left = page.insert_textbox(rect, text, fontsize=10, fontname="helv")
+                used = 400 - left if left >= 0 else 400
+                y += used + 14
+    if title:
+        doc.set_metadata({"title": title})
+    doc.save(path)
+    doc.close()
+    return path
+
+
+LOREM = (
+    "The survey team recorded water levels at each station twice a day during the dry season. "
+    "Readings were taken with a calibrated gauge and entered into the field log before noon and before dusk. "
+)
+
+
+def harbour_report(path: Path) -> Path:
+    """A three-page report with headings and facts on known pages."""
+    return write_pdf(
+        path,
+        [
+            [("h", "Harbour Survey 2031"), ("p", "This report describes the harbour survey carried out by the "
+              "Aldermoor port authority. " + LOREM * 2)],
+            [("h", "Tide Gauges"), ("p", "The northern breakwater gauge is model TG-7 and it was calibrated on "
+              "14 March 2031. Its readings drift by less than 3 millimetres per month. " + LOREM)],
+            [("h", "Dredging"), ("p", "Dredging of the eastern channel removed 41,500 cubic metres of silt. "
+              "The dredger Kestrel worked only at night to keep the channel open for ferries. " + LOREM)],
+        ],
+        title="Harbour Survey Report",
+    )
+
+
+def garden_notes(path: Path) -> Path:
+    return write_pdf(
+        path,
+        [[("h", "Greenhouse Notes"), ("p", "Tomato seedlings are transplanted when they have four true leaves. "
+           "The greenhouse heater switches on below 9 degrees Celsius. Basil is sown every three weeks.")]],
+        title="Greenhouse Notes",
+    )
+
+
+def encrypted_pdf(path: Path, password: str) -> Path:
+    source = harbour_report(Path(tempfile.mkdtemp()) / path.name)
+    doc = pymupdf.open(source)
+    doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw=password, owner_pw=password + "-owner")
+    doc.close()
+    return path
+
+
+def scanned_pdf(path: Path) -> Path:
+    """A page that only holds an image of text: no text layer."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    pixmap = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 100), False)
+    pixmap.clear_with(200)
+    page.insert_image(pymupdf.Rect(72, 72, 472, 272), pixmap=pixmap)
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def garbled_pdf(path: Path) -> Path:
+    """Text that extracts as private-use code points, as with a broken font encoding."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    junk = "".join(chr(0xE000 + (i * 7) % 400) for i in range(300))
+    page.insert_textbox(pymupdf.Rect(72, 72, 523, 400), junk, fontsize=10, fontname="helv")
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def empty_pdf(path: Path) -> Path:
+    """A well-formed PDF whose page tree holds no pages (PyMuPDF refuses to write one)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [] /Count 0 >>",
+    ]
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def corrupt_pdf(path: Path) -> Path:
+    path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 40)
+    return path
+
+
+def not_a_pdf(path: Path) -> Path:
+    path.write_text("just some notes, saved with the wrong extension\n")
+    return path
