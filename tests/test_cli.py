@@ -81,3 +81,17 @@ def test_ctrl_c_stops_the_answer_and_keeps_the_conversation(data_home: Path, tmp
     assert first and "[stopped]" in rest
     shown = cli(data_home, "conversations", "show", "1")
     assert "Q: Describe the harbour survey" in shown.stdout and "A: " in shown.stdout
+
+
+def test_chat_keeps_one_conversation_until_new(data_home: Path, tmp_path: Path) -> None:
+    assert cli(data_home, "index", str(harbour_report(tmp_path / "harbour.pdf"))).returncode == 0
+    script = "Which gauge is on the northern breakwater?\n/sources\nWhen was it calibrated?\n/new\n" \
+             "How much silt was removed?\n/quit\n"
+    run = subprocess.run([sys.executable, "-m", "desktop_app", "chat", "--top-k", "2"], input=script,
+                         capture_output=True, text=True, timeout=300, env=subprocess_env(data_home))
+    assert run.returncode == 0, run.stderr
+    assert "Harbour Survey Report, page 2" in run.stdout and "(new conversation)" in run.stdout
+    listed = cli(data_home, "conversations", "list").stdout.splitlines()
+    assert len(listed) == 2
+    first = cli(data_home, "conversations", "show", "1").stdout
+    assert "Q: Which gauge" in first and "Q: When was it calibrated?" in first
