@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 NETBLOCK = Path(__file__).parent / "netblock"
 sys.path.insert(0, str(NETBLOCK))
 import desktop_app_testing_netblock  # noqa: E402,F401  (blocks non-local connections in this process)

@@ -13,12 +13,14 @@ from pathlib import Path
 from desktop_app.cancel import CancelToken
 from desktop_app.engine.answering import Answerer, AnswerEvent
 from desktop_app.engine.conversations import Conversation, ConversationStore, Message
-from desktop_app.engine.llm import LocalModel, ModelSettings
+from desktop_app.engine.llm import LocalModel, ModelInfo, ModelSettings
 from desktop_app.engine.model_files import locate, manifest
+from desktop_app.engine.pages import PageImage, available_file, render
 from desktop_app.engine.retrieval import Retriever, SearchResult
 from desktop_app.engine.settings import Settings, load_settings, save_settings
 from desktop_app.errors import NotFoundError
 from desktop_app.home import ensure_home, index_dir, library_db, user_dir, user_models_dir
+from desktop_app.indexer.copies import DocumentCopies
 from desktop_app.indexer.database import open_database
 from desktop_app.indexer.embedder import Embedder
 from desktop_app.indexer.events import IndexEvent
@@ -39,6 +41,8 @@ class Engine:
         self._vectors: VectorIndex | None = None
         self._model: LocalModel | None = None
         self._extractor: PdfExtractor | None = None
+        self._copies = DocumentCopies(self.home / "files")
+        self._verified_files: dict[str, bool] = {}
 
     # --- settings -----------------------------------------------------------------
     @property
@@ -83,6 +87,17 @@ class Engine:
             n_gpu_layers=settings.n_gpu_layers, n_threads=settings.n_threads or None,
         )
 
+    def load_model(self, with_embedder: bool = False) -> ModelInfo:
+        """Load the chat model now, and the embedding model too if asked.
+
+        The window does this in the background at start, so that later work
+        does not pause to import and load them.
+        """
+        if with_embedder:
+            _ = self.embedder.dim
+        model = self.model
+        return ModelInfo(model.settings.path.name, str(model.settings.path), model.n_ctx, model.template_name)
+
     @property
     def model(self) -> LocalModel:
         if self._model is None:
@@ -95,7 +110,8 @@ class Engine:
     ) -> Iterator[IndexEvent]:
         if self._extractor is None:
             self._extractor = PdfExtractor()
-        indexer = Indexer(self.store, self.vectors, self.embedder, self._extractor)
+        copies = self._copies if self._settings.keep_copies else None
+        indexer = Indexer(self.store, self.vectors, self.embedder, self._extractor, copies)
         yield from indexer.index(paths, password, cancel or CancelToken())
 
     def documents(self) -> list[DocumentRow]:
@@ -116,7 +132,23 @@ class Engine:
         removed = self.store.remove_document(document_id)
         vectors.apply([], None, removed, self.store.version())
         vectors.save()
+        self._copies.discard(doc.sha256)
         return doc
+
+    def render_page(
+        self, document_id: int, page: int, zoom: float = 1.5, positions: list[list[float]] | None = None
+    ) -> PageImage:
+        """A page as PNG with ``positions`` (from a citation) as highlight rectangles in image pixels."""
+        doc = self.store.document(document_id)
+        if doc is None:
+            raise NotFoundError("That document has been removed from the library.")
+        path, note = available_file(doc, self._copies, self._verified_files)
+        return render(doc, path, note, page, zoom, positions or [])
+
+    def document_file(self, document_id: int) -> Path | None:
+        """The file to open in the system viewer: the original, or the kept copy."""
+        doc = self.store.document(document_id)
+        return available_file(doc, self._copies, self._verified_files)[0] if doc else None
 
     # --- questions ----------------------------------------------------------------
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> SearchResult:

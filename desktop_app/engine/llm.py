@@ -34,6 +34,14 @@ class ModelSettings:
 
 
 @dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    path: str
+    n_ctx: int
+    chat_template: str
+
+
+@dataclass(frozen=True)
 class Generation:
     text: str
     prompt_tokens: int

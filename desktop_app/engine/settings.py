@@ -11,6 +11,7 @@ from typing import Any
 from desktop_app.engine.prompt import DEFAULT_SYSTEM_PROMPT
 from desktop_app.engine.retrieval import DEFAULT_FLOOR, MODES
 from desktop_app.files import fsync_file
+from desktop_app.home import ensure_home
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Settings:
     retrieval_mode: str = "hybrid"
     relevance_floor: float = DEFAULT_FLOOR
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    keep_copies: bool = True
 
     def validated(self) -> Settings:
         if self.retrieval_mode not in MODES:
@@ -49,7 +51,7 @@ def settings_path(home: Path) -> Path:
 def load_settings(home: Path) -> Settings:
     """Saved settings; unknown keys are ignored and a damaged file falls back to defaults."""
     try:
-        raw = json.loads(settings_path(home).read_text())
+        raw = json.loads(settings_path(home).read_text(encoding="utf-8"))
         known = {f.name for f in fields(Settings)}
         return Settings(**{k: v for k, v in raw.items() if k in known}).validated()
     except (OSError, ValueError, TypeError):
@@ -57,9 +59,9 @@ def load_settings(home: Path) -> Settings:
 
 
 def save_settings(home: Path, settings: Settings) -> None:
-    path = settings_path(home)
+    path = settings_path(ensure_home(home))
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(asdict(settings), indent=2))
+    tmp.write_text(json.dumps(asdict(settings), indent=2, ensure_ascii=False), encoding="utf-8")
     tmp.chmod(0o600)
     fsync_file(tmp)
     os.replace(tmp, path)

@@ -11,6 +11,7 @@ from desktop_app.cancel import CancelToken
 from desktop_app.errors import DocumentError, StorageError
 from desktop_app.files import sha256_file
 from desktop_app.indexer.chunking import Chunk, Section, chunk_document
+from desktop_app.indexer.copies import DocumentCopies
 from desktop_app.indexer.embedder import Embedder
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
 from desktop_app.indexer.extract import PdfExtractor
@@ -38,11 +39,15 @@ def embedding_text(chunk: Chunk, section_title: str, doc_title: str) -> str:
 
 
 class Indexer:
-    def __init__(self, store: LibraryStore, vectors: VectorIndex, embedder: Embedder, extractor: PdfExtractor) -> None:
+    def __init__(
+        self, store: LibraryStore, vectors: VectorIndex, embedder: Embedder, extractor: PdfExtractor,
+        copies: DocumentCopies | None = None,
+    ) -> None:
         self.store = store
         self.vectors = vectors
         self.embedder = embedder
         self.extractor = extractor
+        self.copies = copies
 
     def index(self, paths: Iterable[Path], password: str | None, cancel: CancelToken) -> Iterator[IndexEvent]:
         """Yield events while indexing; raises ``Cancelled`` between steps when cancelled."""
@@ -69,11 +74,11 @@ class Indexer:
             sections, chunks = chunk_document(extracted.blocks, extracted.page_count)
             vectors = yield from self._embed(path, sections, chunks, extracted.title, cancel)
             cancel.raise_if_cancelled()
-            replaces = [d.id for d in self.store.documents_by_path(str(path))]
+            old = self.store.documents_by_path(str(path))
             doc = NewDocument(sha, str(path), extracted.title, extracted.page_count, path.stat().st_size,
                               extracted.warnings)
             doc_id, added, removed = self.store.add_document(doc, sections, chunks, vectors, self.embedder.key,
-                                                             replaces)
+                                                             [d.id for d in old])
         except (DocumentError, StorageError) as exc:
             yield FileFailed(path, getattr(exc, "reason", "storage"), str(exc))
             return
@@ -81,8 +86,13 @@ class Indexer:
             yield FileFailed(path, "unreadable", f"{path.name} cannot be read: {exc.strerror}")
             return
         self.vectors.apply(added, vectors, removed, self.store.version())
-        yield FileIndexed(path, doc_id, extracted.title, extracted.page_count, len(chunks), bool(replaces),
-                          extracted.warnings)
+        warnings = list(extracted.warnings)
+        if self.copies is not None:
+            for previous in old:
+                self.copies.discard(previous.sha256)
+            if note := self.copies.keep(path, sha):
+                warnings.append(note)
+        yield FileIndexed(path, doc_id, extracted.title, extracted.page_count, len(chunks), bool(old), warnings)
 
     def _embed(
         self, path: Path, sections: list[Section], chunks: list[Chunk], title: str, cancel: CancelToken

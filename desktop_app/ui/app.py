@@ -1,0 +1,44 @@
+"""Start the window: it appears at once; models load in the background.
+
+    desktop-app-gui [PDF_OR_FOLDER ...]     open the window (and add these to the library)
+    desktop-app-gui --exit-when-shown       print the time from process start to a visible window, then quit
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+import time
+from pathlib import Path
+
+import psutil
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from desktop_app.ui.main_window import MainWindow
+
+
+def main(argv: list[str] | None = None) -> int:
+    multiprocessing.freeze_support()
+    parser = argparse.ArgumentParser(prog="desktop-app-gui")
+    parser.add_argument("paths", nargs="*", type=Path, help="PDFs or folders to add to the library")
+    parser.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
+    args, qt_args = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
+    app = QApplication([sys.argv[0], *qt_args])
+    app.setApplicationName("desktop-app")
+    app.setApplicationDisplayName("desktop-app")
+    window = MainWindow()
+    window.show()
+    if args.exit_when_shown:
+        app.processEvents()
+        print(f"window visible {time.time() - psutil.Process().create_time():.2f} s after the process started")
+        QTimer.singleShot(0, window.close)
+        return 0
+    if args.paths:
+        window.add_paths(args.paths)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

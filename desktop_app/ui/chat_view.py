@@ -1,0 +1,211 @@
+"""The chat: messages with Markdown and citation chips, the question box, Stop, and the context meter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.engine import Answer
+from desktop_app.ui.widgets import ContextMeter, FlowLayout, MarkdownLabel
+
+
+def chip_label(citation: dict[str, Any]) -> str:
+    return f"[{citation['number']}] {citation['document_title']}, p. {citation['page']}"
+
+
+class PromptEdit(QPlainTextEdit):
+    """Enter sends; Shift+Enter starts a new line."""
+
+    submitted = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.submitted.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class MessageWidget(QFrame):
+    citation_clicked = Signal(dict)
+    link_clicked = Signal(str)
+
+    def __init__(self, role: str, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.role = role
+        self.setFrameShape(QFrame.Shape.StyledPanel if role == "assistant" else QFrame.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        title = QLabel("You" if role == "user" else "Answer")
+        title.setStyleSheet("font-weight: bold")
+        self.body = MarkdownLabel(text)
+        self.body.linkActivated.connect(self.link_clicked)
+        self.body.setAccessibleName("Question" if role == "user" else "Answer text")
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.hide()
+        self.chips = FlowLayout()
+        layout.addWidget(title)
+        layout.addWidget(self.body)
+        layout.addWidget(self.note)
+        layout.addLayout(self.chips)
+        self.text = text
+
+    def append(self, text: str) -> None:
+        self.text += text
+        self.body.set_markdown(self.text)
+
+    def set_citations(self, citations: list[dict[str, Any]], note: str = "") -> None:
+        for citation in citations:
+            chip = QPushButton(chip_label(citation))
+            chip.setToolTip(" ".join(str(citation.get("passage", "")).split())[:400])
+            chip.setAccessibleName(f"Open source {citation['number']}: {citation['document_title']} page "
+                                   f"{citation['page']}")
+            chip.setCursor(Qt.CursorShape.PointingHandCursor)
+            chip.clicked.connect(lambda _checked=False, c=citation: self.citation_clicked.emit(c))
+            self.chips.addWidget(chip)
+        if note:
+            self.note.setText(note)
+            self.note.show()
+
+    def chip_buttons(self) -> list[QPushButton]:
+        return [self.chips.itemAt(i).widget() for i in range(self.chips.count())]
+
+
+def answer_note(abstained: bool, stopped: bool, cited: bool, has_sources: bool) -> str:
+    if abstained:
+        return "Closest passages (not relevant enough to answer from):" if has_sources else ""
+    if stopped:
+        return "Stopped." + (" Sources it was given:" if has_sources else "")
+    return "" if cited or not has_sources else "The answer cites no source; these are the passages it was given:"
+
+
+class ChatView(QWidget):
+    send_requested = Signal(str)
+    stop_requested = Signal()
+    citation_clicked = Signal(dict)
+    link_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.messages: list[MessageWidget] = []
+        self.current: MessageWidget | None = None
+        self.placeholder = QLabel("Drop PDFs anywhere on this window (or press Ctrl+O) to add them to the "
+                                  "library, then ask a question below.")
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.list_widget = QWidget()
+        self.list_layout = QVBoxLayout(self.list_widget)
+        self.list_layout.addWidget(self.placeholder)
+        self.list_layout.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.list_widget)
+        self.scroll.setAccessibleName("Conversation")
+        self.input = PromptEdit()
+        self.input.setPlaceholderText("Ask about your documents (Enter sends, Shift+Enter for a new line)")
+        self.input.setAccessibleName("Question")
+        self.input.setMaximumHeight(90)
+        self.input.submitted.connect(self._send)
+        self.send_button = QPushButton("Send")
+        self.send_button.setAccessibleName("Send question")
+        self.send_button.clicked.connect(self._send)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setAccessibleName("Stop answer")
+        self.stop_button.setToolTip("Stop the answer (Esc)")
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.stop_button.setEnabled(False)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self._escape)
+        self.meter = ContextMeter()
+        self.meter_label = QLabel(self.meter.summary)
+        self.meter_label.setWordWrap(True)
+        self.meter.changed.connect(lambda: self.meter_label.setText(self.meter.summary))
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        row = QHBoxLayout()
+        row.addWidget(self.input, 1)
+        row.addLayout(buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.meter)
+        layout.addWidget(self.meter_label)
+        layout.addLayout(row)
+
+    def _send(self) -> None:
+        text = self.input.toPlainText().strip()
+        if text and self.send_button.isEnabled():
+            self.input.clear()
+            self.send_requested.emit(text)
+
+    def _escape(self) -> None:
+        if self.stop_button.isEnabled():
+            self.stop_requested.emit()
+
+    def set_busy(self, busy: bool) -> None:
+        self.send_button.setEnabled(not busy)
+        self.stop_button.setEnabled(busy)
+
+    def clear(self) -> None:
+        for widget in self.messages:
+            widget.deleteLater()
+        self.messages.clear()
+        self.current = None
+        self.meter.set_parts(None)
+
+    def set_library_empty(self, empty: bool) -> None:
+        self.placeholder.setVisible(empty and not self.messages)
+
+    def add_message(self, role: str, text: str) -> MessageWidget:
+        widget = MessageWidget(role, text)
+        widget.citation_clicked.connect(self.citation_clicked)
+        widget.link_clicked.connect(self.link_clicked)
+        self.list_layout.insertWidget(self.list_layout.count() - 1, widget)
+        self.messages.append(widget)
+        self.placeholder.hide()
+        QTimer.singleShot(0, self._scroll_to_end)
+        return widget
+
+    def start_answer(self) -> MessageWidget:
+        self.current = self.add_message("assistant", "")
+        return self.current
+
+    def append_tokens(self, text: str) -> None:
+        if self.current is not None:
+            self.current.append(text)
+            self._scroll_to_end()
+
+    def finish_answer(self, answer: Answer) -> None:
+        widget = self.current or self.start_answer()
+        if answer.abstained:
+            widget.body.set_markdown(answer.text)
+        shown = answer.citations or answer.related
+        note = answer_note(answer.abstained, answer.stopped, bool(answer.citations), bool(shown))
+        widget.set_citations([c.to_dict() for c in shown], note)
+        self.current = None
+
+    def show_history(self, messages: list[Any]) -> None:
+        self.clear()
+        for message in messages:
+            widget = self.add_message(message.role, message.content)
+            if message.role == "assistant":
+                meta = message.meta
+                note = answer_note(meta.get("abstained", False), meta.get("stopped", False),
+                                   meta.get("cited", True), bool(message.sources))
+                widget.set_citations(message.sources, note)
+
+    def _scroll_to_end(self) -> None:
+        bar = self.scroll.verticalScrollBar()
+        bar.setValue(bar.maximum())

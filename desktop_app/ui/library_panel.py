@@ -1,0 +1,189 @@
+"""The library: documents with their state, per-file progress, and Add / Remove / Cancel."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.engine import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted
+
+COLUMNS = ("Title", "Pages", "Chunks", "Status")
+FAILED = QColor(220, 53, 69)
+
+
+@dataclass
+class Pending:
+    path: str
+    status: str = "queued"
+    done: int = 0
+    total: int = 0
+    reason: str = ""
+
+
+class LibraryPanel(QWidget):
+    add_requested = Signal()
+    remove_requested = Signal(list)
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.documents: list[Any] = []
+        self.pending: dict[str, Pending] = {}
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(3, 96)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAccessibleName("Library")
+        self.table.cellClicked.connect(self._show_reason)
+        self.reason = QLabel()
+        self.reason.setWordWrap(True)
+        self.reason.hide()
+        self.add_button = QPushButton("Add…")
+        self.add_button.setToolTip("Add PDFs (Ctrl+O), or drop files and folders on the window")
+        self.add_button.setAccessibleName("Add documents")
+        self.add_button.clicked.connect(self.add_requested)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setAccessibleName("Remove selected documents")
+        self.remove_button.clicked.connect(self._remove)
+        self.cancel_button = QPushButton("Cancel indexing")
+        self.cancel_button.setAccessibleName("Cancel indexing")
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.cancel_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        for button in (self.add_button, self.remove_button, self.cancel_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("Library"))
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.reason)
+        layout.addLayout(buttons)
+
+    # --- state from the engine ------------------------------------------------------
+    def set_documents(self, documents: list[Any]) -> None:
+        self.documents = documents
+        self._render()
+
+    def queue(self, paths: list[Path]) -> None:
+        for path in paths:
+            self.pending[str(path)] = Pending(str(path))
+        self.cancel_button.setEnabled(True)
+        self._render()
+
+    def indexing_finished(self) -> None:
+        self.pending = {k: p for k, p in self.pending.items() if p.status == "failed"}
+        self.cancel_button.setEnabled(False)
+        self._render()
+
+    def on_event(self, event: Any) -> None:
+        key = str(event.path)
+        pending = self.pending.setdefault(key, Pending(key))
+        if isinstance(event, FileStarted):
+            pending.status = "indexing"
+        elif isinstance(event, FileProgress):
+            pending.status, pending.done, pending.total = "indexing", event.done, event.total
+            self._update_progress(key, pending)
+            return
+        elif isinstance(event, FileFailed):
+            pending.status, pending.reason = "failed", event.message
+        elif isinstance(event, (FileIndexed, FileSkipped)):
+            del self.pending[key]
+        self._render()
+
+    def status_of(self, name: str) -> str:
+        """The status shown for a file name or title (for tests and accessibility)."""
+        for row in range(self.table.rowCount()):
+            title = self.table.item(row, 0)
+            if title is not None and name in (title.text(), Path(str(title.data(Qt.ItemDataRole.UserRole))).name):
+                status = self.table.item(row, 3)
+                return status.text() if status is not None else "indexing"
+        return ""
+
+    # --- rendering -------------------------------------------------------------------
+    def _render(self) -> None:
+        rows: list[tuple[str, str, str, str, str, Any]] = []
+        for doc in self.documents:
+            notes = "; ".join(doc.warnings)
+            rows.append((doc.title, str(doc.pages), str(doc.chunks), "ready", notes, doc))
+        for p in self.pending.values():
+            rows.append((Path(p.path).name, "", "", p.status, p.reason, p))
+        self.table.setRowCount(len(rows))
+        for index, (title, pages, chunks, status, tip, data) in enumerate(rows):
+            for column, text in enumerate((title, pages, chunks, status)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(tip or (data.path if hasattr(data, "path") else ""))
+                item.setData(Qt.ItemDataRole.UserRole, data.path)
+                if status == "failed":
+                    item.setForeground(QBrush(FAILED))
+                self.table.setItem(index, column, item)
+            self.table.removeCellWidget(index, 3)
+            if status == "indexing":
+                self.table.setItem(index, 3, None)
+                self.table.setCellWidget(index, 3, self._bar(data))
+            self.table.item(index, 0).setData(Qt.ItemDataRole.UserRole + 1, data)
+
+    def _bar(self, pending: Pending) -> QProgressBar:
+        bar = QProgressBar()
+        bar.setRange(0, max(pending.total, 1))
+        bar.setValue(pending.done)
+        bar.setFormat("%p%")
+        bar.setAccessibleName(f"Indexing {Path(pending.path).name}")
+        return bar
+
+    def _update_progress(self, key: str, pending: Pending) -> None:
+        for row in range(self.table.rowCount()):
+            item = self.table.item(row, 0)
+            if item is not None and item.data(Qt.ItemDataRole.UserRole) == key:
+                bar = self.table.cellWidget(row, 3)
+                if isinstance(bar, QProgressBar):
+                    bar.setRange(0, max(pending.total, 1))
+                    bar.setValue(pending.done)
+                else:
+                    self._render()
+                return
+        self._render()
+
+    def _show_reason(self, row: int, _column: int) -> None:
+        data = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole + 1)
+        text = data.reason if isinstance(data, Pending) else "; ".join(getattr(data, "warnings", []))
+        self.reason.setText(text)
+        self.reason.setVisible(bool(text))
+
+    def selected_documents(self) -> list[Any]:
+        rows = {index.row() for index in self.table.selectionModel().selectedRows()}
+        chosen = [self.table.item(r, 0).data(Qt.ItemDataRole.UserRole + 1) for r in rows]
+        return [d for d in chosen if not isinstance(d, Pending)]
+
+    def _remove(self) -> None:
+        failed = [r for r in self.table.selectionModel().selectedRows()
+                  if isinstance(self.table.item(r.row(), 0).data(Qt.ItemDataRole.UserRole + 1), Pending)]
+        for index in failed:
+            self.pending.pop(self.table.item(index.row(), 0).data(Qt.ItemDataRole.UserRole), None)
+        documents = self.selected_documents()
+        if documents:
+            self.remove_requested.emit([d.id for d in documents])
+        elif failed:
+            self._render()

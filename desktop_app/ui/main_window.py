@@ -1,0 +1,321 @@
+"""The main window: library, conversations, chat and source viewer, wired to the engine facade."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop_app.engine import (
+    AnswerDone,
+    AppError,
+    Engine,
+    FileFailed,
+    ModelInfo,
+    SourcesFound,
+    TokenText,
+    expand_paths,
+)
+from desktop_app.ui.chat_view import ChatView
+from desktop_app.ui.conversations_panel import ConversationsPanel
+from desktop_app.ui.library_panel import LibraryPanel
+from desktop_app.ui.settings_dialog import SettingsDialog
+from desktop_app.ui.source_viewer import SourceViewer
+from desktop_app.ui.tasks import Job, TaskManager
+from desktop_app.ui.widgets import ErrorBanner
+
+log = logging.getLogger(__name__)
+SAFE_SCHEMES = ("http", "https", "mailto")
+MODEL_SETTINGS = ("model_path", "n_ctx", "n_gpu_layers", "n_threads")
+
+
+def user_message(error: BaseException) -> str:
+    if isinstance(error, AppError):
+        return str(error)
+    return f"Something went wrong ({type(error).__name__}: {error}). Your library is unchanged; try again."
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, home: Path | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("desktop-app: ask your PDFs")
+        self.setAcceptDrops(True)
+        self.resize(1280, 760)
+        self.conversation_id: int | None = None
+        self.answer_job: Job | None = None
+        self.index_jobs: list[Job] = []
+        self.encrypted: list[Path] = []
+        self.banner = ErrorBanner()
+        self.library = LibraryPanel()
+        self.conversations = ConversationsPanel()
+        self.chat = ChatView()
+        self.viewer = SourceViewer()
+        self.model_status = QLabel("Model: not loaded yet")
+        self.model_status.setAccessibleName("Model status")
+        self.statusBar().addPermanentWidget(self.model_status)
+        self._layout()
+        self._actions()
+        self._connect()
+        self.tasks = TaskManager(lambda: Engine(home), self.show_error)
+        self.refresh_library()
+        self.refresh_conversations()
+        self.load_model()
+
+    # --- building -------------------------------------------------------------------
+    def _layout(self) -> None:
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.library)
+        left.addWidget(self.conversations)
+        left.setSizes([420, 300])
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(left)
+        main.addWidget(self.chat)
+        main.addWidget(self.viewer)
+        main.setSizes([330, 560, 390])
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addWidget(self.banner)
+        layout.addWidget(main, 1)
+        self.setCentralWidget(central)
+
+    def _actions(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        for text, shortcut, slot in (("&Add documents…", QKeySequence.StandardKey.Open, self.choose_files),
+                                     ("&New conversation", QKeySequence.StandardKey.New, self.new_conversation),
+                                     ("&Settings…", QKeySequence("Ctrl+,"), self.open_settings),
+                                     ("&Quit", QKeySequence.StandardKey.Quit, self.close)):
+            action = QAction(text, self)
+            action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            menu.addAction(action)
+            self.addAction(action)
+
+    def _connect(self) -> None:
+        self.library.add_requested.connect(self.choose_files)
+        self.library.remove_requested.connect(self.remove_documents)
+        self.library.cancel_requested.connect(self.cancel_indexing)
+        self.conversations.new_requested.connect(self.new_conversation)
+        self.conversations.open_requested.connect(self.open_conversation)
+        self.conversations.rename_requested.connect(self.rename_conversation)
+        self.conversations.delete_requested.connect(self.delete_conversation)
+        self.conversations.export_requested.connect(self.export_conversation)
+        self.chat.send_requested.connect(self.ask)
+        self.chat.stop_requested.connect(self.stop_answer)
+        self.chat.citation_clicked.connect(self.viewer.open_citation)
+        self.chat.link_clicked.connect(self.open_link)
+        self.viewer.page_requested.connect(self.render_page)
+
+    # --- errors -------------------------------------------------------------------
+    def show_error(self, error: BaseException | str) -> None:
+        message = error if isinstance(error, str) else user_message(error)
+        log.warning("shown to the user: %s", message)
+        self.banner.show_message(message)
+
+    # --- model ----------------------------------------------------------------------
+    def load_model(self) -> None:
+        self.model_status.setText("Model: loading…")
+        self.tasks.run(lambda engine: engine.load_model(with_embedder=True), self._model_loaded, self._model_failed)
+
+    def _model_loaded(self, info: ModelInfo) -> None:
+        self.model_status.setText(f"Model: {info.name} (context {info.n_ctx}, template {info.chat_template})")
+
+    def _model_failed(self, error: BaseException) -> None:
+        self.model_status.setText("Model: not available")
+        self.show_error(error)
+
+    # --- library --------------------------------------------------------------------
+    def refresh_library(self) -> None:
+        self.tasks.run(lambda engine: engine.documents(), self._documents_loaded)
+
+    def _documents_loaded(self, documents: list[Any]) -> None:
+        self.library.set_documents(documents)
+        self.chat.set_library_empty(not documents)
+
+    def choose_files(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add PDFs", str(Path.home()), "PDF files (*.pdf);;All files (*)")
+        if paths:
+            self.add_paths([Path(p) for p in paths])
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt's name)
+        paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.add_paths(paths)
+
+    def add_paths(self, paths: list[Path], password: str | None = None) -> None:
+        files = expand_paths(paths)
+        if not files:
+            self.show_error("No PDF files were found in what you added.")
+            return
+        self.library.queue(files)
+        job = self.tasks.stream(lambda engine, token: engine.index(files, password, token), self._index_event,
+                                self._index_done, self._index_failed)
+        self.index_jobs.append(job)
+
+    def _index_event(self, event: Any) -> None:
+        self.library.on_event(event)
+        if isinstance(event, FileFailed) and event.reason == "encrypted":
+            self.encrypted.append(event.path)
+
+    def _index_done(self, _result: object = None) -> None:
+        self.index_jobs = [j for j in self.index_jobs if j in self.tasks._running]
+        if not self.index_jobs:
+            self.library.indexing_finished()
+        self.refresh_library()
+        while self.encrypted:
+            self._ask_password(self.encrypted.pop(0))
+
+    def _index_failed(self, error: BaseException) -> None:
+        self.show_error(error)
+        self._index_done()
+
+    def _ask_password(self, path: Path) -> None:
+        password, ok = QInputDialog.getText(self, "Password needed", f"{path.name} is password-protected. "
+                                            "Enter its password to index it:", QLineEdit.EchoMode.Password)
+        if ok and password:
+            self.add_paths([path], password)
+
+    def cancel_indexing(self) -> None:
+        for job in self.index_jobs:
+            job.cancel()
+        self.index_jobs.clear()
+        self.library.indexing_finished()
+        self.refresh_library()
+
+    def remove_documents(self, ids: list[int]) -> None:
+        def remove(engine: Engine) -> None:
+            for document_id in ids:
+                engine.remove_document(document_id)
+
+        self.tasks.run(remove, lambda _r: self.refresh_library(), self.show_error)
+
+    # --- conversations -------------------------------------------------------------
+    def refresh_conversations(self) -> None:
+        self.tasks.run(lambda engine: engine.conversations(),
+                       lambda items: self.conversations.set_conversations(items, self.conversation_id))
+
+    def new_conversation(self) -> None:
+        if self.answer_job is None:
+            self.conversation_id = None
+            self.chat.clear()
+            self.conversations.list.clearSelection()
+
+    def open_conversation(self, conversation_id: int) -> None:
+        if self.answer_job is not None:
+            return
+        self.conversation_id = conversation_id
+        self.tasks.run(lambda engine: engine.conversation(conversation_id)[1], self.chat.show_history,
+                       self.show_error)
+
+    def rename_conversation(self, conversation_id: int) -> None:
+        title, ok = QInputDialog.getText(self, "Rename conversation", "New title:")
+        if ok and title.strip():
+            self.tasks.run(lambda engine: engine.rename_conversation(conversation_id, title.strip()),
+                           lambda _r: self.refresh_conversations(), self.show_error)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        confirm = QMessageBox.question(self, "Delete conversation", "Delete this conversation? This cannot be undone.")
+        if confirm == QMessageBox.StandardButton.Yes:
+            if conversation_id == self.conversation_id:
+                self.new_conversation()
+            self.tasks.run(lambda engine: engine.delete_conversation(conversation_id),
+                           lambda _r: self.refresh_conversations(), self.show_error)
+
+    def export_conversation(self, conversation_id: int) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export conversation", str(Path.home() / "conversation.md"),
+                                              "Markdown (*.md)")
+        if path:
+            self.tasks.run(lambda engine: Path(path).write_text(engine.export_markdown(conversation_id), "utf-8"),
+                           lambda _r: self.statusBar().showMessage(f"Exported to {path}", 5000), self.show_error)
+
+    # --- asking ----------------------------------------------------------------------
+    def ask(self, question: str) -> None:
+        if self.answer_job is not None:
+            return
+        self.chat.add_message("user", question)
+        self.chat.start_answer()
+        self.chat.set_busy(True)
+        conversation = self.conversation_id
+        self.answer_job = self.tasks.stream(lambda engine, token: engine.ask(question, conversation, token),
+                                            self._answer_event, self._answer_done, self._answer_failed)
+
+    def _answer_event(self, event: Any) -> None:
+        if isinstance(event, SourcesFound):
+            self.conversation_id = event.conversation_id
+            self.chat.meter.set_parts(event.parts)
+        elif isinstance(event, TokenText):
+            self.chat.append_tokens(event.text)
+        elif isinstance(event, AnswerDone):
+            self.chat.finish_answer(event.answer)
+
+    def _answer_done(self, _result: object = None) -> None:
+        self.answer_job = None
+        self.chat.set_busy(False)
+        self.refresh_conversations()
+
+    def _answer_failed(self, error: BaseException) -> None:
+        self._answer_done()
+        self.show_error(error)
+
+    def stop_answer(self) -> None:
+        if self.answer_job is not None:
+            self.answer_job.cancel()
+
+    # --- sources and links ------------------------------------------------------------
+    def render_page(self, document_id: int, page: int, zoom: float, positions: list[list[float]]) -> None:
+        self.tasks.run(lambda engine: engine.render_page(document_id, page, zoom, positions), self.viewer.show_page,
+                       self.show_error)
+
+    def open_link(self, url: str) -> None:
+        target = QUrl(url)
+        if target.scheme() not in SAFE_SCHEMES:
+            self.show_error(f"Links of this kind are not opened: {url}")
+            return
+        answer = QMessageBox.question(self, "Open link", f"Open this link in your browser?\n\n{url}")
+        if answer == QMessageBox.StandardButton.Yes:
+            QDesktopServices.openUrl(target)
+
+    # --- settings -------------------------------------------------------------------
+    def open_settings(self) -> None:
+        self.tasks.run(lambda engine: engine.settings, self._edit_settings)
+
+    def _edit_settings(self, settings: Any) -> None:
+        dialog = SettingsDialog(settings, self)
+        if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+            return
+        changes = dialog.changes()
+        reload = any(changes[k] != getattr(settings, k) for k in MODEL_SETTINGS)
+        self.apply_settings(changes, reload)
+
+    def apply_settings(self, changes: dict[str, Any], reload_model: bool) -> None:
+        def done(_settings: object) -> None:
+            self.statusBar().showMessage("Settings saved", 4000)
+            if reload_model:
+                self.load_model()
+
+        self.tasks.run(lambda engine: engine.update_settings(**changes), done, self.show_error)
+
+    # --- closing --------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.statusBar().showMessage("Closing…")
+        if not self.tasks.shutdown():
+            log.warning("the engine worker did not stop in time")
+        event.accept()

@@ -1,0 +1,87 @@
+"""The settings dialog: edits a copy of the engine settings; the window applies them in the background."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from desktop_app.engine import Settings
+
+MODES = ("hybrid", "bm25", "dense")
+
+
+def spin(low: int, high: int, value: int, step: int = 1) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(low, high)
+    box.setSingleStep(step)
+    box.setValue(value)
+    return box
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.model_path = QLineEdit(settings.model_path)
+        self.model_path.setPlaceholderText("bundled SmolLM2-135M-Instruct")
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model_path, 1)
+        model_row.addWidget(browse)
+        self.n_ctx = spin(512, 131072, settings.n_ctx, 512)
+        self.n_gpu_layers = spin(-1, 1000, settings.n_gpu_layers)
+        self.n_gpu_layers.setToolTip("-1: all layers on the GPU; 0: CPU only")
+        self.n_threads = spin(0, 256, settings.n_threads)
+        self.n_threads.setToolTip("0: as many as the machine has cores")
+        self.temperature = QDoubleSpinBox()
+        self.temperature.setRange(0.0, 2.0)
+        self.temperature.setSingleStep(0.1)
+        self.temperature.setValue(settings.temperature)
+        self.max_answer_tokens = spin(16, 8192, settings.max_answer_tokens, 16)
+        self.top_k = spin(1, 50, settings.top_k)
+        self.mode = QComboBox()
+        self.mode.addItems(MODES)
+        self.mode.setCurrentText(settings.retrieval_mode)
+        self.system_prompt = QPlainTextEdit(settings.system_prompt)
+        form = QFormLayout(self)
+        for label, widget in (("Model file", model_row), ("Context size (tokens)", self.n_ctx),
+                              ("GPU layers", self.n_gpu_layers), ("Threads", self.n_threads),
+                              ("Temperature", self.temperature), ("Max answer length (tokens)", self.max_answer_tokens),
+                              ("Sources per question (top-k)", self.top_k), ("Retrieval mode", self.mode),
+                              ("System prompt", self.system_prompt)):
+            form.addRow(label, widget)
+            if isinstance(widget, QWidget):
+                widget.setAccessibleName(label)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", "", "GGUF models (*.gguf)")
+        if path:
+            self.model_path.setText(path)
+
+    def changes(self) -> dict[str, Any]:
+        return {
+            "model_path": self.model_path.text().strip(), "n_ctx": self.n_ctx.value(),
+            "n_gpu_layers": self.n_gpu_layers.value(), "n_threads": self.n_threads.value(),
+            "temperature": round(self.temperature.value(), 2), "max_answer_tokens": self.max_answer_tokens.value(),
+            "top_k": self.top_k.value(), "retrieval_mode": self.mode.currentText(),
+            "system_prompt": self.system_prompt.toPlainText().strip(),
+        }

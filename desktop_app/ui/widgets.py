@@ -1,0 +1,163 @@
+"""Small widgets: the error banner, the context meter, and safe Markdown labels."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QLayoutItem, QPushButton, QSizePolicy, QWidget
+
+from desktop_app.engine import PromptParts
+
+IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+HTML_TAG = re.compile(r"<[^>]+>")
+
+
+def safe_markdown(text: str) -> str:
+    """Markdown with images and raw HTML removed, so nothing remote is ever loaded."""
+    text = IMAGE.sub(lambda m: f"[image: {m.group(1)}]" if m.group(1) else "[image]", text)
+    return HTML_TAG.sub("", text)
+
+
+class MarkdownLabel(QLabel):
+    """Selectable Markdown text whose links are only reported, never opened by the label."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.MarkdownText)
+        self.setWordWrap(True)
+        self.setOpenExternalLinks(False)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.set_markdown(text)
+
+    def set_markdown(self, text: str) -> None:
+        self.raw = text
+        self.setText(safe_markdown(text))
+
+
+class ErrorBanner(QWidget):
+    """The one place errors are shown: an inline banner with what to do next."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QPushButton("Dismiss")
+        close.setAccessibleName("Dismiss error")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor(220, 53, 69, 60))
+        self.setPalette(palette)
+        self.setAccessibleName("Error message")
+        self.hide()
+
+    def show_message(self, message: str) -> None:
+        self.label.setText(message)
+        self.show()
+
+
+class ContextMeter(QWidget):
+    """How the model's context window is shared for the current question."""
+
+    PARTS = (("instructions", "Instructions", QColor(108, 117, 125)), ("memory", "Memory", QColor(111, 66, 193)),
+             ("sources", "Sources", QColor(13, 110, 253)), ("question", "Question", QColor(25, 135, 84)),
+             ("answer_reserve", "Answer", QColor(253, 126, 20)))
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.parts: PromptParts | None = None
+        self.setMinimumHeight(14)
+        self.setMaximumHeight(14)
+        self.setAccessibleName("Context window use")
+        self.summary = "Context window: no question asked yet"
+        self.setToolTip(self.summary)
+
+    def set_parts(self, parts: PromptParts | None) -> None:
+        self.parts = parts
+        if parts is not None:
+            used = ", ".join(f"{label} {getattr(parts, key)}" for key, label, _ in self.PARTS)
+            self.summary = f"Context window {parts.window} tokens: {used}, free {parts.window - self.used()}"
+            self.setToolTip(self.summary)
+        else:
+            self.summary = "Context window: no question asked yet"
+        self.update()
+        self.changed.emit()
+
+    def used(self) -> int:
+        return sum(getattr(self.parts, key) for key, _, _ in self.PARTS) if self.parts else 0
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        rect = self.rect()
+        painter.fillRect(rect, self.palette().color(QPalette.ColorRole.Midlight))
+        if self.parts is None or self.parts.window <= 0:
+            return
+        x = 0.0
+        for key, _, color in self.PARTS:
+            width = rect.width() * getattr(self.parts, key) / self.parts.window
+            painter.fillRect(int(x), 0, max(int(width), 1), rect.height(), color)
+            x += width
+
+
+class FlowLayout(QLayout):
+    """Lays widgets out left to right and wraps them onto new lines (for citation chips)."""
+
+    def __init__(self, parent: QWidget | None = None, spacing: int = 6) -> None:
+        super().__init__(parent)
+        self._items: list[QLayoutItem] = []
+        self.setSpacing(spacing)
+        self.setContentsMargins(0, 0, 0, 0)
+
+    def addItem(self, item: QLayoutItem) -> None:  # noqa: N802 (Qt's name)
+        self._items.append(item)
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def itemAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 (Qt's name)
+        return self._items[index] if 0 <= index < len(self._items) else None
+
+    def takeAt(self, index: int) -> QLayoutItem | None:  # noqa: N802 (Qt's name)
+        return self._items.pop(index) if 0 <= index < len(self._items) else None
+
+    def expandingDirections(self) -> Qt.Orientation:  # noqa: N802 (Qt's name)
+        return Qt.Orientation(0)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        return self._arrange(QRect(0, 0, width, 0), move=False)
+
+    def setGeometry(self, rect: QRect) -> None:  # noqa: N802 (Qt's name)
+        super().setGeometry(rect)
+        self._arrange(rect, move=True)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return self.minimumSize()
+
+    def minimumSize(self) -> QSize:  # noqa: N802 (Qt's name)
+        size = QSize()
+        for item in self._items:
+            size = size.expandedTo(item.minimumSize())
+        return size
+
+    def _arrange(self, rect: QRect, move: bool) -> int:
+        x, y, line = rect.x(), rect.y(), 0
+        for item in self._items:
+            hint = item.sizeHint()
+            if x + hint.width() > rect.right() and line > 0:
+                x, y, line = rect.x(), y + line + self.spacing(), 0
+            if move:
+                item.setGeometry(QRect(QPoint(x, y), hint))
+            x += hint.width() + self.spacing()
+            line = max(line, hint.height())
+        return y + line - rect.y()

@@ -1,0 +1,202 @@
+"""The window with the real engine and models, driven offscreen with pytest-qt."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+from conftest import CORPUS, FAST
+from desktop_app.engine.settings import load_settings, save_settings
+from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.widgets import safe_markdown
+from pdfs import corrupt_pdf, encrypted_pdf, harbour_report
+
+READY_TIMEOUT = 120_000
+
+
+def open_window(qtbot, home: Path) -> MainWindow:
+    window = MainWindow(home)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.model_status.text().startswith("Model: SmolLM2"), timeout=60_000)
+    return window
+
+
+@pytest.fixture
+def window(qtbot, data_home: Path):
+    save_settings(data_home, FAST)
+    win = open_window(qtbot, data_home)
+    yield win
+    win.close()
+
+
+def drop(window: MainWindow, *paths: Path) -> None:
+    """Deliver a drag-enter and a drop of ``paths`` to the window's handlers.
+
+    The offscreen platform has no drag-and-drop session, so Qt would not route a
+    synthetic drop; the events go to the same handlers a real drop reaches.
+    """
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+
+
+def ask(qtbot, window: MainWindow, question: str) -> None:
+    qtbot.keyClicks(window.chat.input, question)
+    qtbot.keyClick(window.chat.input, Qt.Key.Key_Return)
+
+
+class GapMeter:
+    """A 20 ms timer on the GUI thread; records the longest wait between its ticks."""
+
+    def __init__(self) -> None:
+        self.last = time.perf_counter()
+        self.longest = 0.0
+        self.timer = QTimer()
+        self.timer.setInterval(20)
+        self.timer.timeout.connect(self._tick)
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+
+def test_window_appears_before_the_model_is_loaded(qtbot, data_home: Path) -> None:
+    started = time.perf_counter()
+    window = MainWindow(data_home)
+    qtbot.addWidget(window)
+    window.show()
+    visible_after = time.perf_counter() - started
+    assert window.isVisible() and visible_after < 1.5
+    assert window.model_status.text() == "Model: loading…"
+    assert window.chat.placeholder.isVisibleTo(window)
+    qtbot.waitUntil(lambda: window.model_status.text().startswith("Model: SmolLM2"), timeout=60_000)
+    window.close()
+
+
+def test_drop_index_ask_stream_cite_and_view_the_page(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    meter = GapMeter()
+    drop(window, harbour_report(tmp_path / "harbour.pdf"))
+    qtbot.waitUntil(lambda: window.library.status_of("Harbour Survey Report") == "ready", timeout=READY_TIMEOUT)
+
+    lengths: list[int] = []
+    sampler = QTimer()
+    sampler.timeout.connect(lambda: window.chat.current and lengths.append(len(window.chat.current.text)))
+    sampler.start(10)
+    ask(qtbot, window, "Which model is the northern breakwater tide gauge?")
+    qtbot.waitUntil(lambda: window.answer_job is None, timeout=READY_TIMEOUT)
+    sampler.stop()
+    assert len({n for n in lengths if n > 0}) >= 2, "the answer appeared in several steps"
+    answer = window.chat.messages[-1]
+    assert answer.text.strip()
+    chips = answer.chip_buttons()
+    assert chips and "Harbour Survey Report, p. 2" in chips[0].text()
+
+    qtbot.mouseClick(chips[0], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.viewer.page is not None, timeout=30_000)
+    page = window.viewer.page
+    assert page.page == 2 and page.png and page.highlights
+    assert "page 2 of 3" in window.viewer.title.text()
+    assert meter.longest < 0.3, f"the event loop stalled for {meter.longest:.3f} s"
+    assert "Sources" in window.chat.meter_label.text()
+
+
+def test_stop_ends_the_answer_at_once(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    drop(window, harbour_report(tmp_path / "harbour.pdf"))
+    qtbot.waitUntil(lambda: window.library.status_of("Harbour Survey Report") == "ready", timeout=READY_TIMEOUT)
+    window.tasks.run(lambda engine: engine.update_settings(max_answer_tokens=200))
+    ask(qtbot, window, "Describe everything about the harbour survey, the gauges and the dredging.")
+    qtbot.waitUntil(lambda: bool(window.chat.current and window.chat.current.text), timeout=READY_TIMEOUT)
+    started = time.perf_counter()
+    qtbot.keyClick(window.chat.input, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: window.answer_job is None, timeout=10_000)
+    assert time.perf_counter() - started < 2.0
+    assert window.chat.messages[-1].note.text().startswith("Stopped.")
+    assert window.chat.send_button.isEnabled()
+
+
+def test_event_loop_keeps_running_while_indexing_a_large_pdf(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    big = tmp_path / "guide.pdf"
+    shutil.copy(CORPUS / "reportlab-userguide.pdf", big)
+    meter = GapMeter()
+    drop(window, big)
+    qtbot.waitUntil(lambda: window.library.status_of("guide.pdf") == "indexing", timeout=30_000)
+    qtbot.waitUntil(lambda: window.library.status_of("ReportLab PDF Generation User Guide") == "ready",
+                    timeout=300_000)
+    print(f"longest event-loop stall while indexing 134 pages: {meter.longest * 1000:.0f} ms")
+    assert meter.longest < 0.3
+
+
+def test_a_corrupt_pdf_shows_its_error_and_the_others_index(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    corrupt_pdf(folder / "broken.pdf")
+    harbour_report(folder / "harbour.pdf")
+    drop(window, folder)
+    qtbot.waitUntil(lambda: window.library.status_of("Harbour Survey Report") == "ready", timeout=READY_TIMEOUT)
+    assert window.library.status_of("broken.pdf") == "failed"
+    row = next(r for r in range(window.library.table.rowCount())
+               if window.library.table.item(r, 0).text() == "broken.pdf")
+    assert "damaged" in window.library.table.item(row, 0).toolTip()
+
+
+def test_an_encrypted_pdf_asks_for_its_password(qtbot, window: MainWindow, tmp_path: Path, monkeypatch) -> None:
+    asked = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kw: (asked.append(args[2]) or ("s3cret", True)))
+    drop(window, encrypted_pdf(tmp_path / "locked.pdf", "s3cret"))
+    qtbot.waitUntil(lambda: window.library.status_of("Harbour Survey Report") == "ready", timeout=READY_TIMEOUT)
+    assert asked and "locked.pdf" in asked[0]
+
+
+def test_settings_and_conversations_survive_a_restart(qtbot, data_home: Path, tmp_path: Path) -> None:
+    save_settings(data_home, FAST)
+    first = open_window(qtbot, data_home)
+    drop(first, harbour_report(tmp_path / "harbour.pdf"))
+    qtbot.waitUntil(lambda: first.library.status_of("Harbour Survey Report") == "ready", timeout=READY_TIMEOUT)
+    first.apply_settings({"top_k": 2, "temperature": 0.0}, reload_model=False)
+    ask(qtbot, first, "How much silt did the dredging remove?")
+    qtbot.waitUntil(lambda: first.answer_job is None, timeout=READY_TIMEOUT)
+    first.close()
+    assert load_settings(data_home).top_k == 2
+
+    second = open_window(qtbot, data_home)
+    seen = []
+    second.tasks.run(lambda engine: engine.settings, seen.append)
+    qtbot.waitUntil(lambda: bool(seen) and second.conversations.list.count() == 1, timeout=30_000)
+    assert seen[0].top_k == 2
+    item = second.conversations.list.item(0)
+    assert item.text().startswith("How much silt")
+    second.conversations.list.itemClicked.emit(item)
+    qtbot.waitUntil(lambda: len(second.chat.messages) == 2, timeout=30_000)
+    assert second.chat.messages[0].text == "How much silt did the dredging remove?"
+    assert second.chat.messages[1].chip_buttons()
+    second.close()
+
+
+def test_links_open_only_after_confirmation_and_images_are_never_loaded(window: MainWindow, monkeypatch) -> None:
+    opened = []
+    monkeypatch.setattr("desktop_app.ui.main_window.QDesktopServices.openUrl", lambda url: opened.append(url))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    window.open_link("https://example.org/")
+    assert opened == []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    window.open_link("https://example.org/")
+    window.open_link("file:///etc/passwd")
+    assert [u.toString() for u in opened] == ["https://example.org/"]
+    assert "file:///etc/passwd" in window.banner.label.text()
+    cleaned = safe_markdown("See ![chart](https://tracker.example/pixel.png) and <img src='http://x/y.png'>")
+    assert "http" not in cleaned and "[image: chart]" in cleaned
