@@ -125,3 +125,21 @@ def test_many_turns_stay_within_a_small_context_window(data_home: Path, tmp_path
         assert len(engine.conversation(conversation)[1]) == 2 * len(questions)
     finally:
         engine.close()
+
+
+def test_a_moved_pdf_is_shown_from_its_kept_copy_or_explained(engine: Engine, tmp_path: Path) -> None:
+    kept = harbour_report(tmp_path / "kept.pdf")
+    index_all(engine, [kept])
+    engine.update_settings(keep_copies=False)
+    other = tmp_path / "sub"
+    other.mkdir()
+    unkept = garden_notes(other / "unkept.pdf")
+    index_all(engine, [unkept])
+    kept.rename(tmp_path / "moved.pdf")
+    unkept.unlink()
+    first = engine.find_document("kept.pdf")
+    page = engine.render_page(first.id, 2, positions=[[2, 72, 100, 300, 120]])
+    assert page.png and page.page == 2 and page.highlights == [(108.0, 150.0, 450.0, 180.0)]
+    assert page.message == ""
+    gone = engine.render_page(engine.find_document("unkept.pdf").id, 1)
+    assert not gone.png and "moved or deleted" in gone.message

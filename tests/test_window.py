@@ -200,3 +200,38 @@ def test_links_open_only_after_confirmation_and_images_are_never_loaded(window: 
     assert "file:///etc/passwd" in window.banner.label.text()
     cleaned = safe_markdown("See ![chart](https://tracker.example/pixel.png) and <img src='http://x/y.png'>")
     assert "http" not in cleaned and "[image: chart]" in cleaned
+
+
+def test_closing_while_indexing_and_answering_leaves_a_consistent_library(qtbot, window: MainWindow,
+                                                                          data_home: Path, tmp_path: Path) -> None:
+    drop(window, harbour_report(tmp_path / "harbour.pdf"))
+    qtbot.waitUntil(lambda: window.library.status_of("Harbour Survey Report") == "ready", timeout=READY_TIMEOUT)
+    big = tmp_path / "guide.pdf"
+    shutil.copy(CORPUS / "reportlab-userguide.pdf", big)
+    drop(window, big)
+    ask(qtbot, window, "How much silt did the dredging remove?")
+    qtbot.waitUntil(lambda: any(p.done > 0 for p in window.library.pending.values()), timeout=60_000)
+    started = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - started < 10
+    assert not window.tasks._thread.is_alive()
+
+    reopened = open_window(qtbot, data_home)
+    documents = []
+    reopened.tasks.run(lambda engine: engine.documents(), documents.extend)
+    qtbot.waitUntil(lambda: bool(documents), timeout=30_000)
+    assert [d.title for d in documents] == ["Harbour Survey Report"], "the interrupted file left nothing behind"
+    reopened.close()
+
+
+def test_settings_dialog_reports_the_changes(qtbot) -> None:
+    from desktop_app.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(FAST)
+    qtbot.addWidget(dialog)
+    dialog.top_k.setValue(6)
+    dialog.mode.setCurrentText("bm25")
+    dialog.n_ctx.setValue(8192)
+    changes = dialog.changes()
+    assert changes["top_k"] == 6 and changes["retrieval_mode"] == "bm25" and changes["n_ctx"] == 8192
+    assert FAST.changed(**changes).top_k == 6
