@@ -240,6 +240,20 @@ def cmd_conversations(engine: Engine, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_embedder(engine: Engine, args: argparse.Namespace) -> int:
+    if args.action == "show":
+        print(engine.embedder.model_dir)
+        return EXIT_OK
+    folder = Path(args.folder).resolve() if args.action == "set" else None
+    progress = Progress(sys.stderr)
+    token = CancelToken()
+    with interrupt_cancels(token):
+        for step in engine.change_embedding_model(folder, token):
+            progress.status(f"re-embedding {bar(step.done, step.total)} {step.done}/{step.total}")
+    progress.line(f"embedding model: {engine.embedder.model_dir} ({engine.store.chunk_count()} chunks re-embedded)")
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="desktop-app", description="Ask questions about your PDFs, offline.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -261,6 +275,10 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--top-k", type=int)
         p.add_argument("--mode", choices=["hybrid", "bm25", "dense"])
         p.set_defaults(run=run)
+    p = sub.add_parser("embedder", help="show or change the embedding model (re-embeds the library)")
+    p.add_argument("action", choices=["show", "set", "default"])
+    p.add_argument("folder", nargs="?", help="a sentence-transformers model folder (for set)")
+    p.set_defaults(run=cmd_embedder)
     p = sub.add_parser("conversations", help="list, show, export, rename or delete conversations")
     p.add_argument("action", choices=["list", "show", "export", "rename", "delete"])
     p.add_argument("id", type=int, nargs="?")
@@ -274,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if getattr(args, "action", None) in ("show", "export", "rename", "delete") and args.id is None:
         parser().error(f"conversations {args.action} needs a conversation id")
+    if args.command == "embedder" and args.action == "set" and not args.folder:
+        parser().error("embedder set needs a sentence-transformers model folder")
     if getattr(args, "action", None) == "remove" and not args.refs:
         parser().error("docs remove needs a document id, file name or title")
     engine: Engine | None = None

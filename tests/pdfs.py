@@ -120,3 +120,39 @@ def corrupt_pdf(path: Path) -> Path:
 def not_a_pdf(path: Path) -> Path:
     path.write_text("just some notes, saved with the wrong extension\n")
     return path
+
+
+def korean_manual(path: Path) -> Path:
+    """A two-page Korean document whose text has no spaces between words, as Korean TeX PDFs often do."""
+    doc = pymupdf.open()
+    pages = [
+        ("설치안내", "이프로그램은관리자권한없이설치할수있으며설치폴더는사용자가직접고를수있다."
+                    "설치가끝나면바탕화면에바로가기가만들어진다."),
+        ("색인과검색", "문서를창에끌어다놓으면색인이시작되고진행률이표시된다."
+                     "암호가걸린문서는암호를물어본다음색인한다.검색결과에는문서이름과쪽번호가함께나온다."),
+    ]
+    for heading, body in pages:
+        page = doc.new_page()
+        page.insert_text((72, 90), heading, fontname="korea", fontsize=18)
+        page.insert_textbox(pymupdf.Rect(72, 120, 523, 700), body, fontname="korea", fontsize=11)
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def shift_ascii(text: str, base: int = 0xC900) -> str:
+    """ASCII as a broken Korean font encoding renders it: moved into one Hangul block."""
+    return "".join(chr(base + ord(c)) if 0x21 <= ord(c) <= 0x7E else c for c in text)
+
+
+def korean_garbled(path: Path) -> Path:
+    """Korean text whose Latin words come out shifted into Hangul, like kotex-doc.pdf."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    body = ("ko" + shift_ascii(".TeX") + "은한국어" + shift_ascii("(Hangul)") + "조판을위한" + shift_ascii("plain TeX")
+            + "패키지군을아울러부르는말이다" + shift_ascii(".") + "한국텍학회" + shift_ascii("(KTUG)")
+            + "에서공식적으로개발을후원하고배포를담당하고있다" + shift_ascii("."))
+    page.insert_textbox(pymupdf.Rect(72, 72, 523, 700), body * 3, fontname="korea", fontsize=11)
+    doc.save(path)
+    doc.close()
+    return path

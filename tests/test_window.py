@@ -233,5 +233,6 @@ def test_settings_dialog_reports_the_changes(qtbot) -> None:
     dialog.mode.setCurrentText("bm25")
     dialog.n_ctx.setValue(8192)
     changes = dialog.changes()
+    assert changes.pop("embedding_model_path") == ""
     assert changes["top_k"] == 6 and changes["retrieval_mode"] == "bm25" and changes["n_ctx"] == 8192
     assert FAST.changed(**changes).top_k == 6

@@ -11,10 +11,11 @@ from desktop_app.engine.settings import Settings
 from desktop_app.errors import AppError, Cancelled, DocumentError, ModelError, NotFoundError, StorageError
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
 from desktop_app.indexer.pipeline import expand_paths
+from desktop_app.indexer.reembed import ReembedProgress
 
 __all__ = [
     "Answer", "AnswerDone", "AnswerEvent", "AppError", "CancelToken", "Cancelled", "Citation", "DocumentError",
     "Engine", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted", "IndexEvent",
-    "ModelError", "ModelInfo", "NotFoundError", "PageImage", "PromptParts", "Settings", "SourcesFound",
-    "StorageError", "TokenText", "expand_paths",
+    "ModelError", "ModelInfo", "NotFoundError", "PageImage", "PromptParts", "ReembedProgress", "Settings",
+    "SourcesFound", "StorageError", "TokenText", "expand_paths",
 ]

@@ -26,6 +26,7 @@ from desktop_app.indexer.embedder import Embedder
 from desktop_app.indexer.events import IndexEvent
 from desktop_app.indexer.extract import PdfExtractor
 from desktop_app.indexer.pipeline import Indexer
+from desktop_app.indexer.reembed import ReembedProgress, reembed
 from desktop_app.indexer.store import DocumentRow, LibraryStore
 from desktop_app.indexer.vectors import VectorIndex
 
@@ -57,6 +58,10 @@ class Engine:
 
     def override_settings(self, **changes: object) -> Settings:
         """Change settings for this session only; a changed model loads on next use."""
+        if changes.get("embedding_model_path", self._settings.embedding_model_path) != \
+                self._settings.embedding_model_path:
+            raise ValueError("The embedding model changes through change_embedding_model(), which re-embeds "
+                             "the library first.")
         new = self._settings.changed(**changes)
         if self._model is not None and self._model_settings(new) != self._model.settings:
             self._model.close()
@@ -72,6 +77,28 @@ class Engine:
             languages = None if given else manifest()["embedding"].languages
             self._embedder = Embedder(locate("embedding", user_models_dir(self.home), given), languages)
         return self._embedder
+
+    def change_embedding_model(
+        self, folder: Path | None, cancel: CancelToken | None = None
+    ) -> Iterator[ReembedProgress]:
+        """Re-embed the library with the sentence-transformers model in ``folder`` (None: the bundled one).
+
+        Searches keep using the current model until every chunk has a new
+        vector; then the new model becomes the setting and the old vectors go.
+        Cancelled or interrupted, it resumes where it stopped next time.
+        """
+        languages = None if folder else manifest()["embedding"].languages
+        new = Embedder(locate("embedding", user_models_dir(self.home), folder), languages)
+        _ = new.dim
+        old_key = self.embedder.key
+        yield from reembed(self.store, new, cancel or CancelToken())
+        self._settings = self._settings.changed(embedding_model_path=str(folder) if folder else "")
+        save_settings(self.home, self._settings)
+        self._embedder, self._vectors = new, None
+        if old_key != new.key:
+            self.store.drop_vectors_except(new.key)
+            for stale in index_dir(self.home).glob(f"{old_key}.*"):
+                stale.unlink(missing_ok=True)
 
     @property
     def vectors(self) -> VectorIndex:

@@ -56,19 +56,22 @@ def source_block(source: Source, text: str) -> str:
     return f"[{source.number}] {source.first.document_title}, {where}:\n<<<\n{text}\n>>>"
 
 
-def user_message(blocks: list[str], question: str) -> str:
+def user_message(blocks: list[str], question: str, language: str) -> str:
     """Sources first and the question last, nearest to the answer (small models follow that best)."""
     if not blocks:
         return question
-    return ("Sources (quoted data):\n\n" + "\n\n".join(blocks)
-            + "\n\nUsing only the sources above, answer briefly and cite the source number like [1]."
-            + f"\nQuestion: {question}")
+    return (f"{say('sources', language)}\n\n" + "\n\n".join(blocks)
+            + f"\n\n{say('instruction', language)}\n{say('question', language)} {question}")
 
 
 def system_message(system_prompt: str, summary: str, language: str) -> str:
-    text = f"{system_prompt}\n{say('answer_in', language)}"
+    """The system prompt in the question's language (the user's own prompt is kept, with a language line)."""
+    if language == "ko" and system_prompt == DEFAULT_SYSTEM_PROMPT:
+        text = say("system", language)
+    else:
+        text = f"{system_prompt}\n{say('answer_in', language)}"
     if summary:
-        text += f"\n\nEarlier in this conversation:\n{summary}"
+        text += f"\n\n{say('earlier', language)}\n{summary}"
     return text
 
 
@@ -93,7 +96,7 @@ class PromptBuilder:
         used = [s for s in sources if s.number in texts]
         blocks = [source_block(s, texts[s.number]) for s in used]
         messages = [{"role": "system", "content": system}, *history,
-                    {"role": "user", "content": user_message(blocks, question)}]
+                    {"role": "user", "content": user_message(blocks, question, language)}]
         instructions = self.count(system_message(system_prompt, "", language))
         parts = PromptParts(
             instructions=instructions,

@@ -14,12 +14,12 @@ import numpy as np
 
 from desktop_app.engine.language import detect_language
 from desktop_app.indexer.embedder import Embedder
+from desktop_app.indexer.ranking import rrf
 from desktop_app.indexer.store import STOPWORDS, WORD, ChunkRow, LibraryStore
 from desktop_app.indexer.vectors import VectorIndex
 
 MODES = ("hybrid", "bm25", "dense")
-RRF_K = 60
-UNCOVERED_DENSE_WEIGHT = 0.25
+UNCOVERED_DENSE_WEIGHT = 0.1
 """Weight of the dense ranking for a query in a language the embedding model was not trained on."""
 DEFAULT_FLOOR = 0.3
 
@@ -69,15 +69,6 @@ def join_chunks(chunks: list[ChunkRow]) -> str:
     """Text of consecutive chunks without repeating their overlaps."""
     parts = [chunks[0].text] + [c.text[c.overlap:] for c in chunks[1:]]
     return "\n".join(parts)
-
-
-def rrf(ranked_lists: list[tuple[list[int], float]]) -> dict[int, float]:
-    """Weighted reciprocal rank fusion of (ranking, weight) pairs."""
-    scores: dict[int, float] = {}
-    for ranked, weight in ranked_lists:
-        for rank, chunk_id in enumerate(ranked):
-            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
-    return scores
 
 
 class Retriever:

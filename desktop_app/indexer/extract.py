@@ -18,10 +18,11 @@ from typing import Any
 from desktop_app.cancel import CancelToken
 from desktop_app.errors import DocumentError
 from desktop_app.indexer import pdf_worker
-from desktop_app.indexer.quality import garbled_share
+from desktop_app.indexer.quality import font_offset_garbling, garbled_share
 
 PDF_MAGIC = b"%PDF-"
 GARBLED_PAGE_SHARE = 0.3
+SHIFTED_PAGE_SHARE = 0.05
 
 MESSAGES = {
     "not_pdf": "is not a PDF file",
@@ -161,6 +162,9 @@ def checked_document(path: Path, raw: dict[str, Any]) -> ExtractedDocument:
             garbled_pages += 1
             warnings.append(f"page {page['number']} gives unreadable text and was left out")
             continue
+        elif (shifted := font_offset_garbling(text)) >= SHIFTED_PAGE_SHARE:
+            warnings.append(f"page {page['number']}: {shifted:.0%} of the Korean text is Latin text garbled by a "
+                            "broken font encoding; it is indexed as extracted, so search may miss those words")
         blocks.extend(page_blocks)
     if not blocks:
         raise document_error(path, "garbled" if garbled_pages else "scanned")

@@ -87,6 +87,24 @@ def m002_conversations(db: sqlite_utils.Database) -> None:
     )
 
 
+def m003_korean_keywords(db: sqlite_utils.Database) -> None:
+    """Bigram and trigram keyword tables for chunks with Hangul (see indexer/korean.py)."""
+    from desktop_app.indexer.korean import hangul_bigrams, has_hangul
+
+    run_script(
+        db,
+        """
+        CREATE VIRTUAL TABLE chunks_bigrams USING fts5(grams, tokenize = 'unicode61');
+        CREATE VIRTUAL TABLE chunks_trigrams USING fts5(text, tokenize = 'trigram')
+        """,
+    )
+    for chunk_id, text in db.conn.execute("SELECT id, text FROM chunks").fetchall():
+        if has_hangul(text):
+            db.conn.execute("INSERT INTO chunks_bigrams (rowid, grams) VALUES (?, ?)",
+                            (chunk_id, " ".join(hangul_bigrams(text))))
+            db.conn.execute("INSERT INTO chunks_trigrams (rowid, text) VALUES (?, ?)", (chunk_id, text))
+
+
 def run_script(db: sqlite_utils.Database, script: str) -> None:
     """Run statements one by one (``executescript`` would commit mid-migration)."""
     for statement in script.split(";"):
@@ -94,7 +112,7 @@ def run_script(db: sqlite_utils.Database, script: str) -> None:
             db.conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_library, m002_conversations]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_library, m002_conversations, m003_korean_keywords]
 
 
 def migrate(db: sqlite_utils.Database) -> None:

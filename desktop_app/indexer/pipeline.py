@@ -32,10 +32,10 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(p.resolve() for p in found))
 
 
-def embedding_text(chunk: Chunk, section_title: str, doc_title: str) -> str:
+def embedding_text(text: str, section_title: str, doc_title: str) -> str:
     """What the embedder sees: the chunk with its document and section named."""
     heading = " / ".join(t for t in (doc_title, section_title) if t)
-    return f"{heading}\n{chunk.text}" if heading else chunk.text
+    return f"{heading}\n{text}" if heading else text
 
 
 class Indexer:
@@ -98,7 +98,7 @@ class Indexer:
         self, path: Path, sections: list[Section], chunks: list[Chunk], title: str, cancel: CancelToken
     ) -> Generator[IndexEvent, None, np.ndarray]:
         titles = {s.ord: s.title for s in sections}
-        texts = [embedding_text(c, titles[c.section_ord], title) for c in chunks]
+        texts = [embedding_text(c.text, titles[c.section_ord], title) for c in chunks]
         parts: list[np.ndarray] = []
         for start in range(0, len(texts), EMBED_BATCH):
             cancel.raise_if_cancelled()

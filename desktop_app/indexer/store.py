@@ -19,8 +19,11 @@ import sqlite_utils
 
 from desktop_app.errors import StorageError
 from desktop_app.indexer.chunking import Chunk, Section
+from desktop_app.indexer.korean import hangul_bigrams, has_hangul, trigram_terms
+from desktop_app.indexer.ranking import rrf
 
 WORD = re.compile(r"\w+", re.UNICODE)
+KEYWORD_TABLES = ("chunks_fts", "chunks_bigrams", "chunks_trigrams")
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,10 @@ class LibraryStore:
                 "INSERT INTO chunks_fts (rowid, text, title) VALUES (?,?,?)",
                 (chunk_id, chunk.text, f"{title} {section_titles[chunk.section_ord]}"),
             )
+            if has_hangul(chunk.text):
+                self.db.conn.execute("INSERT INTO chunks_bigrams (rowid, grams) VALUES (?,?)",
+                                     (chunk_id, " ".join(hangul_bigrams(chunk.text))))
+                self.db.conn.execute("INSERT INTO chunks_trigrams (rowid, text) VALUES (?,?)", (chunk_id, chunk.text))
             ids.append(chunk_id)
         return ids
 
@@ -175,7 +182,8 @@ class LibraryStore:
 
     def _delete_document(self, document_id: int) -> list[int]:
         ids = [r[0] for r in self.db.conn.execute("SELECT id FROM chunks WHERE document_id=?", (document_id,))]
-        self.db.conn.executemany("DELETE FROM chunks_fts WHERE rowid=?", [(i,) for i in ids])
+        for table in KEYWORD_TABLES:
+            self.db.conn.executemany(f"DELETE FROM {table} WHERE rowid=?", [(i,) for i in ids])
         self.db.conn.execute("DELETE FROM documents WHERE id=?", (document_id,))
         return ids
 
@@ -197,14 +205,30 @@ class LibraryStore:
         return [chunk_row(row) for row in rows]
 
     def keyword_search(self, query: str, limit: int) -> list[tuple[int, float]]:
-        """BM25 over chunk text and titles: (chunk id, score), best first."""
+        """BM25 over chunk words and titles; for a query with Hangul, over bigrams and trigrams too.
+
+        In a Korean query only the non-Hangul words (names, commands) go to the
+        word index: whole Hangul words carry particles and rarely match (see
+        indexer/korean.py). Returns (chunk id, score), best first; several
+        rankings are fused by reciprocal rank.
+        """
         terms = [t for t in dict.fromkeys(WORD.findall(query.lower())) if t not in STOPWORDS]
+        if not has_hangul(query):
+            return self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", terms, limit)
+        ranked = [
+            self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", [t for t in terms if not has_hangul(t)], limit),
+            self._match("chunks_bigrams", "bm25(chunks_bigrams)", list(dict.fromkeys(hangul_bigrams(query))), limit),
+            self._match("chunks_trigrams", "bm25(chunks_trigrams)", trigram_terms(query), limit),
+        ]
+        scores = rrf([([chunk_id for chunk_id, _ in results], 1.0) for results in ranked])
+        return sorted(scores.items(), key=lambda item: item[1], reverse=True)[:limit]
+
+    def _match(self, table: str, rank: str, terms: list[str], limit: int) -> list[tuple[int, float]]:
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
         rows = self.db.execute(
-            "SELECT rowid, bm25(chunks_fts, 1.0, 0.5) AS score FROM chunks_fts WHERE chunks_fts MATCH ?"
-            " ORDER BY score LIMIT ?",
+            f"SELECT rowid, {rank} AS score FROM {table} WHERE {table} MATCH ? ORDER BY score LIMIT ?",
             (match, limit),
         ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
@@ -222,6 +246,31 @@ class LibraryStore:
             return [], np.zeros((0, 0), dtype=np.float32)
         matrix = np.stack([np.frombuffer(blob, dtype=np.float32) for _, blob in pairs])
         return [int(cid) for cid, _ in pairs], matrix
+
+    def chunks_without_vectors(self, model: str) -> list[ChunkRow]:
+        rows = self.db.execute(
+            f"{CHUNK_SELECT} WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.chunk_id = c.id AND v.model = ?)"
+            " ORDER BY c.id", (model,),
+        ).fetchall()
+        return [chunk_row(row) for row in rows]
+
+    def add_vectors(self, chunk_ids: list[int], vectors: np.ndarray, model: str) -> None:
+        """Vectors of another embedding model for existing chunks (one transaction)."""
+        try:
+            with self.db.conn:
+                self.db.conn.executemany(
+                    "INSERT OR REPLACE INTO vectors (chunk_id, model, vector) VALUES (?, ?, ?)",
+                    [(cid, model, v.astype(np.float32).tobytes()) for cid, v in zip(chunk_ids, vectors, strict=True)],
+                )
+        except sqlite3.Error as exc:
+            raise storage_guard(exc) from exc
+
+    def drop_vectors_except(self, model: str) -> None:
+        try:
+            with self.db.conn:
+                self.db.conn.execute("DELETE FROM vectors WHERE model != ?", (model,))
+        except sqlite3.Error as exc:
+            raise storage_guard(exc) from exc
 
     def chunk_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM chunks").fetchone()[0])

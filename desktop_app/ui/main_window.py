@@ -302,8 +302,22 @@ class MainWindow(QMainWindow):
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         changes = dialog.changes()
+        embedding = changes.pop("embedding_model_path")
         reload = any(changes[k] != getattr(settings, k) for k in MODEL_SETTINGS)
         self.apply_settings(changes, reload)
+        if embedding != settings.embedding_model_path:
+            self.change_embedding_model(Path(embedding) if embedding else None)
+
+    def change_embedding_model(self, folder: Path | None) -> None:
+        """Re-embed the library in the background; searches use the old model until it is done."""
+        def progress(step: Any) -> None:
+            self.statusBar().showMessage(f"Re-embedding the library with the new model: {step.done}/{step.total}")
+
+        def done(_result: object) -> None:
+            self.statusBar().showMessage("The library now uses the new embedding model", 8000)
+
+        self.tasks.stream(lambda engine, token: engine.change_embedding_model(folder, token), progress, done,
+                          self.show_error)
 
     def apply_settings(self, changes: dict[str, Any], reload_model: bool) -> None:
         def done(_settings: object) -> None:

@@ -43,6 +43,14 @@ class SettingsDialog(QDialog):
         model_row = QHBoxLayout()
         model_row.addWidget(self.model_path, 1)
         model_row.addWidget(browse)
+        self.embedding_path = QLineEdit(settings.embedding_model_path)
+        self.embedding_path.setPlaceholderText("bundled all-MiniLM-L6-v2 (English)")
+        self.embedding_path.setToolTip("A sentence-transformers model folder; changing it re-embeds the library")
+        browse_folder = QPushButton("Browse…")
+        browse_folder.clicked.connect(self._browse_folder)
+        embedding_row = QHBoxLayout()
+        embedding_row.addWidget(self.embedding_path, 1)
+        embedding_row.addWidget(browse_folder)
         self.n_ctx = spin(512, 131072, settings.n_ctx, 512)
         self.n_gpu_layers = spin(-1, 1000, settings.n_gpu_layers)
         self.n_gpu_layers.setToolTip("-1: all layers on the GPU; 0: CPU only")
@@ -59,7 +67,8 @@ class SettingsDialog(QDialog):
         self.mode.setCurrentText(settings.retrieval_mode)
         self.system_prompt = QPlainTextEdit(settings.system_prompt)
         form = QFormLayout(self)
-        for label, widget in (("Model file", model_row), ("Context size (tokens)", self.n_ctx),
+        for label, widget in (("Model file", model_row), ("Embedding model folder", embedding_row),
+                              ("Context size (tokens)", self.n_ctx),
                               ("GPU layers", self.n_gpu_layers), ("Threads", self.n_threads),
                               ("Temperature", self.temperature), ("Max answer length (tokens)", self.max_answer_tokens),
                               ("Sources per question (top-k)", self.top_k), ("Retrieval mode", self.mode),
@@ -77,9 +86,15 @@ class SettingsDialog(QDialog):
         if path:
             self.model_path.setText(path)
 
+    def _browse_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Choose a sentence-transformers model folder")
+        if path:
+            self.embedding_path.setText(path)
+
     def changes(self) -> dict[str, Any]:
         return {
             "model_path": self.model_path.text().strip(), "n_ctx": self.n_ctx.value(),
+            "embedding_model_path": self.embedding_path.text().strip(),
             "n_gpu_layers": self.n_gpu_layers.value(), "n_threads": self.n_threads.value(),
             "temperature": round(self.temperature.value(), 2), "max_answer_tokens": self.max_answer_tokens.value(),
             "top_k": self.top_k.value(), "retrieval_mode": self.mode.currentText(),
