@@ -1,6 +1,7 @@
 """The command line: the engine facade from a terminal.
 
-Exit codes a script can rely on: 0 done; 1 some files could not be indexed;
+Exit codes a script can rely on: 0 done; 1 some files could not be indexed
+(for doctor: problems remain);
 2 wrong usage; 3 the documents don't cover the question; 4 any other error
 (the message says what to do); 130 interrupted.
 """
@@ -32,6 +33,7 @@ from desktop_app.engine import (
     FileStarted,
     TokenText,
 )
+from desktop_app.logs import private_files, setup_logging
 
 EXIT_OK, EXIT_FAILED_FILES, EXIT_USAGE, EXIT_NOT_COVERED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -254,6 +256,17 @@ def cmd_embedder(engine: Engine, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_doctor(engine: Engine, args: argparse.Namespace) -> int:
+    findings = engine.doctor(repair=args.repair)
+    for f in findings:
+        state = "ok" if f.ok else ("repaired" if f.repaired else "PROBLEM")
+        print(f"{state:>8}  {f.check}: {f.detail}")
+    remaining = [f for f in findings if not f.ok and not f.repaired]
+    if remaining and not args.repair:
+        print("Run `desktop-app doctor --repair` to rebuild what can be rebuilt from the database.")
+    return EXIT_FAILED_FILES if remaining else EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="desktop-app", description="Ask questions about your PDFs, offline.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -275,6 +288,9 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--top-k", type=int)
         p.add_argument("--mode", choices=["hybrid", "bm25", "dense"])
         p.set_defaults(run=run)
+    p = sub.add_parser("doctor", help="check the library (exit 0: all is well) and repair it with --repair")
+    p.add_argument("--repair", action="store_true")
+    p.set_defaults(run=cmd_doctor)
     p = sub.add_parser("embedder", help="show or change the embedding model (re-embeds the library)")
     p.add_argument("action", choices=["show", "set", "default"])
     p.add_argument("folder", nargs="?", help="a sentence-transformers model folder (for set)")
@@ -297,8 +313,10 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "action", None) == "remove" and not args.refs:
         parser().error("docs remove needs a document id, file name or title")
     engine: Engine | None = None
+    private_files()
     try:
         engine = Engine()
+        setup_logging(engine.home)
         return int(args.run(engine, args))
     except Cancelled:
         sys.stderr.write("\ncancelled\n")

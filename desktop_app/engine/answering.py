@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from desktop_app.errors import AppError
 from desktop_app.indexer.store import ChunkRow, LibraryStore
 
 MEMORY_SHARE = 0.25
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,10 @@ class Answerer:
         query = standalone_query(question, self.conversations.last_search_query(conversation_id))
         turns_before = self.conversations.get(conversation_id)
         self.conversations.add_message(conversation_id, "user", question, search_query=query)
+        log.debug("question: %r, search query: %r", question, query)
         result = self.retriever.search(query, settings.top_k, settings.retrieval_mode)
         timings = {"retrieval_s": time.perf_counter() - started}
+        log.info("retrieved %d sources in %.2f s", len(result.sources), timings["retrieval_s"])
         language = detect_language(question)
         if not result.sources:
             yield SourcesFound(conversation_id, query, [], None)
@@ -162,6 +166,8 @@ class Answerer:
         generation: Generation, timings: dict[str, float],
     ) -> Answer:
         text = generation.text.strip()
+        log.info("answered: %d prompt tokens, %d answer tokens, first token %.2f s, stopped=%s",
+                 generation.prompt_tokens, generation.completion_tokens, generation.ttft_s, generation.stopped)
         citations, unknown = resolve(text, built.sources)
         related = [] if citations else [citation_for(s) for s in built.sources]
         timings.update(generation_timings(generation))

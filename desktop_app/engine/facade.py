@@ -13,6 +13,7 @@ from pathlib import Path
 from desktop_app.cancel import CancelToken
 from desktop_app.engine.answering import Answerer, AnswerEvent
 from desktop_app.engine.conversations import Conversation, ConversationStore, Message
+from desktop_app.engine.doctor import Finding, integrity, keyword_rows, orphan_files, vector_index, vector_rows
 from desktop_app.engine.llm import LocalModel, ModelInfo, ModelSettings
 from desktop_app.engine.model_files import locate, manifest
 from desktop_app.engine.pages import PageImage, available_file, render
@@ -158,7 +159,7 @@ class Engine:
         vectors = self.vectors
         removed = self.store.remove_document(document_id)
         vectors.apply([], None, removed, self.store.version())
-        vectors.save()
+        vectors.save(self.store)
         self._copies.discard(doc.sha256)
         return doc
 
@@ -176,6 +177,19 @@ class Engine:
         """The file to open in the system viewer: the original, or the kept copy."""
         doc = self.store.document(document_id)
         return available_file(doc, self._copies, self._verified_files)[0] if doc else None
+
+    def doctor(self, repair: bool = False) -> list[Finding]:
+        """Check SQLite, the keyword rows, the vectors, the HNSW index and stray files; repair if asked."""
+        findings = [integrity(self.store)]
+        if not findings[0].ok:
+            return findings
+        findings += keyword_rows(self.store, repair)
+        findings.append(vector_rows(self.store, self.embedder, repair))
+        self._vectors = None
+        index = VectorIndex(index_dir(self.home), self.embedder.key, self.embedder.dim)
+        findings.append(vector_index(self.store, index, repair))
+        findings.append(orphan_files(self.store, self.home, self.embedder.key, repair))
+        return findings
 
     # --- questions ----------------------------------------------------------------
     def search(self, query: str, k: int | None = None, mode: str | None = None) -> SearchResult:
@@ -215,7 +229,7 @@ class Engine:
         if self._extractor is not None:
             self._extractor.close()
         if self._vectors is not None:
-            self._vectors.save()
+            self._vectors.save(self.store)
         if self._model is not None:
             self._model.close()
             self._model = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,9 @@ class Embedder:
             return self._model
 
 
+@cache
 def load_sentence_transformer(model_dir: Path) -> Any:
+    """Loaded once per process and folder: engines opened again (tests, a reopened library) share it."""
     if not (model_dir / "modules.json").exists() and not (model_dir / "config.json").exists():
         raise ModelError(
             f"{model_dir} is not a sentence-transformers model folder (no modules.json or config.json). "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from desktop_app.indexer.store import LibraryStore, NewDocument
 from desktop_app.indexer.vectors import VectorIndex
 
 EMBED_BATCH = 32
+log = logging.getLogger(__name__)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
@@ -59,7 +61,7 @@ class Indexer:
                 yield FileStarted(path, position, len(files))
                 yield from self._index_file(path, password, cancel)
         finally:
-            self.vectors.save()
+            self.vectors.save(self.store)
 
     def _index_file(self, path: Path, password: str | None, cancel: CancelToken) -> Iterator[IndexEvent]:
         try:
@@ -80,6 +82,7 @@ class Indexer:
             doc_id, added, removed = self.store.add_document(doc, sections, chunks, vectors, self.embedder.key,
                                                              [d.id for d in old])
         except (DocumentError, StorageError) as exc:
+            log.info("could not index a file: %s", getattr(exc, "reason", "storage"))
             yield FileFailed(path, getattr(exc, "reason", "storage"), str(exc))
             return
         except OSError as exc:
@@ -92,6 +95,7 @@ class Indexer:
                 self.copies.discard(previous.sha256)
             if note := self.copies.keep(path, sha):
                 warnings.append(note)
+        log.info("indexed a document: %d pages, %d chunks, %d notes", extracted.page_count, len(chunks), len(warnings))
         yield FileIndexed(path, doc_id, extracted.title, extracted.page_count, len(chunks), bool(old), warnings)
 
     def _embed(

@@ -73,10 +73,9 @@ FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sections s ON s.id =
 
 
 def storage_guard(exc: sqlite3.Error) -> StorageError:
-    if "full" in str(exc) or "readonly" in str(exc) or "read-only" in str(exc):
-        return StorageError(f"The library could not be saved: {exc}. Free disk space or make the data folder "
-                            "writable; nothing stored earlier was changed.")
-    return StorageError(f"The library could not be updated: {exc}. Nothing stored earlier was changed.")
+    """A failed write, said so the user knows the likely cause and that nothing earlier was lost."""
+    return StorageError(f"The library could not be saved ({exc}). Free disk space and check that the data folder "
+                        "is writable, then try again; nothing stored earlier was changed.")
 
 
 class LibraryStore:
@@ -269,6 +268,28 @@ class LibraryStore:
         try:
             with self.db.conn:
                 self.db.conn.execute("DELETE FROM vectors WHERE model != ?", (model,))
+        except sqlite3.Error as exc:
+            raise storage_guard(exc) from exc
+
+    def vector_count(self, model: str) -> int:
+        return int(self.db.execute("SELECT count(*) FROM vectors WHERE model=?", (model,)).fetchone()[0])
+
+    def index_record(self, model: str) -> tuple[int, int] | None:
+        """(library version, vector count) the saved HNSW index of ``model`` was written at."""
+        rows = dict(self.db.execute(
+            "SELECT key, value FROM library_state WHERE key IN (?, ?)", (f"hnsw:{model}:version", f"hnsw:{model}:count")
+        ).fetchall())
+        if len(rows) != 2:
+            return None
+        return int(rows[f"hnsw:{model}:version"]), int(rows[f"hnsw:{model}:count"])
+
+    def set_index_record(self, model: str, version: int, count: int) -> None:
+        try:
+            with self.db.conn:
+                self.db.conn.executemany(
+                    "INSERT OR REPLACE INTO library_state (key, value) VALUES (?, ?)",
+                    [(f"hnsw:{model}:version", version), (f"hnsw:{model}:count", count)],
+                )
         except sqlite3.Error as exc:
             raise storage_guard(exc) from exc
 

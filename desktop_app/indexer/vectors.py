@@ -1,8 +1,9 @@
 """A persisted hnswlib index: a cache of the vectors kept in SQLite.
 
 The file is written atomically (temporary file, fsync, rename) together with
-a small JSON record of the library version it reflects. When that record is
-missing or differs from SQLite, the index is rebuilt from SQLite before the
+a small JSON record of the library version it reflects, and the same version
+and count are recorded in SQLite. When the records are missing, disagree, or
+differ from SQLite's vectors, the index is rebuilt from SQLite before the
 first search.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import hnswlib
 import numpy as np
 
+from desktop_app.errors import StorageError
 from desktop_app.files import fsync_dir, fsync_file
 from desktop_app.indexer.store import LibraryStore
 
@@ -41,14 +43,29 @@ class VectorIndex:
         with self._lock:
             if self._index is not None and self._version == store.version():
                 return
-            if not self._load(store.version()):
+            if self.problem(store) is not None or not self._load(store.version()):
                 self._rebuild(store)
+
+    def problem(self, store: LibraryStore) -> str | None:
+        """Why the saved index cannot be used as it is, or None if it matches SQLite."""
+        try:
+            meta = json.loads(self.meta_path.read_text())
+        except (OSError, ValueError):
+            return "the saved vector index is missing or unreadable"
+        if meta.get("dim") != self.dim:
+            return "the saved vector index was made by another embedding model"
+        if meta.get("version") != store.version() or store.index_record(self.model_key) != (
+                meta.get("version"), meta.get("count")):
+            return "the saved vector index is older than the library"
+        if meta.get("count") != store.vector_count(self.model_key):
+            return "the saved vector index holds a different number of vectors than the library"
+        if not self.index_path.exists():
+            return "the saved vector index file is missing"
+        return None
 
     def _load(self, version: int) -> bool:
         try:
             meta = json.loads(self.meta_path.read_text())
-            if meta["version"] != version or meta["dim"] != self.dim:
-                return False
             index = hnswlib.Index(space="ip", dim=self.dim)
             index.load_index(str(self.index_path), max_elements=max(meta["capacity"], 1))
         except (OSError, ValueError, KeyError, RuntimeError):
@@ -67,7 +84,7 @@ class VectorIndex:
         index.set_ef(EF_SEARCH)
         self._index, self._version, self._count = index, store.version(), len(ids)
         self.rebuilt = True
-        self._save()
+        self._save(store)
 
     def apply(self, added: list[int], vectors: np.ndarray | None, removed: list[int], version: int) -> None:
         """Mirror one committed SQLite write; saved later by ``save``."""
@@ -100,11 +117,20 @@ class VectorIndex:
     def count(self) -> int:
         return self._count
 
-    def save(self) -> None:
+    def save(self, store: LibraryStore) -> None:
         with self._lock:
-            self._save()
+            if self._index is not None:
+                self._save(store)
 
-    def _save(self) -> None:
+    def _save(self, store: LibraryStore) -> None:
+        try:
+            self._write_files()
+        except (OSError, RuntimeError) as exc:
+            raise StorageError(f"The search index could not be saved ({exc}); free disk space. Nothing stored "
+                               "was lost: it is rebuilt from the library at the next start.") from exc
+        store.set_index_record(self.model_key, self._version, self._count)
+
+    def _write_files(self) -> None:
         index = self._require()
         tmp = self.index_path.with_suffix(".hnsw.tmp")
         index.save_index(str(tmp))

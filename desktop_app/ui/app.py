@@ -16,11 +16,15 @@ import psutil
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from desktop_app.home import user_dir
+from desktop_app.logs import private_files, setup_logging
 from desktop_app.ui.main_window import MainWindow
 
 
 def main(argv: list[str] | None = None) -> int:
     multiprocessing.freeze_support()
+    private_files()
+    setup_logging(user_dir())
     parser = argparse.ArgumentParser(prog="desktop-app-gui")
     parser.add_argument("paths", nargs="*", type=Path, help="PDFs or folders to add to the library")
     parser.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
