@@ -188,6 +188,9 @@ def apply_overrides(engine: Engine, args: argparse.Namespace) -> None:
     changes = {k: v for k, v in (("top_k", args.top_k), ("retrieval_mode", args.mode)) if v is not None}
     if changes:
         engine.override_settings(**changes)
+    if args.lora:
+        active = engine.set_adapter(Path(args.lora), args.lora_scale, persist=False)
+        sys.stderr.write(f"(adapter {active.label} applied for this run)\n")
 
 
 def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
@@ -204,6 +207,9 @@ def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
             return EXIT_OK
         if line in ("/quit", "/exit"):
             return EXIT_OK
+        if line.startswith("/lora"):
+            chat_adapter(engine, line.split()[1:])
+            continue
         if line == "/new":
             conversation_id, last = None, None
             print("(new conversation)")
@@ -217,6 +223,51 @@ def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
                 print("\n[stopped]")
             except AppError as exc:
                 print(f"error: {exc}")
+
+
+def chat_adapter(engine: Engine, words: list[str]) -> None:
+    """/lora FILE [SCALE] applies or switches an adapter; /lora off removes it."""
+    try:
+        if words == ["off"]:
+            engine.clear_adapter()
+            print("(adapter removed)")
+        elif words:
+            active = engine.set_adapter(Path(words[0]), float(words[1]) if len(words) > 1 else 1.0)
+            print(f"(adapter {active.label} applied)")
+        else:
+            print("usage: /lora FILE [SCALE]  or  /lora off")
+    except (AppError, ValueError) as exc:
+        print(f"error: {exc}")
+
+
+def format_size(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size < 1e9 else f"{size / 1e9:.2f} GB"
+
+
+def cmd_models(engine: Engine, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        for path, info in engine.model_files():
+            if isinstance(info, AppError):
+                print(f"{path.name}: unusable: {info}")
+            else:
+                print(f"{path.name}: {info.architecture}, {info.parameter_count / 1e6:.0f}M parameters, "
+                      f"{info.quantization}, context {info.context_length}, "
+                      f"{'chat template' if info.has_chat_template else 'no chat template'}, "
+                      f"{format_size(info.size_bytes)}  ({path})")
+        return EXIT_OK
+    if args.action == "info":
+        print(json.dumps(engine.model_file_info(Path(args.file)).summary(), indent=2, ensure_ascii=False))
+        return EXIT_OK
+    check = engine.check_model(Path(args.file), Path(args.adapter) if args.adapter else None)
+    print(f"{Path(args.file).name}: a well-formed GGUF {check.info.file_type} ({check.info.architecture}, "
+          f"{check.info.quantization})")
+    if check.adapter is not None:
+        print(f"adapter {check.adapter.name}: matches the model")
+    print(f"memory needed at context {engine.settings.n_ctx}: about {format_size(check.memory.total_bytes)}")
+    print(f"trial load in a separate process: loaded in {check.trial.load_s:.2f} s, "
+          f"{format_size(check.trial.rss_bytes)} resident")
+    print(f"GPU: {check.gpu.backend}")
+    return EXIT_OK
 
 
 def cmd_conversations(engine: Engine, args: argparse.Namespace) -> int:
@@ -287,7 +338,14 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--conversation", type=int, help="continue this conversation")
         p.add_argument("--top-k", type=int)
         p.add_argument("--mode", choices=["hybrid", "bm25", "dense"])
+        p.add_argument("--lora", help="apply this LoRA adapter (GGUF) for this run")
+        p.add_argument("--lora-scale", type=float, default=1.0, help="the adapter's scale (default 1)")
         p.set_defaults(run=run)
+    p = sub.add_parser("models", help="list model files, show one's details, or check that one loads")
+    p.add_argument("action", choices=["list", "info", "check"])
+    p.add_argument("file", nargs="?", help="a GGUF model or adapter file (for info and check)")
+    p.add_argument("--adapter", help="with check: also check this LoRA adapter against the model")
+    p.set_defaults(run=cmd_models)
     p = sub.add_parser("doctor", help="check the library (exit 0: all is well) and repair it with --repair")
     p.add_argument("--repair", action="store_true")
     p.set_defaults(run=cmd_doctor)
@@ -308,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if getattr(args, "action", None) in ("show", "export", "rename", "delete") and args.id is None:
         parser().error(f"conversations {args.action} needs a conversation id")
+    if args.command == "models" and args.action != "list" and not args.file:
+        parser().error(f"models {args.action} needs a GGUF file")
     if args.command == "embedder" and args.action == "set" and not args.folder:
         parser().error("embedder set needs a sentence-transformers model folder")
     if getattr(args, "action", None) == "remove" and not args.refs:

@@ -174,6 +174,7 @@ class Answerer:
         meta: dict[str, Any] = {
             "abstained": False, "stopped": generation.stopped, "cited": bool(citations), "timings": timings,
             "model": self.model().settings.path.name, "prompt_tokens": generation.prompt_tokens,
+            "adapter": adapter.record() if (adapter := self.model().adapter) else None,
             "completion_tokens": generation.completion_tokens,
         }
         message_id = self.conversations.add_message(

@@ -14,12 +14,15 @@ from desktop_app.cancel import CancelToken
 from desktop_app.engine.answering import Answerer, AnswerEvent
 from desktop_app.engine.conversations import Conversation, ConversationStore, Message
 from desktop_app.engine.doctor import Finding, integrity, keyword_rows, orphan_files, vector_index, vector_rows
+from desktop_app.engine.gguf_info import ModelFileInfo, read_info
 from desktop_app.engine.llm import LocalModel, ModelInfo, ModelSettings
+from desktop_app.engine.lora import ActiveAdapter
 from desktop_app.engine.model_files import locate, manifest
+from desktop_app.engine.model_manager import ModelCheck, TrialRecord, check_model, list_models, load_model
 from desktop_app.engine.pages import PageImage, available_file, render
 from desktop_app.engine.retrieval import Retriever, SearchResult
 from desktop_app.engine.settings import Settings, load_settings, save_settings
-from desktop_app.errors import NotFoundError
+from desktop_app.errors import ModelError, NotFoundError
 from desktop_app.home import ensure_home, index_dir, library_db, user_dir, user_models_dir
 from desktop_app.indexer.copies import DocumentCopies
 from desktop_app.indexer.database import open_database
@@ -43,6 +46,7 @@ class Engine:
         self._vectors: VectorIndex | None = None
         self._model: LocalModel | None = None
         self._extractor: PdfExtractor | None = None
+        self._model_notes: list[str] = []
         self._copies = DocumentCopies(self.home / "files")
         self._verified_files: dict[str, bool] = {}
 
@@ -113,6 +117,7 @@ class Engine:
         return ModelSettings(
             path=locate("chat", user_models_dir(self.home), given), n_ctx=settings.n_ctx,
             n_gpu_layers=settings.n_gpu_layers, n_threads=settings.n_threads or None,
+            chat_template=settings.chat_template,
         )
 
     def load_model(self, with_embedder: bool = False) -> ModelInfo:
@@ -124,13 +129,46 @@ class Engine:
         if with_embedder:
             _ = self.embedder.dim
         model = self.model
-        return ModelInfo(model.settings.path.name, str(model.settings.path), model.n_ctx, model.template_name)
+        return ModelInfo(model.settings.path.name, str(model.settings.path), model.n_ctx, model.template_name,
+                         model.adapter.label if model.adapter else "", tuple(self._model_notes))
 
     @property
     def model(self) -> LocalModel:
         if self._model is None:
-            self._model = LocalModel(self._model_settings(self._settings))
+            record = TrialRecord(self.home / "trial-loads.json")
+            loaded = load_model(self._model_settings(self._settings), not self._settings.model_path, record)
+            self._model, self._model_notes = loaded.model, loaded.notes
+            if self._settings.adapter_path:
+                try:
+                    self._model.set_adapter(Path(self._settings.adapter_path), self._settings.adapter_scale)
+                except ModelError as exc:
+                    self._model_notes.append(f"The saved adapter was not applied: {exc}")
         return self._model
+
+    # --- model files and adapters ---------------------------------------------------
+    def model_files(self) -> list[tuple[Path, ModelFileInfo | ModelError]]:
+        return list_models(user_models_dir(self.home))
+
+    def model_file_info(self, path: Path) -> ModelFileInfo:
+        """What a GGUF file holds, read without loading its weights."""
+        return read_info(path)
+
+    def check_model(self, path: Path, adapter: Path | None = None) -> ModelCheck:
+        return check_model(path, self._settings.n_ctx, self._settings.n_gpu_layers, adapter)
+
+    def set_adapter(self, path: Path, scale: float = 1.0, persist: bool = True) -> ActiveAdapter:
+        """Apply a LoRA adapter to the loaded model (no reload); checked against the model first."""
+        active = self.model.set_adapter(path, scale)
+        self._settings = self._settings.changed(adapter_path=str(active.path), adapter_scale=active.scale)
+        if persist:
+            save_settings(self.home, self._settings)
+        return active
+
+    def clear_adapter(self) -> None:
+        if self._model is not None:
+            self._model.clear_adapter()
+        self._settings = self._settings.changed(adapter_path="", adapter_scale=1.0)
+        save_settings(self.home, self._settings)
 
     # --- library ------------------------------------------------------------------
     def index(

@@ -28,6 +28,9 @@ class Settings:
     relevance_floor: float = DEFAULT_FLOOR
     system_prompt: str = DEFAULT_SYSTEM_PROMPT
     keep_copies: bool = True
+    chat_template: str = ""
+    adapter_path: str = ""
+    adapter_scale: float = 1.0
 
     def validated(self) -> Settings:
         if self.retrieval_mode not in MODES:

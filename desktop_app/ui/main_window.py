@@ -40,7 +40,7 @@ from desktop_app.ui.widgets import ErrorBanner
 
 log = logging.getLogger(__name__)
 SAFE_SCHEMES = ("http", "https", "mailto")
-MODEL_SETTINGS = ("model_path", "n_ctx", "n_gpu_layers", "n_threads")
+MODEL_SETTINGS = ("model_path", "n_ctx", "n_gpu_layers", "n_threads", "chat_template")
 
 
 def user_message(error: BaseException) -> str:
@@ -131,7 +131,10 @@ class MainWindow(QMainWindow):
         self.tasks.run(lambda engine: engine.load_model(with_embedder=True), self._model_loaded, self._model_failed)
 
     def _model_loaded(self, info: ModelInfo) -> None:
-        self.model_status.setText(f"Model: {info.name} (context {info.n_ctx}, template {info.chat_template})")
+        adapter = f" + adapter {info.adapter}" if info.adapter else ""
+        self.model_status.setText(f"Model: {info.name}{adapter} (context {info.n_ctx}, template {info.chat_template})")
+        if info.notes:
+            self.show_error(" ".join(info.notes))
 
     def _model_failed(self, error: BaseException) -> None:
         self.model_status.setText("Model: not available")
@@ -303,10 +306,29 @@ class MainWindow(QMainWindow):
             return
         changes = dialog.changes()
         embedding = changes.pop("embedding_model_path")
+        adapter = (changes.pop("adapter_path"), changes.pop("adapter_scale"))
         reload = any(changes[k] != getattr(settings, k) for k in MODEL_SETTINGS)
         self.apply_settings(changes, reload)
         if embedding != settings.embedding_model_path:
             self.change_embedding_model(Path(embedding) if embedding else None)
+        if adapter != (settings.adapter_path, settings.adapter_scale):
+            self.set_adapter(Path(adapter[0]) if adapter[0] else None, adapter[1])
+
+    def set_adapter(self, path: Path | None, scale: float) -> None:
+        """Apply, switch or remove the LoRA adapter on the loaded model, in the background (no reload)."""
+        def apply(engine: Engine) -> ModelInfo:
+            if path is None:
+                engine.clear_adapter()
+            else:
+                engine.set_adapter(path, scale)
+            return engine.load_model()
+
+        def failed(error: BaseException) -> None:
+            self.show_error(error)
+            self.tasks.run(lambda engine: engine.load_model(), self._model_loaded, self._model_failed)
+
+        self.model_status.setText("Model: applying the adapter…")
+        self.tasks.run(apply, self._model_loaded, failed)
 
     def change_embedding_model(self, folder: Path | None) -> None:
         """Re-embed the library in the background; searches use the old model until it is done."""

@@ -51,6 +51,19 @@ class SettingsDialog(QDialog):
         embedding_row = QHBoxLayout()
         embedding_row.addWidget(self.embedding_path, 1)
         embedding_row.addWidget(browse_folder)
+        self.adapter_path = QLineEdit(settings.adapter_path)
+        self.adapter_path.setPlaceholderText("none")
+        self.adapter_path.setToolTip("A LoRA adapter (GGUF) made for the chosen model; applied without a reload")
+        browse_adapter = QPushButton("Browse…")
+        browse_adapter.clicked.connect(self._browse_adapter)
+        self.adapter_scale = QDoubleSpinBox()
+        self.adapter_scale.setRange(-16.0, 16.0)
+        self.adapter_scale.setSingleStep(0.1)
+        self.adapter_scale.setValue(settings.adapter_scale)
+        adapter_row = QHBoxLayout()
+        adapter_row.addWidget(self.adapter_path, 1)
+        adapter_row.addWidget(browse_adapter)
+        adapter_row.addWidget(self.adapter_scale)
         self.n_ctx = spin(512, 131072, settings.n_ctx, 512)
         self.n_gpu_layers = spin(-1, 1000, settings.n_gpu_layers)
         self.n_gpu_layers.setToolTip("-1: all layers on the GPU; 0: CPU only")
@@ -66,13 +79,17 @@ class SettingsDialog(QDialog):
         self.mode.addItems(MODES)
         self.mode.setCurrentText(settings.retrieval_mode)
         self.system_prompt = QPlainTextEdit(settings.system_prompt)
+        self.chat_template = QPlainTextEdit(settings.chat_template)
+        self.chat_template.setPlaceholderText("empty: the template stored in the model file (or a ChatML fallback)")
+        self.chat_template.setMaximumHeight(70)
         form = QFormLayout(self)
-        for label, widget in (("Model file", model_row), ("Embedding model folder", embedding_row),
+        for label, widget in (("Model file", model_row), ("LoRA adapter and scale", adapter_row),
+                              ("Embedding model folder", embedding_row),
                               ("Context size (tokens)", self.n_ctx),
                               ("GPU layers", self.n_gpu_layers), ("Threads", self.n_threads),
                               ("Temperature", self.temperature), ("Max answer length (tokens)", self.max_answer_tokens),
                               ("Sources per question (top-k)", self.top_k), ("Retrieval mode", self.mode),
-                              ("System prompt", self.system_prompt)):
+                              ("System prompt", self.system_prompt), ("Chat template (Jinja)", self.chat_template)):
             form.addRow(label, widget)
             if isinstance(widget, QWidget):
                 widget.setAccessibleName(label)
@@ -86,6 +103,11 @@ class SettingsDialog(QDialog):
         if path:
             self.model_path.setText(path)
 
+    def _browse_adapter(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a LoRA adapter", "", "GGUF adapters (*.gguf)")
+        if path:
+            self.adapter_path.setText(path)
+
     def _browse_folder(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Choose a sentence-transformers model folder")
         if path:
@@ -95,8 +117,10 @@ class SettingsDialog(QDialog):
         return {
             "model_path": self.model_path.text().strip(), "n_ctx": self.n_ctx.value(),
             "embedding_model_path": self.embedding_path.text().strip(),
+            "adapter_path": self.adapter_path.text().strip(), "adapter_scale": round(self.adapter_scale.value(), 2),
             "n_gpu_layers": self.n_gpu_layers.value(), "n_threads": self.n_threads.value(),
             "temperature": round(self.temperature.value(), 2), "max_answer_tokens": self.max_answer_tokens.value(),
             "top_k": self.top_k.value(), "retrieval_mode": self.mode.currentText(),
             "system_prompt": self.system_prompt.toPlainText().strip(),
+            "chat_template": self.chat_template.toPlainText().strip(),
         }
