@@ -142,6 +142,19 @@ def print_answer_footer(answer: Answer, out: TextIO) -> None:
     print_citations("Related (the answer cites no source):", answer.related, out)
     if answer.unknown_citations:
         out.write(f"  note: the answer cites {answer.unknown_citations}, which match no source\n")
+    print_verification(answer, out)
+
+
+def print_verification(answer: Answer, out: TextIO) -> None:
+    checked = answer.verification
+    if checked is None or checked.claims == 0:
+        return
+    if not checked.unsupported:
+        out.write(f"\nCheck: all {checked.claims} names, numbers and identifiers were found in the sources.\n")
+        return
+    out.write(f"\nCheck: grounding {checked.score:.0%}; not found in the sources:\n")
+    for sentence in checked.unsupported:
+        out.write(f"  - {', '.join(sentence.unsupported)}  in \"{sentence.text[:120]}\"\n")
 
 
 def stream_answer(engine: Engine, question: str, conversation_id: int | None, as_json: bool) -> Answer:
@@ -169,6 +182,7 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
     data = dict(answer.__dict__)
     data["citations"] = [c.to_dict() for c in answer.citations]
     data["related"] = [c.to_dict() for c in answer.related]
+    data["verification"] = answer.verification.to_dict() if answer.verification else None
     return data
 
 

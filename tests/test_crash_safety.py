@@ -10,39 +10,24 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from conftest import CORPUS, FAST, index_all, subprocess_env
+from crashing import chunk_set, finish_ingest, kill_and_check, make_docs
 from desktop_app.cancel import CancelToken
 from desktop_app.engine import Engine
 from desktop_app.errors import DocumentError
 from desktop_app.indexer.extract import PdfExtractor
-from pdfs import garden_notes, harbour_report, korean_manual
+from pdfs import garden_notes, harbour_report
 
 KILLS = 10
-SQLITE_CHECKS = ("database integrity", "keyword rows", "vectors")
 
 
 def cli(home: Path, *args: str, **kwargs) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "desktop_app", *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=subprocess_env(home), **kwargs)
-
-
-def chunk_set(engine: Engine) -> list[tuple[str, int, str]]:
-    return sorted(engine.db.execute(
-        "SELECT d.sha256, c.ord, c.text FROM chunks c JOIN documents d ON d.id = c.document_id").fetchall())
-
-
-def make_docs(folder: Path) -> Path:
-    folder.mkdir()
-    harbour_report(folder / "harbour.pdf")
-    garden_notes(folder / "garden.pdf")
-    korean_manual(folder / "manual.pdf")
-    (folder / "kotex.pdf").write_bytes((CORPUS / "kotex-doc.pdf").read_bytes())
-    return folder
 
 
 def test_ingests_killed_at_random_moments_recover_to_the_same_chunks(tmp_path: Path) -> None:
@@ -54,22 +39,9 @@ def test_ingests_killed_at_random_moments_recover_to_the_same_chunks(tmp_path: P
     home = tmp_path / "home"
     rng = random.Random(20261121)
     for kill in range(KILLS):
-        process = cli(home, "index", str(docs))
-        time.sleep(rng.uniform(0.5, 9.0))
-        process.send_signal(signal.SIGKILL)
-        process.communicate()
-        engine = Engine(home, FAST)
-        try:
-            findings = engine.doctor()
-            broken = [f for f in findings if f.check.startswith(SQLITE_CHECKS) and not f.ok]
-            assert not broken, (kill, broken)
-            engine.doctor(repair=True)
-            assert all(f.ok for f in engine.doctor()), (kill, engine.doctor())
-        finally:
-            engine.close()
-    finish = cli(home, "index", str(docs))
-    finish.communicate(timeout=600)
-    assert finish.returncode == 0
+        problems = kill_and_check(home, docs, rng, FAST, max_delay_s=9.0)
+        assert not problems, (kill, problems)
+    assert finish_ingest(home, docs) == 0
     engine = Engine(home, FAST)
     try:
         assert chunk_set(engine) == expected

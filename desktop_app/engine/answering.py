@@ -17,6 +17,7 @@ from desktop_app.engine.memory import fit_history, standalone_query
 from desktop_app.engine.prompt import BuiltPrompt, PromptBuilder, PromptParts
 from desktop_app.engine.retrieval import Retriever, SearchResult, Source
 from desktop_app.engine.settings import Settings
+from desktop_app.engine.verification import Verification, verify
 from desktop_app.errors import AppError
 from desktop_app.indexer.store import ChunkRow, LibraryStore
 
@@ -40,6 +41,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    verification: Verification | None = None
 
 
 @dataclass(frozen=True)
@@ -170,11 +172,13 @@ class Answerer:
                  generation.prompt_tokens, generation.completion_tokens, generation.ttft_s, generation.stopped)
         citations, unknown = resolve(text, built.sources)
         related = [] if citations else [citation_for(s) for s in built.sources]
+        checked = verify(text, built.passages)
         timings.update(generation_timings(generation))
         meta: dict[str, Any] = {
             "abstained": False, "stopped": generation.stopped, "cited": bool(citations), "timings": timings,
             "model": self.model().settings.path.name, "prompt_tokens": generation.prompt_tokens,
             "adapter": adapter.record() if (adapter := self.model().adapter) else None,
+            "verification": checked.to_dict(),
             "completion_tokens": generation.completion_tokens,
         }
         message_id = self.conversations.add_message(
@@ -182,7 +186,8 @@ class Answerer:
         )
         return Answer(conversation_id, message_id, question, query, language, text, citations, related,
                       abstained=False, stopped=generation.stopped, unknown_citations=unknown, timings=timings,
-                      prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens)
+                      prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens,
+                      verification=checked)
 
 
 def generation_timings(generation: Generation) -> dict[str, float]:

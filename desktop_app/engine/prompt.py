@@ -48,6 +48,8 @@ class BuiltPrompt:
     parts: PromptParts
     tokens: list[int] = field(default_factory=list)
     stop: list[str] = field(default_factory=list)
+    passages: dict[int, str] = field(default_factory=dict)
+    """Source number -> the text the model was given for it (widened or cut to fit)."""
 
 
 def source_block(source: Source, text: str) -> str:
@@ -106,7 +108,7 @@ class PromptBuilder:
             answer_reserve=self.answer_reserve,
             window=self.window,
         )
-        return BuiltPrompt(messages, used, parts)
+        return BuiltPrompt(messages, used, parts, passages={s.number: texts[s.number] for s in used})
 
     def _fit_sources(
         self, sources: list[Source], room: int, expand: Callable[[Source], list[ChunkRow]]

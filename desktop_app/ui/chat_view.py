@@ -55,10 +55,15 @@ class MessageWidget(QFrame):
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.hide()
+        self.check = QLabel()
+        self.check.setWordWrap(True)
+        self.check.setAccessibleName("Answer check")
+        self.check.hide()
         self.chips = FlowLayout()
         layout.addWidget(title)
         layout.addWidget(self.body)
         layout.addWidget(self.note)
+        layout.addWidget(self.check)
         layout.addLayout(self.chips)
         self.text = text
 
@@ -78,6 +83,17 @@ class MessageWidget(QFrame):
         if note:
             self.note.setText(note)
             self.note.show()
+
+    def set_check(self, verification: dict[str, Any]) -> None:
+        """Name what the sources do not contain, sentence by sentence (the tooltip holds the sentences)."""
+        unsupported = verification.get("unsupported", [])
+        if not unsupported:
+            return
+        tokens = ", ".join(t for item in unsupported for t in item["tokens"])
+        self.check.setText(f"⚠ Not found in the sources: {tokens} (grounding {verification['score']:.0%})")
+        self.check.setToolTip("\n".join(f"{item['sentence']}  →  {', '.join(item['tokens'])}"
+                                        for item in unsupported))
+        self.check.show()
 
     def chip_buttons(self) -> list[QPushButton]:
         return [self.chips.itemAt(i).widget() for i in range(self.chips.count())]
@@ -194,6 +210,8 @@ class ChatView(QWidget):
         shown = answer.citations or answer.related
         note = answer_note(answer.abstained, answer.stopped, bool(answer.citations), bool(shown))
         widget.set_citations([c.to_dict() for c in shown], note)
+        if answer.verification is not None:
+            widget.set_check(answer.verification.to_dict())
         self.current = None
 
     def show_history(self, messages: list[Any]) -> None:
@@ -205,6 +223,8 @@ class ChatView(QWidget):
                 note = answer_note(meta.get("abstained", False), meta.get("stopped", False),
                                    meta.get("cited", True), bool(message.sources))
                 widget.set_citations(message.sources, note)
+                if meta.get("verification"):
+                    widget.set_check(meta["verification"])
 
     def _scroll_to_end(self) -> None:
         bar = self.scroll.verticalScrollBar()
