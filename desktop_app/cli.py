@@ -142,6 +142,9 @@ def print_answer_footer(answer: Answer, out: TextIO) -> None:
     print_citations("Related (the answer cites no source):", answer.related, out)
     if answer.unknown_citations:
         out.write(f"  note: the answer cites {answer.unknown_citations}, which match no source\n")
+    for number, reasons in answer.flagged_sources.items():
+        out.write(f"  note: source [{number}] contains {' and '.join(reasons)}; it was given to the model as quoted "
+                  "data only\n")
     print_verification(answer, out)
 
 

@@ -42,6 +42,7 @@ class Answer:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     verification: Verification | None = None
+    flagged_sources: dict[int, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class Answerer:
             "model": self.model().settings.path.name, "prompt_tokens": generation.prompt_tokens,
             "adapter": adapter.record() if (adapter := self.model().adapter) else None,
             "verification": checked.to_dict(),
+            "flagged_sources": built.flagged,
             "completion_tokens": generation.completion_tokens,
         }
         message_id = self.conversations.add_message(
@@ -187,7 +189,7 @@ class Answerer:
         return Answer(conversation_id, message_id, question, query, language, text, citations, related,
                       abstained=False, stopped=generation.stopped, unknown_citations=unknown, timings=timings,
                       prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens,
-                      verification=checked)
+                      verification=checked, flagged_sources=built.flagged)
 
 
 def generation_timings(generation: Generation) -> dict[str, float]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from desktop_app.engine.injection import neutralise
 from desktop_app.engine.language import say
 from desktop_app.engine.memory import Turn
 from desktop_app.engine.retrieval import Source, join_chunks
@@ -50,6 +51,8 @@ class BuiltPrompt:
     stop: list[str] = field(default_factory=list)
     passages: dict[int, str] = field(default_factory=dict)
     """Source number -> the text the model was given for it (widened or cut to fit)."""
+    flagged: dict[int, list[str]] = field(default_factory=dict)
+    """Source number -> why its text was neutralised (instruction-like text, control tokens)."""
 
 
 def source_block(source: Source, text: str) -> str:
@@ -96,6 +99,11 @@ class PromptBuilder:
         room = self.window - self.answer_reserve - fixed - question_cost
         texts = self._fit_sources(sources, room, expand)
         used = [s for s in sources if s.number in texts]
+        flagged: dict[int, list[str]] = {}
+        for number in list(texts):
+            texts[number], reasons = neutralise(texts[number])
+            if reasons:
+                flagged[number] = reasons
         blocks = [source_block(s, texts[s.number]) for s in used]
         messages = [{"role": "system", "content": system}, *history,
                     {"role": "user", "content": user_message(blocks, question, language)}]
@@ -108,7 +116,8 @@ class PromptBuilder:
             answer_reserve=self.answer_reserve,
             window=self.window,
         )
-        return BuiltPrompt(messages, used, parts, passages={s.number: texts[s.number] for s in used})
+        return BuiltPrompt(messages, used, parts, passages={s.number: texts[s.number] for s in used},
+                           flagged=flagged)
 
     def _fit_sources(
         self, sources: list[Source], room: int, expand: Callable[[Source], list[ChunkRow]]

@@ -209,7 +209,9 @@ class ChatView(QWidget):
             widget.body.set_markdown(answer.text)
         shown = answer.citations or answer.related
         note = answer_note(answer.abstained, answer.stopped, bool(answer.citations), bool(shown))
-        widget.set_citations([c.to_dict() for c in shown], note)
+        for number, reasons in answer.flagged_sources.items():
+            note += f" Source [{number}] contains {' and '.join(reasons)}; it was quoted to the model as data only."
+        widget.set_citations([c.to_dict() for c in shown], note.strip())
         if answer.verification is not None:
             widget.set_check(answer.verification.to_dict())
         self.current = None
