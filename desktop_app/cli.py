@@ -135,6 +135,8 @@ def print_answer_footer(answer: Answer, out: TextIO) -> None:
     if answer.stopped:
         out.write("\n[stopped]")
     out.write("\n")
+    for decision in answer.safety if not answer.refused else []:
+        out.write(f"Policy: {decision['action']}: {decision['reason']}\n")
     if answer.abstained:
         print_citations("Closest passages (not relevant enough to answer from):", answer.related, out)
         return
@@ -175,7 +177,7 @@ def stream_answer(engine: Engine, question: str, conversation_id: int | None, as
     if as_json:
         out.write(json.dumps(answer_dict(answer), indent=2, ensure_ascii=False) + "\n")
     else:
-        if answer.abstained:
+        if answer.abstained or answer.refused:
             out.write(answer.text)
         print_answer_footer(answer, out)
     return answer

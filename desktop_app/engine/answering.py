@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from desktop_app.cancel import CancelToken
@@ -16,6 +16,7 @@ from desktop_app.engine.llm import Generation, LocalModel
 from desktop_app.engine.memory import fit_history, standalone_query
 from desktop_app.engine.prompt import BuiltPrompt, PromptBuilder, PromptParts
 from desktop_app.engine.retrieval import Retriever, SearchResult, Source
+from desktop_app.engine.safety import Decision, OutputFilter, Policy
 from desktop_app.engine.settings import Settings
 from desktop_app.engine.verification import Verification, verify
 from desktop_app.errors import AppError
@@ -43,6 +44,8 @@ class Answer:
     completion_tokens: int = 0
     verification: Verification | None = None
     flagged_sources: dict[int, list[str]] = field(default_factory=dict)
+    safety: list[dict[str, str]] = field(default_factory=list)
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,13 +94,20 @@ class Answerer:
         turns_before = self.conversations.get(conversation_id)
         self.conversations.add_message(conversation_id, "user", question, search_query=query)
         log.debug("question: %r, search query: %r", question, query)
+        language = detect_language(question)
+        policy = safety_policy(settings)
+        if (refusal := policy.check_question(question)) is not None:
+            yield SourcesFound(conversation_id, query, [], None)
+            yield AnswerDone(self._refuse(conversation_id, question, query, language, refusal))
+            return
         result = self.retriever.search(query, settings.top_k, settings.retrieval_mode)
         timings = {"retrieval_s": time.perf_counter() - started}
         log.info("retrieved %d sources in %.2f s", len(result.sources), timings["retrieval_s"])
-        language = detect_language(question)
         if not result.sources:
             yield SourcesFound(conversation_id, query, [], None)
-            yield AnswerDone(self._abstain(conversation_id, question, result, language, timings))
+            refusal = policy.check_scope(found_relevant=False)
+            yield AnswerDone(self._refuse(conversation_id, question, query, language, refusal) if refusal
+                             else self._abstain(conversation_id, question, result, language, timings))
             return
         built = self._prompt(conversation_id, turns_before.summary_upto, turns_before.summary, result.sources,
                              question, language, settings)
@@ -120,6 +130,18 @@ class Answerer:
         )
         return Answer(conversation_id, message_id, question, result.query, language, text, [], closest,
                       abstained=True, stopped=False, timings=timings)
+
+    def _refuse(self, conversation_id: int, question: str, query: str, language: str, decision: Decision) -> Answer:
+        """The policy's answer: no retrieval or model call, and the reason, recorded with the conversation."""
+        text = say("refused", language).format(reason=decision.reason)
+        safety = [decision.to_dict()]
+        message_id = self.conversations.add_message(
+            conversation_id, "assistant", text, meta={"abstained": True, "refused": True, "cited": False,
+                                                      "safety": safety},
+        )
+        log.info("question refused by the safety policy (%s)", decision.stage)
+        return Answer(conversation_id, message_id, question, query, language, text, [], [], abstained=True,
+                      stopped=False, safety=safety, refused=True)
 
     def _prompt(
         self, conversation_id: int, summary_upto: int, summary: str, sources: list[Source], question: str,
@@ -154,19 +176,28 @@ class Answerer:
     ) -> Iterator[AnswerEvent]:
         model = self.model()
         generation: Generation | None = None
-        for piece in model.stream(built.tokens, built.stop, settings.max_answer_tokens, settings.temperature,
-                                  cancel):
+        shown = safety_policy(settings).output_filter()
+        stream = model.stream(built.tokens, built.stop, settings.max_answer_tokens, settings.temperature, cancel)
+        for piece in stream:
             if isinstance(piece, Generation):
                 generation = piece
-            else:
+                continue
+            for text in shown.feed(piece):
                 timings.setdefault("ttft_s", time.perf_counter() - started)
-                yield TokenText(piece)
+                yield TokenText(text)
+            if shown.stopped:
+                cancel.cancel()
+        if tail := shown.flush():
+            yield TokenText(tail)
         assert generation is not None
-        yield AnswerDone(self._finish(conversation_id, question, query, language, built, generation, timings))
+        if shown.decisions:
+            generation = replace(generation, text=filtered_text(generation.text, shown))
+        yield AnswerDone(self._finish(conversation_id, question, query, language, built, generation, timings,
+                                      [d.to_dict() for d in shown.decisions]))
 
     def _finish(
         self, conversation_id: int, question: str, query: str, language: str, built: BuiltPrompt,
-        generation: Generation, timings: dict[str, float],
+        generation: Generation, timings: dict[str, float], safety: list[dict[str, str]] | None = None,
     ) -> Answer:
         text = generation.text.strip()
         log.info("answered: %d prompt tokens, %d answer tokens, first token %.2f s, stopped=%s",
@@ -180,7 +211,7 @@ class Answerer:
             "model": self.model().settings.path.name, "prompt_tokens": generation.prompt_tokens,
             "adapter": adapter.record() if (adapter := self.model().adapter) else None,
             "verification": checked.to_dict(),
-            "flagged_sources": built.flagged,
+            "flagged_sources": built.flagged, "safety": safety or [],
             "completion_tokens": generation.completion_tokens,
         }
         message_id = self.conversations.add_message(
@@ -189,7 +220,18 @@ class Answerer:
         return Answer(conversation_id, message_id, question, query, language, text, citations, related,
                       abstained=False, stopped=generation.stopped, unknown_citations=unknown, timings=timings,
                       prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens,
-                      verification=checked, flagged_sources=built.flagged)
+                      verification=checked, flagged_sources=built.flagged, safety=safety or [])
+
+
+def safety_policy(settings: Settings) -> Policy:
+    return Policy(settings.safety_level, tuple(settings.blocked_terms), tuple(settings.blocked_topics),
+                  tuple(settings.forbidden_output))
+
+
+def filtered_text(raw: str, shown: OutputFilter) -> str:
+    """The answer as the policy lets it be shown and stored (redacted, or cut where it stopped)."""
+    replay = OutputFilter(shown.terms, shown.stop)
+    return "".join(text for text in replay.feed(raw)) + replay.flush()
 
 
 def generation_timings(generation: Generation) -> dict[str, float]:

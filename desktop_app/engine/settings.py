@@ -10,6 +10,7 @@ from typing import Any
 
 from desktop_app.engine.prompt import DEFAULT_SYSTEM_PROMPT
 from desktop_app.engine.retrieval import DEFAULT_FLOOR, MODES
+from desktop_app.engine.safety import LEVELS
 from desktop_app.files import fsync_file
 from desktop_app.home import ensure_home
 
@@ -31,8 +32,14 @@ class Settings:
     chat_template: str = ""
     adapter_path: str = ""
     adapter_scale: float = 1.0
+    safety_level: str = "standard"
+    blocked_terms: tuple[str, ...] = ()
+    blocked_topics: tuple[str, ...] = ()
+    forbidden_output: tuple[str, ...] = ()
 
     def validated(self) -> Settings:
+        if self.safety_level not in LEVELS:
+            raise ValueError(f"the safety level must be one of {', '.join(LEVELS)}")
         if self.retrieval_mode not in MODES:
             raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}")
         if not 256 <= self.n_ctx <= 131072:
@@ -56,7 +63,8 @@ def load_settings(home: Path) -> Settings:
     try:
         raw = json.loads(settings_path(home).read_text(encoding="utf-8"))
         known = {f.name for f in fields(Settings)}
-        return Settings(**{k: v for k, v in raw.items() if k in known}).validated()
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if k in known}
+        return Settings(**values).validated()
     except (OSError, ValueError, TypeError):
         return Settings()
 

@@ -209,6 +209,10 @@ class ChatView(QWidget):
             widget.body.set_markdown(answer.text)
         shown = answer.citations or answer.related
         note = answer_note(answer.abstained, answer.stopped, bool(answer.citations), bool(shown))
+        for decision in answer.safety if not answer.refused else []:
+            note += f" Policy: {decision['action']}: {decision['reason']}."
+        if answer.refused:
+            widget.body.set_markdown(answer.text)
         for number, reasons in answer.flagged_sources.items():
             note += f" Source [{number}] contains {' and '.join(reasons)}; it was quoted to the model as data only."
         widget.set_citations([c.to_dict() for c in shown], note.strip())

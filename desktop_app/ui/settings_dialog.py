@@ -78,6 +78,15 @@ class SettingsDialog(QDialog):
         self.mode = QComboBox()
         self.mode.addItems(MODES)
         self.mode.setCurrentText(settings.retrieval_mode)
+        self.safety_level = QComboBox()
+        self.safety_level.addItems(("off", "standard", "strict"))
+        self.safety_level.setCurrentText(settings.safety_level)
+        self.safety_level.setToolTip("strict: only questions about the indexed documents, and answers stop at a "
+                                     "forbidden term; standard: forbidden terms are redacted")
+        self.blocked = QLineEdit(", ".join((*settings.blocked_terms, *settings.blocked_topics)))
+        self.blocked.setPlaceholderText("terms or topics whose questions are refused, comma-separated")
+        self.forbidden = QLineEdit(", ".join(settings.forbidden_output))
+        self.forbidden.setPlaceholderText("terms that must never appear in answers, comma-separated")
         self.system_prompt = QPlainTextEdit(settings.system_prompt)
         self.chat_template = QPlainTextEdit(settings.chat_template)
         self.chat_template.setPlaceholderText("empty: the template stored in the model file (or a ChatML fallback)")
@@ -89,7 +98,9 @@ class SettingsDialog(QDialog):
                               ("GPU layers", self.n_gpu_layers), ("Threads", self.n_threads),
                               ("Temperature", self.temperature), ("Max answer length (tokens)", self.max_answer_tokens),
                               ("Sources per question (top-k)", self.top_k), ("Retrieval mode", self.mode),
-                              ("System prompt", self.system_prompt), ("Chat template (Jinja)", self.chat_template)):
+                              ("Safety level", self.safety_level), ("Refuse questions about", self.blocked),
+                              ("Never show in answers", self.forbidden), ("System prompt", self.system_prompt),
+                              ("Chat template (Jinja)", self.chat_template)):
             form.addRow(label, widget)
             if isinstance(widget, QWidget):
                 widget.setAccessibleName(label)
@@ -123,4 +134,7 @@ class SettingsDialog(QDialog):
             "top_k": self.top_k.value(), "retrieval_mode": self.mode.currentText(),
             "system_prompt": self.system_prompt.toPlainText().strip(),
             "chat_template": self.chat_template.toPlainText().strip(),
+            "safety_level": self.safety_level.currentText(), "blocked_topics": (),
+            "blocked_terms": tuple(t.strip() for t in self.blocked.text().split(",") if t.strip()),
+            "forbidden_output": tuple(t.strip() for t in self.forbidden.text().split(",") if t.strip()),
         }
