@@ -12,7 +12,7 @@ import argparse
 import json
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
@@ -33,6 +33,7 @@ from desktop_app.engine import (
     FileStarted,
     TokenText,
 )
+from desktop_app.engine.answering import AskOptions
 from desktop_app.logs import private_files, setup_logging
 
 EXIT_OK, EXIT_FAILED_FILES, EXIT_USAGE, EXIT_NOT_COVERED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -162,12 +163,14 @@ def print_verification(answer: Answer, out: TextIO) -> None:
         out.write(f"  - {', '.join(sentence.unsupported)}  in \"{sentence.text[:120]}\"\n")
 
 
-def stream_answer(engine: Engine, question: str, conversation_id: int | None, as_json: bool) -> Answer:
+def stream_answer(engine: Engine, question: str, conversation_id: int | None, as_json: bool,
+                  events: Callable[[CancelToken], Iterator[Any]] | None = None) -> Answer:
+    """Print an answer as it streams (``events`` replaces a plain ask: tasks, strict regeneration)."""
     token = CancelToken()
     out = sys.stdout
     answer: Answer | None = None
     with interrupt_cancels(token):
-        for event in engine.ask(question, conversation_id, token):
+        for event in (events or (lambda t: engine.ask(question, conversation_id, t)))(token):
             if isinstance(event, TokenText) and not as_json:
                 out.write(event.text)
                 out.flush()
@@ -193,7 +196,9 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
 
 def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
     apply_overrides(engine, args)
-    answer = stream_answer(engine, args.question, args.conversation, args.json)
+    strict = AskOptions(strict=True) if args.strict else None
+    answer = stream_answer(engine, args.question, args.conversation, args.json,
+                           lambda t: engine.ask(args.question, args.conversation, t, strict))
     if not args.json:
         sys.stdout.flush()
         t = answer.timings
@@ -217,6 +222,7 @@ def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
     conversation_id = args.conversation
     last: Answer | None = None
     print("Ask about your documents. /new starts a new conversation, /sources shows the last sources, "
+          "/strict answers the last question again more strictly, /lora FILE [SCALE] applies an adapter, "
           "/quit leaves. Ctrl-C stops an answer.")
     while True:
         try:
@@ -232,6 +238,12 @@ def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
         if line == "/new":
             conversation_id, last = None, None
             print("(new conversation)")
+        elif line == "/strict":
+            if conversation_id is None:
+                print("(ask a question first)")
+                continue
+            last = stream_answer(engine, "", conversation_id, False,
+                                 lambda t, c=conversation_id: engine.regenerate_strictly(c, t))
         elif line == "/sources":
             print_citations("Sources:", (last.citations or last.related) if last else [], sys.stdout)
         elif line:
@@ -287,6 +299,22 @@ def cmd_models(engine: Engine, args: argparse.Namespace) -> int:
           f"{format_size(check.trial.rss_bytes)} resident")
     print(f"GPU: {check.gpu.backend}")
     return EXIT_OK
+
+
+def cmd_task(engine: Engine, args: argparse.Namespace) -> int:
+    templates = engine.task_templates()
+    if not args.name:
+        for template in templates.values():
+            print(f"{template.name:>12}  {template.title}  (variables: {', '.join(template.variables)})")
+        return EXIT_OK
+    values = dict(pair.split("=", 1) for pair in args.var)
+    answer = stream_answer(engine, "", args.conversation, args.json,
+                           lambda t: engine.run_task(args.name, values, args.conversation, t))
+    if answer.structured is not None and not args.json:
+        problems = answer.structured["problems"]
+        print("JSON: valid" + (f", but {'; '.join(problems)}" if problems else "") if answer.structured["value"]
+              is not None else f"JSON: {'; '.join(problems)}")
+    return EXIT_NOT_COVERED if answer.abstained else EXIT_OK
 
 
 def cmd_conversations(engine: Engine, args: argparse.Namespace) -> int:
@@ -354,12 +382,20 @@ def parser() -> argparse.ArgumentParser:
         if name == "ask":
             p.add_argument("question")
             p.add_argument("--json", action="store_true", help="print the answer as JSON at the end")
+            p.add_argument("--strict", action="store_true", help="a stricter prompt: only what the sources say")
         p.add_argument("--conversation", type=int, help="continue this conversation")
         p.add_argument("--top-k", type=int)
         p.add_argument("--mode", choices=["hybrid", "bm25", "dense"])
         p.add_argument("--lora", help="apply this LoRA adapter (GGUF) for this run")
         p.add_argument("--lora-scale", type=float, default=1.0, help="the adapter's scale (default 1)")
         p.set_defaults(run=run)
+    p = sub.add_parser("task", help="run a task template (no name: list them)")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                   help="a template variable, e.g. --var document=report.pdf")
+    p.add_argument("--conversation", type=int)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_task)
     p = sub.add_parser("models", help="list model files, show one's details, or check that one loads")
     p.add_argument("action", choices=["list", "info", "check"])
     p.add_argument("file", nargs="?", help="a GGUF model or adapter file (for info and check)")

@@ -236,3 +236,23 @@ def test_settings_dialog_reports_the_changes(qtbot) -> None:
     assert changes.pop("embedding_model_path") == ""
     assert changes["top_k"] == 6 and changes["retrieval_mode"] == "bm25" and changes["n_ctx"] == 8192
     assert FAST.changed(**changes).top_k == 6
+
+
+def test_a_task_runs_from_the_window_and_the_strict_retry_follows(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    from desktop_app.ui.task_dialog import TaskDialog
+
+    drop(window, harbour_report(tmp_path / "harbour.pdf"))
+    qtbot.waitUntil(lambda: window.library.status_of("Harbour Survey Report") == "ready", timeout=READY_TIMEOUT)
+    templates: list = []
+    window.tasks.run(lambda engine: engine.task_templates(), templates.append)
+    qtbot.waitUntil(lambda: bool(templates), timeout=10_000)
+    dialog = TaskDialog(templates[0], ["Harbour Survey Report"])
+    qtbot.addWidget(dialog)
+    dialog.choice.setCurrentIndex(dialog.choice.findData("summarise"))
+    name, values = dialog.selection()
+    assert (name, values) == ("summarise", {"document": "Harbour Survey Report"})
+    window.stream_answer("Summarise", lambda engine, token: engine.run_task(name, values, None, token))
+    qtbot.waitUntil(lambda: window.answer_job is None, timeout=READY_TIMEOUT)
+    assert window.chat.messages[-1].chip_buttons()
+    window.regenerate_strictly()
+    qtbot.waitUntil(lambda: window.answer_job is None and len(window.chat.messages) == 4, timeout=READY_TIMEOUT)

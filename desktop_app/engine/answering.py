@@ -13,11 +13,12 @@ from desktop_app.engine.citations import Citation, citation_for, resolve
 from desktop_app.engine.conversations import ConversationStore
 from desktop_app.engine.language import detect_language, say
 from desktop_app.engine.llm import Generation, LocalModel
-from desktop_app.engine.memory import fit_history, standalone_query
+from desktop_app.engine.memory import Turn, fit_history, standalone_query
 from desktop_app.engine.prompt import BuiltPrompt, PromptBuilder, PromptParts
 from desktop_app.engine.retrieval import Retriever, SearchResult, Source
 from desktop_app.engine.safety import Decision, OutputFilter, Policy
 from desktop_app.engine.settings import Settings
+from desktop_app.engine.templates import parse_json_answer
 from desktop_app.engine.verification import Verification, verify
 from desktop_app.errors import AppError
 from desktop_app.indexer.store import ChunkRow, LibraryStore
@@ -46,6 +47,22 @@ class Answer:
     flagged_sources: dict[int, list[str]] = field(default_factory=dict)
     safety: list[dict[str, str]] = field(default_factory=list)
     refused: bool = False
+    structured: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    """How a question departs from a plain chat turn (task templates, stricter regeneration)."""
+
+    search_query: str = ""
+    documents: list[int] = field(default_factory=list)
+    examples: list[tuple[str, str]] = field(default_factory=list)
+    strict: bool = False
+    json_schema: str = ""
+
+
+STRICT_NOTE = ("\n- Be strict: every sentence must come from a cited source. Copy numbers, names and identifiers "
+               "exactly as the sources write them. If a source does not say it, do not say it.")
 
 
 @dataclass(frozen=True)
@@ -80,7 +97,10 @@ class Answerer:
         self.model = model
         self.settings = settings
 
-    def ask(self, question: str, conversation_id: int | None, cancel: CancelToken) -> Iterator[AnswerEvent]:
+    def ask(
+        self, question: str, conversation_id: int | None, cancel: CancelToken, options: AskOptions | None = None
+    ) -> Iterator[AnswerEvent]:
+        options = options or AskOptions()
         question = question.strip()
         if not question:
             raise AppError("The question is empty. Type a question about your documents.")
@@ -90,7 +110,8 @@ class Answerer:
         settings = self.settings()
         if conversation_id is None:
             conversation_id = self.conversations.create(question)
-        query = standalone_query(question, self.conversations.last_search_query(conversation_id))
+        query = options.search_query or standalone_query(question,
+                                                         self.conversations.last_search_query(conversation_id))
         turns_before = self.conversations.get(conversation_id)
         self.conversations.add_message(conversation_id, "user", question, search_query=query)
         log.debug("question: %r, search query: %r", question, query)
@@ -100,7 +121,7 @@ class Answerer:
             yield SourcesFound(conversation_id, query, [], None)
             yield AnswerDone(self._refuse(conversation_id, question, query, language, refusal))
             return
-        result = self.retriever.search(query, settings.top_k, settings.retrieval_mode)
+        result = self.retriever.search(query, settings.top_k, settings.retrieval_mode, options.documents or None)
         timings = {"retrieval_s": time.perf_counter() - started}
         log.info("retrieved %d sources in %.2f s", len(result.sources), timings["retrieval_s"])
         if not result.sources:
@@ -110,14 +131,14 @@ class Answerer:
                              else self._abstain(conversation_id, question, result, language, timings))
             return
         built = self._prompt(conversation_id, turns_before.summary_upto, turns_before.summary, result.sources,
-                             question, language, settings)
+                             question, language, settings, options)
         yield SourcesFound(conversation_id, query, [citation_for(s) for s in built.sources], built.parts)
         if cancel.cancelled:
             nothing = Generation("", len(built.tokens), 0, 0.0, 0.0, stopped=True)
             yield AnswerDone(self._finish(conversation_id, question, query, language, built, nothing, timings))
             return
         yield from self._generate(conversation_id, question, query, language, built, settings, timings, cancel,
-                                  started)
+                                  started, options.json_schema)
 
     def _abstain(
         self, conversation_id: int, question: str, result: SearchResult, language: str, timings: dict[str, float]
@@ -145,17 +166,19 @@ class Answerer:
 
     def _prompt(
         self, conversation_id: int, summary_upto: int, summary: str, sources: list[Source], question: str,
-        language: str, settings: Settings,
+        language: str, settings: Settings, options: AskOptions,
     ) -> BuiltPrompt:
         model = self.model()
         turns = self.conversations.turns_after(conversation_id, summary_upto)
         summary, kept, folded = fit_history(turns, summary, int(model.n_ctx * MEMORY_SHARE), model.count)
         if folded:
             self.conversations.set_summary(conversation_id, summary, folded[-1].message_id)
+        kept = [Turn(q, a, 0) for q, a in options.examples] + kept
+        system_prompt = settings.system_prompt + (STRICT_NOTE if options.strict else "")
         builder = PromptBuilder(model.count, model.n_ctx, settings.max_answer_tokens)
         budget = model.n_ctx - settings.max_answer_tokens
         while True:
-            built = builder.build(settings.system_prompt, summary, kept, sources, question, language, self._expand)
+            built = builder.build(system_prompt, summary, kept, sources, question, language, self._expand)
             built.tokens, built.stop = model.render(built.messages)
             if len(built.tokens) <= budget:
                 return built
@@ -172,7 +195,7 @@ class Answerer:
 
     def _generate(
         self, conversation_id: int, question: str, query: str, language: str, built: BuiltPrompt,
-        settings: Settings, timings: dict[str, float], cancel: CancelToken, started: float,
+        settings: Settings, timings: dict[str, float], cancel: CancelToken, started: float, json_schema: str = "",
     ) -> Iterator[AnswerEvent]:
         model = self.model()
         generation: Generation | None = None
@@ -193,13 +216,18 @@ class Answerer:
         if shown.decisions:
             generation = replace(generation, text=filtered_text(generation.text, shown))
         yield AnswerDone(self._finish(conversation_id, question, query, language, built, generation, timings,
-                                      [d.to_dict() for d in shown.decisions]))
+                                      [d.to_dict() for d in shown.decisions], json_schema))
 
     def _finish(
         self, conversation_id: int, question: str, query: str, language: str, built: BuiltPrompt,
         generation: Generation, timings: dict[str, float], safety: list[dict[str, str]] | None = None,
+        json_schema: str = "",
     ) -> Answer:
         text = generation.text.strip()
+        structured = None
+        if json_schema:
+            value, problems = parse_json_answer(text, json_schema)
+            structured = {"value": value, "problems": problems}
         log.info("answered: %d prompt tokens, %d answer tokens, first token %.2f s, stopped=%s",
                  generation.prompt_tokens, generation.completion_tokens, generation.ttft_s, generation.stopped)
         citations, unknown = resolve(text, built.sources)
@@ -211,7 +239,7 @@ class Answerer:
             "model": self.model().settings.path.name, "prompt_tokens": generation.prompt_tokens,
             "adapter": adapter.record() if (adapter := self.model().adapter) else None,
             "verification": checked.to_dict(),
-            "flagged_sources": built.flagged, "safety": safety or [],
+            "flagged_sources": built.flagged, "safety": safety or [], "structured": structured,
             "completion_tokens": generation.completion_tokens,
         }
         message_id = self.conversations.add_message(
@@ -220,7 +248,8 @@ class Answerer:
         return Answer(conversation_id, message_id, question, query, language, text, citations, related,
                       abstained=False, stopped=generation.stopped, unknown_citations=unknown, timings=timings,
                       prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens,
-                      verification=checked, flagged_sources=built.flagged, safety=safety or [])
+                      verification=checked, flagged_sources=built.flagged, safety=safety or [],
+                      structured=structured)
 
 
 def safety_policy(settings: Settings) -> Policy:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from desktop_app.cancel import CancelToken
-from desktop_app.engine.answering import Answerer, AnswerEvent
+from desktop_app.engine.answering import Answerer, AnswerEvent, AskOptions
 from desktop_app.engine.conversations import Conversation, ConversationStore, Message
 from desktop_app.engine.doctor import Finding, integrity, keyword_rows, orphan_files, vector_index, vector_rows
 from desktop_app.engine.gguf_info import ModelFileInfo, read_info
@@ -19,9 +19,11 @@ from desktop_app.engine.llm import LocalModel, ModelInfo, ModelSettings
 from desktop_app.engine.lora import ActiveAdapter
 from desktop_app.engine.model_files import locate, manifest
 from desktop_app.engine.model_manager import ModelCheck, TrialRecord, check_model, list_models, load_model
-from desktop_app.engine.pages import PageImage, available_file, render
+from desktop_app.engine.pages import PageImage, available_file, render_page_image
 from desktop_app.engine.retrieval import Retriever, SearchResult
 from desktop_app.engine.settings import Settings, load_settings, save_settings
+from desktop_app.engine.templates import TaskTemplate, choose_examples, load_examples, load_templates
+from desktop_app.engine.templates import render as render_task
 from desktop_app.errors import ModelError, NotFoundError
 from desktop_app.home import ensure_home, index_dir, library_db, user_dir, user_models_dir
 from desktop_app.indexer.copies import DocumentCopies
@@ -209,7 +211,7 @@ class Engine:
         if doc is None:
             raise NotFoundError("That document has been removed from the library.")
         path, note = available_file(doc, self._copies, self._verified_files)
-        return render(doc, path, note, page, zoom, positions or [])
+        return render_page_image(doc, path, note, page, zoom, positions or [])
 
     def document_file(self, document_id: int) -> Path | None:
         """The file to open in the system viewer: the original, or the kept copy."""
@@ -234,12 +236,47 @@ class Engine:
         return self._retriever().search(query, k or self._settings.top_k, mode or self._settings.retrieval_mode)
 
     def ask(
-        self, question: str, conversation_id: int | None = None, cancel: CancelToken | None = None
+        self, question: str, conversation_id: int | None = None, cancel: CancelToken | None = None,
+        options: AskOptions | None = None,
     ) -> Iterator[AnswerEvent]:
         """Stream the answer to ``question`` as events; the last one is ``AnswerDone``."""
         answerer = Answerer(self.store, self._conversations, self._retriever(), lambda: self.model,
                             lambda: self._settings)
-        yield from answerer.ask(question, conversation_id, cancel or CancelToken())
+        yield from answerer.ask(question, conversation_id, cancel or CancelToken(), options)
+
+    def regenerate_strictly(self, conversation_id: int, cancel: CancelToken | None = None) -> Iterator[AnswerEvent]:
+        """Ask the conversation's last question again with a stricter prompt (after an unsupported answer)."""
+        questions = [m for m in self._conversations.messages(conversation_id) if m.role == "user"]
+        if not questions:
+            raise NotFoundError("This conversation has no question to answer again.")
+        last = questions[-1]
+        yield from self.ask(last.content, conversation_id, cancel,
+                            AskOptions(search_query=last.search_query, strict=True))
+
+    def task_templates(self) -> dict[str, TaskTemplate]:
+        return load_templates(self.home)
+
+    def run_task(
+        self, name: str, values: dict[str, str], conversation_id: int | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[AnswerEvent]:
+        """Run a task template; document variables name documents (id, file name or title)."""
+        templates = self.task_templates()
+        if name not in templates:
+            raise NotFoundError(f"There is no task '{name}'. Tasks: {', '.join(sorted(templates))}.")
+        task = render_task(templates[name], values)
+        documents = [self.find_document(ref).id for ref in task.document_refs]
+        options = AskOptions(search_query=task.query, documents=documents, examples=self._examples(task.query),
+                             json_schema=values.get("schema", "") if task.template.output == "json" else "")
+        yield from self.ask(task.message, conversation_id, cancel, options)
+
+    def _examples(self, query: str) -> list[tuple[str, str]]:
+        examples = load_examples(self.home)
+        if not examples:
+            return []
+        vectors = self.embedder.encode([e["question"] for e in examples])
+        chosen = choose_examples(self.embedder.encode([query])[0], vectors)
+        return [(examples[i]["question"], examples[i]["answer"]) for i in chosen]
 
     def _retriever(self) -> Retriever:
         return Retriever(self.store, self.vectors, self.embedder, self._settings.relevance_floor)

@@ -46,7 +46,7 @@ def available_file(doc: DocumentRow, copies: DocumentCopies, verified: dict[str,
                   "index it again from its new place to see its pages.")
 
 
-def render(
+def render_page_image(
     doc: DocumentRow, path: Path | None, note: str, page: int, zoom: float, positions: list[list[float]]
 ) -> PageImage:
     zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)

@@ -78,11 +78,13 @@ class Retriever:
         self.embedder = embedder
         self.floor = floor
 
-    def search(self, query: str, k: int, mode: str = "hybrid") -> SearchResult:
+    def search(self, query: str, k: int, mode: str = "hybrid", documents: list[int] | None = None) -> SearchResult:
+        """Best sources for ``query``; with ``documents``, only from those, and with no relevance floor
+        (the user chose them)."""
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
         self.vectors.sync(self.store)
-        depth = max(30, 5 * k)
+        depth = max(30, 5 * k) if not documents else max(300, 5 * k)
         query_vector = self.embedder.encode([query])[0]
         lists: list[tuple[list[int], float]] = []
         similarity: dict[int, float] = {}
@@ -96,10 +98,11 @@ class Retriever:
         fused = rrf(lists)
         self._fill_similarity(query_vector, list(fused), similarity)
         ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
-        rows = {row.id: row for row in self.store.chunks(ranked)}
+        rows = {row.id: row for row in self.store.chunks(ranked) if not documents or row.document_id in documents}
         terms = query_terms(query)
         relevant = [cid for cid in ranked if cid in rows and (
-            similarity.get(cid, 0.0) >= self.floor or keyword_coverage(terms, rows[cid].text) >= MIN_COVERAGE)]
+            documents or similarity.get(cid, 0.0) >= self.floor
+            or keyword_coverage(terms, rows[cid].text) >= MIN_COVERAGE)]
         sources = self._merge([rows[cid] for cid in relevant], fused, similarity, k)
         closest = [] if sources else self._merge([rows[cid] for cid in ranked if cid in rows], fused, similarity, 3)
         return SearchResult(query, mode, sources, closest)

@@ -35,6 +35,7 @@ from desktop_app.ui.conversations_panel import ConversationsPanel
 from desktop_app.ui.library_panel import LibraryPanel
 from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.source_viewer import SourceViewer
+from desktop_app.ui.task_dialog import TaskDialog
 from desktop_app.ui.tasks import Job, TaskManager
 from desktop_app.ui.widgets import ErrorBanner
 
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
         for text, shortcut, slot in (("&Add documents…", QKeySequence.StandardKey.Open, self.choose_files),
                                      ("&New conversation", QKeySequence.StandardKey.New, self.new_conversation),
                                      ("&Settings…", QKeySequence("Ctrl+,"), self.open_settings),
+                                     ("Run a &task…", QKeySequence("Ctrl+T"), self.choose_task),
+                                     ("Answer again &strictly", QKeySequence("Ctrl+R"), self.regenerate_strictly),
                                      ("&Quit", QKeySequence.StandardKey.Quit, self.close)):
             action = QAction(text, self)
             action.setShortcut(shortcut)
@@ -251,14 +254,38 @@ class MainWindow(QMainWindow):
 
     # --- asking ----------------------------------------------------------------------
     def ask(self, question: str) -> None:
+        conversation = self.conversation_id
+        self.stream_answer(question, lambda engine, token: engine.ask(question, conversation, token))
+
+    def stream_answer(self, shown_question: str, op: Any) -> None:
+        """Show the question, then stream the answer of ``op(engine, token)`` (ask, a task, a strict retry)."""
         if self.answer_job is not None:
             return
-        self.chat.add_message("user", question)
+        self.chat.add_message("user", shown_question)
         self.chat.start_answer()
         self.chat.set_busy(True)
+        self.answer_job = self.tasks.stream(op, self._answer_event, self._answer_done, self._answer_failed)
+
+    def choose_task(self) -> None:
+        self.tasks.run(lambda engine: (engine.task_templates(), [d.title for d in engine.documents()]),
+                       self._task_dialog, self.show_error)
+
+    def _task_dialog(self, loaded: tuple[dict[str, Any], list[str]]) -> None:
+        dialog = TaskDialog(loaded[0], loaded[1], self)
+        if dialog.exec() != TaskDialog.DialogCode.Accepted:
+            return
+        name, values = dialog.selection()
         conversation = self.conversation_id
-        self.answer_job = self.tasks.stream(lambda engine, token: engine.ask(question, conversation, token),
-                                            self._answer_event, self._answer_done, self._answer_failed)
+        self.stream_answer(f"{loaded[0][name].title}: {', '.join(v for v in values.values() if v)}",
+                           lambda engine, token: engine.run_task(name, values, conversation, token))
+
+    def regenerate_strictly(self) -> None:
+        conversation = self.conversation_id
+        if conversation is None:
+            self.show_error("Ask a question first; then it can be answered again more strictly.")
+            return
+        self.stream_answer("(answer the last question again, strictly from the sources)",
+                           lambda engine, token: engine.regenerate_strictly(conversation, token))
 
     def _answer_event(self, event: Any) -> None:
         if isinstance(event, SourcesFound):
