@@ -33,7 +33,7 @@ from desktop_app.engine import (
     FileStarted,
     TokenText,
 )
-from desktop_app.engine.answering import AskOptions
+from desktop_app.engine.answering import ORIGIN_LABELS, AskOptions
 from desktop_app.logs import private_files, setup_logging
 
 EXIT_OK, EXIT_FAILED_FILES, EXIT_USAGE, EXIT_NOT_COVERED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -136,6 +136,8 @@ def print_answer_footer(answer: Answer, out: TextIO) -> None:
     if answer.stopped:
         out.write("\n[stopped]")
     out.write("\n")
+    if answer.origin in ORIGIN_LABELS:
+        out.write(f"({ORIGIN_LABELS[answer.origin]}: no model call)\n")
     for decision in answer.safety if not answer.refused else []:
         out.write(f"Policy: {decision['action']}: {decision['reason']}\n")
     if answer.abstained:
@@ -301,6 +303,25 @@ def cmd_models(engine: Engine, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_faq(engine: Engine, args: argparse.Namespace) -> int:
+    faq = engine.faq
+    if args.action == "list":
+        for entry in faq.all():
+            print(f"{entry.id:>4}  Q: {entry.question}\n      A: {entry.answer}")
+    elif args.action == "add":
+        print(f"added curated answer {faq.add(args.first, args.second)}")
+    elif args.action == "remove":
+        faq.remove(int(args.first))
+    elif args.action == "import":
+        summary = faq.import_file(Path(args.first))
+        print(f"{summary.added} added, {summary.updated} updated")
+    elif args.action == "export":
+        print(f"{faq.export_file(Path(args.first))} curated answers written to {args.first}")
+    elif args.action == "clear-cache":
+        print(f"{engine.clear_answer_cache()} cached answers forgotten")
+    return EXIT_OK
+
+
 def cmd_task(engine: Engine, args: argparse.Namespace) -> int:
     templates = engine.task_templates()
     if not args.name:
@@ -389,6 +410,12 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--lora", help="apply this LoRA adapter (GGUF) for this run")
         p.add_argument("--lora-scale", type=float, default=1.0, help="the adapter's scale (default 1)")
         p.set_defaults(run=run)
+    p = sub.add_parser("faq", help="curated answers: list, add Q A, remove ID, import FILE, export FILE; "
+                                   "clear-cache forgets cached answers")
+    p.add_argument("action", choices=["list", "add", "remove", "import", "export", "clear-cache"])
+    p.add_argument("first", nargs="?")
+    p.add_argument("second", nargs="?")
+    p.set_defaults(run=cmd_faq)
     p = sub.add_parser("task", help="run a task template (no name: list them)")
     p.add_argument("name", nargs="?")
     p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
@@ -421,6 +448,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if getattr(args, "action", None) in ("show", "export", "rename", "delete") and args.id is None:
         parser().error(f"conversations {args.action} needs a conversation id")
+    needs = {"add": 2, "remove": 1, "import": 1, "export": 1}
+    if args.command == "faq" and [args.first, args.second][: needs.get(args.action, 0)].count(None):
+        parser().error(f"faq {args.action} needs {needs[args.action]} argument(s)")
     if args.command == "models" and args.action != "list" and not args.file:
         parser().error(f"models {args.action} needs a GGUF file")
     if args.command == "embedder" and args.action == "set" and not args.folder:

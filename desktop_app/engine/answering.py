@@ -48,6 +48,10 @@ class Answer:
     safety: list[dict[str, str]] = field(default_factory=list)
     refused: bool = False
     structured: dict[str, Any] | None = None
+    origin: str = "model"  # "model"; "faq": a curated answer; "cache": an earlier answer to the same question
+
+
+ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer"}
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,22 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from desktop_app.cancel import CancelToken
-from desktop_app.engine.answering import Answerer, AnswerEvent, AskOptions
+from desktop_app.engine.answer_cache import AnswerCache, Replay, answer_fingerprint, answer_payload, replay
+from desktop_app.engine.answering import (
+    Answer,
+    AnswerDone,
+    Answerer,
+    AnswerEvent,
+    AskOptions,
+    SourcesFound,
+    TokenText,
+    safety_policy,
+)
 from desktop_app.engine.conversations import Conversation, ConversationStore, Message
 from desktop_app.engine.doctor import Finding, integrity, keyword_rows, orphan_files, vector_index, vector_rows
+from desktop_app.engine.faq import FaqStore
 from desktop_app.engine.gguf_info import ModelFileInfo, read_info
+from desktop_app.engine.language import detect_language
 from desktop_app.engine.llm import LocalModel, ModelInfo, ModelSettings
 from desktop_app.engine.lora import ActiveAdapter
 from desktop_app.engine.model_files import locate, manifest
@@ -239,10 +251,94 @@ class Engine:
         self, question: str, conversation_id: int | None = None, cancel: CancelToken | None = None,
         options: AskOptions | None = None,
     ) -> Iterator[AnswerEvent]:
-        """Stream the answer to ``question`` as events; the last one is ``AnswerDone``."""
+        """Stream the answer to ``question`` as events; the last one is ``AnswerDone``.
+
+        A plain question (no ``options``) that the safety policy lets through
+        gets a curated answer when one matches, else, when it opens a
+        conversation, the cached answer to the same question under the same
+        library, models and settings; both come at once, without the model.
+        Follow-ups never use the cache: their answer depends on the conversation.
+        """
+        opens = options is None and self._opens_conversation(conversation_id)
+        shortcut = self._shortcut(question, opens) if options is None else None
+        if shortcut is not None:
+            yield from self._replay(question, conversation_id, *shortcut)
+            return
         answerer = Answerer(self.store, self._conversations, self._retriever(), lambda: self.model,
                             lambda: self._settings)
-        yield from answerer.ask(question, conversation_id, cancel or CancelToken(), options)
+        cache_as = self._answer_fingerprint() if opens and self._settings.cache_enabled else None
+        for event in answerer.ask(question, conversation_id, cancel or CancelToken(), options):
+            if cache_as and isinstance(event, AnswerDone) and cacheable(event.answer):
+                self.answer_cache.store(question, cache_as, answer_payload(event.answer))
+            yield event
+
+    def _opens_conversation(self, conversation_id: int | None) -> bool:
+        return conversation_id is None or not self._conversations.messages(conversation_id)
+
+    def _shortcut(self, question: str, opens: bool) -> tuple[Replay, str] | None:
+        """A curated answer, or a cached one for a first question, with its origin; None: ask the model."""
+        question = question.strip()
+        if not question or self.store.chunk_count() == 0 or \
+                safety_policy(self._settings).check_question(question) is not None:
+            return None
+        if self._settings.faq_enabled and (curated := self.faq.match(question)) is not None:
+            found = replay(curated.payload())
+            return (found, "faq") if found else None
+        under = self._answer_fingerprint() if opens and self._settings.cache_enabled else None
+        cached = self.answer_cache.lookup(question, under) if under else None
+        found = replay(cached.payload) if cached else None
+        return (found, "cache") if found else None
+
+    def _replay(
+        self, question: str, conversation_id: int | None, shown: Replay, origin: str
+    ) -> Iterator[AnswerEvent]:
+        """A curated or cached answer as the usual events, recorded in the conversation like any answer."""
+        question = question.strip()
+        if conversation_id is None:
+            conversation_id = self._conversations.create(question)
+        self._conversations.add_message(conversation_id, "user", question, search_query=question)
+        sources = shown.citations or shown.related
+        meta = {"origin": origin, "origin_details": shown.details, "abstained": False,
+                "cited": bool(shown.citations), "flagged_sources": shown.flagged_sources,
+                "verification": shown.verification.to_dict() if shown.verification else None}
+        message_id = self._conversations.add_message(conversation_id, "assistant", shown.text,
+                                                     sources=[c.to_dict() for c in sources], meta=meta)
+        yield SourcesFound(conversation_id, question, sources, None)
+        yield TokenText(shown.text)
+        yield AnswerDone(Answer(
+            conversation_id, message_id, question, question, detect_language(question), shown.text,
+            shown.citations, shown.related, abstained=False, stopped=False,
+            unknown_citations=shown.unknown_citations, verification=shown.verification,
+            flagged_sources=shown.flagged_sources, origin=origin,
+        ))
+
+    def _answer_fingerprint(self) -> str | None:
+        """Everything besides the question that an answer depends on (see answer_cache.py).
+
+        None when the chat model cannot be found: nothing is cached, and the
+        answer itself reports the missing model.
+        """
+        settings = self._settings
+        try:
+            model_path = self._model.settings.path if self._model else self._model_settings(settings).path
+        except ModelError:
+            return None
+        adapter = Path(settings.adapter_path) if settings.adapter_path else None
+        return answer_fingerprint(self.store.version(), model_path, adapter, settings.adapter_scale,
+                                  self.embedder.key, settings)
+
+    # --- curated answers and the answer cache -------------------------------------------
+    @property
+    def faq(self) -> FaqStore:
+        return FaqStore(self.db, self.embedder)
+
+    @property
+    def answer_cache(self) -> AnswerCache:
+        return AnswerCache(self.db, self.embedder)
+
+    def clear_answer_cache(self) -> int:
+        """Forget every cached answer; how many there were."""
+        return self.answer_cache.clear()
 
     def regenerate_strictly(self, conversation_id: int, cancel: CancelToken | None = None) -> Iterator[AnswerEvent]:
         """Ask the conversation's last question again with a stricter prompt (after an unsupported answer)."""
@@ -309,3 +405,9 @@ class Engine:
             self._model.close()
             self._model = None
         self.db.conn.close()
+
+
+def cacheable(answer: Answer) -> bool:
+    """Only complete model answers are kept: not stopped, refused, abstained, empty or structured."""
+    return not (answer.stopped or answer.refused or answer.abstained or answer.structured is not None) \
+        and bool(answer.text.strip())

@@ -36,6 +36,8 @@ class Settings:
     blocked_terms: tuple[str, ...] = ()
     blocked_topics: tuple[str, ...] = ()
     forbidden_output: tuple[str, ...] = ()
+    faq_enabled: bool = True
+    cache_enabled: bool = True
 
     def validated(self) -> Settings:
         if self.safety_level not in LEVELS:

@@ -105,6 +105,40 @@ def m003_korean_keywords(db: sqlite_utils.Database) -> None:
             db.conn.execute("INSERT INTO chunks_trigrams (rowid, text) VALUES (?, ?)", (chunk_id, text))
 
 
+def m004_faq_and_cache(db: sqlite_utils.Database) -> None:
+    """Curated answers (engine/faq.py) and the answer cache (engine/answer_cache.py).
+
+    Both keep the question's embedding; ``faq.embedder`` names the model that
+    made it, so entries are re-embedded after the embedding model changes.
+    Cache rows are found by fingerprint and normalised wording, then checked
+    by cosine.
+    """
+    run_script(
+        db,
+        """
+        CREATE TABLE faq (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            vector BLOB,
+            embedder TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL
+        );
+        CREATE TABLE answer_cache (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            question_key TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            answer_json TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            created TEXT NOT NULL
+        );
+        CREATE INDEX answer_cache_lookup ON answer_cache(fingerprint, question_key)
+        """,
+    )
+
+
 def run_script(db: sqlite_utils.Database, script: str) -> None:
     """Run statements one by one (``executescript`` would commit mid-migration)."""
     for statement in script.split(";"):
@@ -112,7 +146,9 @@ def run_script(db: sqlite_utils.Database, script: str) -> None:
             db.conn.execute(statement)
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_library, m002_conversations, m003_korean_keywords]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    m001_library, m002_conversations, m003_korean_keywords, m004_faq_and_cache,
+]
 
 
 def migrate(db: sqlite_utils.Database) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.engine import Answer
+from desktop_app.engine.answering import ORIGIN_LABELS
 from desktop_app.ui.widgets import ContextMeter, FlowLayout, MarkdownLabel
 
 
@@ -210,6 +211,8 @@ class ChatView(QWidget):
             widget.body.set_markdown(answer.text)
         shown = answer.citations or answer.related
         note = answer_note(answer.abstained, answer.stopped, bool(answer.citations), bool(shown))
+        if answer.origin in ORIGIN_LABELS:
+            note = f"This is a {ORIGIN_LABELS[answer.origin]} (no model call). {note}"
         for decision in answer.safety if not answer.refused else []:
             note += f" Policy: {decision['action']}: {decision['reason']}."
         if answer.refused:
@@ -229,6 +232,8 @@ class ChatView(QWidget):
                 meta = message.meta
                 note = answer_note(meta.get("abstained", False), meta.get("stopped", False),
                                    meta.get("cited", True), bool(message.sources))
+                if meta.get("origin") in ORIGIN_LABELS:
+                    note = f"This is a {ORIGIN_LABELS[meta['origin']]} (no model call). {note}"
                 widget.set_citations(message.sources, note)
                 if meta.get("verification"):
                     widget.set_check(meta["verification"])

@@ -32,6 +32,7 @@ from desktop_app.engine import (
 )
 from desktop_app.ui.chat_view import ChatView
 from desktop_app.ui.conversations_panel import ConversationsPanel
+from desktop_app.ui.faq_dialog import FaqDialog
 from desktop_app.ui.library_panel import LibraryPanel
 from desktop_app.ui.settings_dialog import SettingsDialog
 from desktop_app.ui.source_viewer import SourceViewer
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
                                      ("&New conversation", QKeySequence.StandardKey.New, self.new_conversation),
                                      ("&Settings…", QKeySequence("Ctrl+,"), self.open_settings),
                                      ("Run a &task…", QKeySequence("Ctrl+T"), self.choose_task),
+                                     ("&Curated answers…", QKeySequence("Ctrl+K"), self.edit_faq),
                                      ("Answer again &strictly", QKeySequence("Ctrl+R"), self.regenerate_strictly),
                                      ("&Quit", QKeySequence.StandardKey.Quit, self.close)):
             action = QAction(text, self)
@@ -278,6 +280,9 @@ class MainWindow(QMainWindow):
         conversation = self.conversation_id
         self.stream_answer(f"{loaded[0][name].title}: {', '.join(v for v in values.values() if v)}",
                            lambda engine, token: engine.run_task(name, values, conversation, token))
+
+    def edit_faq(self) -> None:
+        FaqDialog(lambda op, done: self.tasks.run(op, done, self.show_error), self).exec()
 
     def regenerate_strictly(self) -> None:
         conversation = self.conversation_id

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -87,6 +88,10 @@ class SettingsDialog(QDialog):
         self.blocked.setPlaceholderText("terms or topics whose questions are refused, comma-separated")
         self.forbidden = QLineEdit(", ".join(settings.forbidden_output))
         self.forbidden.setPlaceholderText("terms that must never appear in answers, comma-separated")
+        self.faq_enabled = QCheckBox("Answer from curated answers when a question matches one")
+        self.faq_enabled.setChecked(settings.faq_enabled)
+        self.cache_enabled = QCheckBox("Reuse the earlier answer to the same question (unchanged library and model)")
+        self.cache_enabled.setChecked(settings.cache_enabled)
         self.system_prompt = QPlainTextEdit(settings.system_prompt)
         self.chat_template = QPlainTextEdit(settings.chat_template)
         self.chat_template.setPlaceholderText("empty: the template stored in the model file (or a ChatML fallback)")
@@ -99,7 +104,8 @@ class SettingsDialog(QDialog):
                               ("Temperature", self.temperature), ("Max answer length (tokens)", self.max_answer_tokens),
                               ("Sources per question (top-k)", self.top_k), ("Retrieval mode", self.mode),
                               ("Safety level", self.safety_level), ("Refuse questions about", self.blocked),
-                              ("Never show in answers", self.forbidden), ("System prompt", self.system_prompt),
+                              ("Never show in answers", self.forbidden), ("Curated answers", self.faq_enabled),
+                              ("Answer cache", self.cache_enabled), ("System prompt", self.system_prompt),
                               ("Chat template (Jinja)", self.chat_template)):
             form.addRow(label, widget)
             if isinstance(widget, QWidget):
@@ -135,6 +141,7 @@ class SettingsDialog(QDialog):
             "system_prompt": self.system_prompt.toPlainText().strip(),
             "chat_template": self.chat_template.toPlainText().strip(),
             "safety_level": self.safety_level.currentText(), "blocked_topics": (),
+            "faq_enabled": self.faq_enabled.isChecked(), "cache_enabled": self.cache_enabled.isChecked(),
             "blocked_terms": tuple(t.strip() for t in self.blocked.text().split(",") if t.strip()),
             "forbidden_output": tuple(t.strip() for t in self.forbidden.text().split(",") if t.strip()),
         }
