@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 NETBLOCK = Path(__file__).parent / "netblock"
@@ -43,6 +45,22 @@ def subprocess_env(home: Path) -> dict[str, str]:
     env["DESKTOP_APP_HOME"] = str(home)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETBLOCK), env.get("PYTHONPATH", "")]))
     return env
+
+
+def run_cli(home: Path, *args: str, stdin: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The CLI in a subprocess with its own data folder and the network block."""
+    return subprocess.run([sys.executable, "-m", "desktop_app", *args], input=stdin, capture_output=True,
+                          text=True, timeout=timeout, env=subprocess_env(home))
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
+    """A migrated library database of its own, for store-level tests."""
+    from desktop_app.indexer.database import open_database
+
+    database = open_database(tmp_path / "lib.sqlite3")
+    yield database
+    database.conn.close()
 
 
 def index_all(

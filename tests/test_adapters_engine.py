@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-from conftest import FAST, index_all, subprocess_env
+from conftest import FAST, index_all, run_cli
 from desktop_app.engine import AnswerDone, Engine
 from desktop_app.engine.settings import load_settings, save_settings
 from lora_files import base_model, write_lora, write_wrong_shape_lora
@@ -55,11 +54,9 @@ def test_a_mismatched_adapter_is_refused_and_the_model_keeps_working(engine: Eng
 
 def test_cli_lora_option_and_models_commands(data_home: Path, tmp_path: Path) -> None:
     save_settings(data_home, FAST)
-    env = subprocess_env(data_home)
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "desktop_app", *args], capture_output=True, text=True,
-                              timeout=300, env=env)
+        return run_cli(data_home, *args)
 
     assert run("index", str(harbour_report(tmp_path / "harbour.pdf"))).returncode == 0
     adapter = write_lora(tmp_path / "style.gguf", seed=5)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,13 +32,6 @@ def embedder(tmp_path_factory: pytest.TempPathFactory) -> MemoEmbedder:
     found = bundled_embedder(tmp_path_factory.mktemp("models"))
     found.prime([*all_texts(CASES), *all_texts(HOLDOUT), *all_texts(KOREAN_CASES)])
     return found
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
-    database = open_database(tmp_path / "lib.sqlite3")
-    yield database
-    database.conn.close()
 
 
 @pytest.fixture

@@ -22,13 +22,6 @@ def embedder(tmp_path_factory: pytest.TempPathFactory) -> MemoEmbedder:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
-    database = open_database(tmp_path / "lib.sqlite3")
-    yield database
-    database.conn.close()
-
-
-@pytest.fixture
 def faq(db: sqlite_utils.Database, embedder: Embedder) -> FaqStore:
     return FaqStore(db, embedder)
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-from conftest import FAST, index_all, subprocess_env
+from conftest import FAST, index_all, run_cli
 from desktop_app.engine import AnswerDone, Engine
 from desktop_app.engine.llm import LocalModel
 from desktop_app.engine.settings import save_settings
@@ -52,11 +51,9 @@ def test_a_curated_answer_wins_and_is_labelled(engine: Engine, tmp_path: Path) -
 
 def test_cli_faq_commands_and_labels(data_home: Path, tmp_path: Path) -> None:
     save_settings(data_home, FAST)
-    env = subprocess_env(data_home)
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "desktop_app", *args], capture_output=True, text=True,
-                              timeout=300, env=env)
+        return run_cli(data_home, *args)
 
     assert run("index", str(harbour_report(tmp_path / "harbour.pdf"))).returncode == 0
     faq_file = tmp_path / "faq.csv"
