@@ -322,6 +322,25 @@ def cmd_faq(engine: Engine, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_eval(engine: Engine, args: argparse.Namespace) -> int:
+    """Score retrieval and answers on a questions file over a temporary library (the user's is untouched)."""
+    from desktop_app.engine.eval_run import run_eval
+
+    progress = Progress(sys.stderr)
+    token = CancelToken()
+    with interrupt_cancels(token):
+        report = run_eval(Path(args.questions), Path(args.docs), tuple(args.modes), args.answer_mode, args.limit,
+                          lambda e: progress.status(f"{e.stage} {bar(e.done, e.total)} {e.done}/{e.total}"),
+                          token, settings=engine.settings, answers=not args.retrieval_only,
+                          judge_model=Path(args.judge) if args.judge else None)
+    progress.line("")
+    print(report.to_markdown())
+    if args.json:
+        report.to_json(Path(args.json))
+        print(f"\nwritten to {args.json} (re-score it with desktop_app.engine.eval_run.rescore)")
+    return EXIT_OK
+
+
 def cmd_task(engine: Engine, args: argparse.Namespace) -> int:
     templates = engine.task_templates()
     if not args.name:
@@ -410,6 +429,16 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--lora", help="apply this LoRA adapter (GGUF) for this run")
         p.add_argument("--lora-scale", type=float, default=1.0, help="the adapter's scale (default 1)")
         p.set_defaults(run=run)
+    p = sub.add_parser("eval", help="measure retrieval and answers on a questions file (JSONL) over a folder of PDFs")
+    p.add_argument("questions")
+    p.add_argument("--docs", required=True, help="the folder of PDFs the questions are about")
+    p.add_argument("--json", help="also write every row and the summary to this JSON file")
+    p.add_argument("--modes", nargs="+", default=["bm25", "dense", "hybrid"], choices=["bm25", "dense", "hybrid"])
+    p.add_argument("--answer-mode", default="hybrid", choices=["bm25", "dense", "hybrid"])
+    p.add_argument("--limit", type=int, help="only the first N questions")
+    p.add_argument("--retrieval-only", action="store_true", help="skip the answers (much faster)")
+    p.add_argument("--judge", help="a GGUF model to grade the answers (LLM-as-judge); none: not graded")
+    p.set_defaults(run=cmd_eval)
     p = sub.add_parser("faq", help="curated answers: list, add Q A, remove ID, import FILE, export FILE; "
                                    "clear-cache forgets cached answers")
     p.add_argument("action", choices=["list", "add", "remove", "import", "export", "clear-cache"])

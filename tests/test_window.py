@@ -256,3 +256,24 @@ def test_a_task_runs_from_the_window_and_the_strict_retry_follows(qtbot, window:
     assert window.chat.messages[-1].chip_buttons()
     window.regenerate_strictly()
     qtbot.waitUntil(lambda: window.answer_job is None and len(window.chat.messages) == 4, timeout=READY_TIMEOUT)
+
+
+def test_check_answers_runs_the_evaluation_with_progress_and_shows_the_table(qtbot, window: MainWindow,
+                                                                            tmp_path: Path) -> None:
+    import json
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    harbour_report(docs / "harbour.pdf")
+    questions = tmp_path / "questions.jsonl"
+    rows = [{"id": "H1", "lang": "en", "doc": "harbour.pdf", "page": 3, "pages": [3],
+             "question": "How much silt did the dredging remove?", "must_contain": ["41,500"], "answerable": True,
+             "follows": None, "kind": "factual"},
+            {"id": "H2", "lang": "en", "doc": None, "page": None, "pages": [],
+             "question": "Who won the football world cup in 2014?", "must_contain": [], "answerable": False,
+             "follows": None, "kind": "unanswerable"}]
+    questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    dialog = window.run_check(questions, docs)
+    qtbot.waitUntil(lambda: "hit@5" in dialog.table.toPlainText(), timeout=300_000)
+    assert dialog.bar.value() == dialog.bar.maximum()
+    dialog.close()

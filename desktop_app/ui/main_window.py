@@ -31,6 +31,7 @@ from desktop_app.engine import (
     expand_paths,
 )
 from desktop_app.ui.chat_view import ChatView
+from desktop_app.ui.check_answers import CheckAnswersDialog, evaluation_events
 from desktop_app.ui.conversations_panel import ConversationsPanel
 from desktop_app.ui.faq_dialog import FaqDialog
 from desktop_app.ui.library_panel import LibraryPanel
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
                                      ("&Settings…", QKeySequence("Ctrl+,"), self.open_settings),
                                      ("Run a &task…", QKeySequence("Ctrl+T"), self.choose_task),
                                      ("&Curated answers…", QKeySequence("Ctrl+K"), self.edit_faq),
+                                     ("Check &answers…", QKeySequence("Ctrl+E"), self.check_answers),
                                      ("Answer again &strictly", QKeySequence("Ctrl+R"), self.regenerate_strictly),
                                      ("&Quit", QKeySequence.StandardKey.Quit, self.close)):
             action = QAction(text, self)
@@ -280,6 +282,24 @@ class MainWindow(QMainWindow):
         conversation = self.conversation_id
         self.stream_answer(f"{loaded[0][name].title}: {', '.join(v for v in values.values() if v)}",
                            lambda engine, token: engine.run_task(name, values, conversation, token))
+
+    def check_answers(self) -> None:
+        """Measure retrieval and answers on a questions file (JSONL) over a folder of PDFs."""
+        questions, _ = QFileDialog.getOpenFileName(self, "Questions file", "", "Questions (*.jsonl)")
+        if not questions:
+            return
+        docs = QFileDialog.getExistingDirectory(self, "Folder of the PDFs the questions are about")
+        if docs:
+            self.run_check(Path(questions), Path(docs))
+
+    def run_check(self, questions: Path, docs: Path) -> CheckAnswersDialog:
+        dialog = CheckAnswersDialog(self)
+        job = self.tasks.stream(
+            lambda engine, token: evaluation_events(questions, docs, engine.settings, token), dialog.on_event,
+            None, self.show_error)
+        dialog.rejected.connect(job.cancel)
+        dialog.show()
+        return dialog
 
     def edit_faq(self) -> None:
         FaqDialog(lambda op, done: self.tasks.run(op, done, self.show_error), self).exec()

@@ -1,0 +1,204 @@
+"""Ingest speed: pages/s and chunks/s end to end through Engine.index, against raw embedding of the same chunks.
+
+    .venv/bin/python benchmarks/ingest.py [--pages 2000] [--skip-large]
+
+Two inputs: the corpus PDFs, and one large PDF generated with PyMuPDF
+(``--pages`` pages of paragraphs under headings). For each, one child process
+indexes it into a temporary library with the default settings (the embedding
+model is loaded first and not timed; the time spent inside ``Embedder.encode``
+is recorded) and writes out the chunk texts exactly as the embedder saw them;
+a second child embeds those texts with the same SentenceTransformer in one
+``encode`` call with batches of 32 (sentence-transformers sorts all texts by
+length first, so batches pad little), then again as the pipeline does, in
+slices of 32 in document order (each slice padded to its longest text): the
+"ratio slices/raw" column is that padding cost measured in one process.
+Separate processes keep each peak RSS separate. Prints a Markdown table and
+writes benchmarks/results/ingest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench_common import (
+    CORPUS,
+    child_result,
+    children_peak_rss_mb,
+    md_table,
+    peak_rss_mb,
+    run_child,
+    write_results,
+)
+
+THIS = Path(__file__).resolve()
+WORDS = {
+    "adj": "annual coastal regional quarterly northern revised secondary municipal seasonal principal external "
+           "technical provisional structural average measured".split(),
+    "noun": "survey harbour gauge channel report budget council station reading sample contract tender dredger "
+            "breakwater schedule inspection pipeline reservoir turbine permit audit ledger ferry terminal".split(),
+    "verb": "records exceeds replaces requires describes reduces confirms extends delays funds monitors "
+            "supplies".split(),
+    "prep": "for within across beyond under after before during near".split(),
+}
+
+
+def sentence(rng: random.Random) -> str:
+    w = {k: rng.choice(v) for k, v in WORDS.items()}
+    n = rng.randint(2, 980)
+    return (f"The {w['adj']} {w['noun']} {w['verb']} the {rng.choice(WORDS['noun'])} {w['prep']} the "
+            f"{rng.choice(WORDS['adj'])} {rng.choice(WORDS['noun'])} by {n} units in section {rng.randint(1, 99)}.")
+
+
+def paragraph(rng: random.Random) -> str:
+    return " ".join(sentence(rng) for _ in range(rng.randint(3, 6)))
+
+
+def generate_pdf(path: Path, pages: int, seed: int = 7) -> Path:
+    """A report of ``pages`` A4 pages: a chapter heading every 8 pages, a section heading and paragraphs on each."""
+    import pymupdf
+
+    rng = random.Random(seed)
+    doc = pymupdf.open()
+    for number in range(pages):
+        page = doc.new_page(width=595, height=842)
+        y = 72.0
+        if number % 8 == 0:
+            page.insert_text((72, y + 18), f"Chapter {number // 8 + 1}: {rng.choice(WORDS['noun']).title()} "
+                             "operations", fontsize=18, fontname="hebo")
+            y += 40
+        page.insert_text((72, y + 14), f"{number + 1}.1 {rng.choice(WORDS['adj']).title()} "
+                         f"{rng.choice(WORDS['noun'])} notes", fontsize=13, fontname="hebo")
+        y += 30
+        while y < 640:
+            rect = pymupdf.Rect(72, y, 523, 770)
+            left = page.insert_textbox(rect, paragraph(rng), fontsize=10, fontname="helv")
+            if left < 0:
+                break
+            y = rect.y1 - left + 12
+        page.insert_text((280, 810), str(number + 1), fontsize=9, fontname="helv")
+    doc.set_metadata({"title": f"Generated harbour operations report ({pages} pages)"})
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def child_pipeline(folder: Path, texts_out: Path) -> dict[str, Any]:
+    import json
+
+    from desktop_app.engine import Engine, FileFailed, FileIndexed, Settings
+    from desktop_app.indexer.pipeline import embedding_text
+
+    with tempfile.TemporaryDirectory() as home:
+        engine = Engine(Path(home), Settings())
+        started = time.perf_counter()
+        _ = engine.embedder.dim
+        load_s = time.perf_counter() - started
+        embed_s = [0.0]
+        original = engine.embedder.encode
+
+        def timed(texts: list[str], batch_size: int = 32) -> Any:
+            begin = time.perf_counter()
+            try:
+                return original(texts, batch_size)
+            finally:
+                embed_s[0] += time.perf_counter() - begin
+
+        engine.embedder.encode = timed  # type: ignore[method-assign]
+        started = time.perf_counter()
+        events = list(engine.index([folder]))
+        index_s = time.perf_counter() - started
+        failed = [f"{e.path.name}: {e.message}" for e in events if isinstance(e, FileFailed)]
+        indexed = [e for e in events if isinstance(e, FileIndexed)]
+        ids = [cid for cid, _ in engine.store.iter_chunk_texts()]
+        rows = [row for start in range(0, len(ids), 500) for row in engine.store.chunks(ids[start:start + 500])]
+        rows.sort(key=lambda r: (r.document_id, r.ord))
+        texts = [embedding_text(r.text, r.section_title, r.document_title) for r in rows]
+        texts_out.write_text(json.dumps(texts))
+        engine.close()
+    return {"pages": sum(e.pages for e in indexed), "chunks": sum(e.chunks for e in indexed), "failed": failed,
+            "model_load_s": load_s, "index_s": index_s, "embed_s_inside": embed_s[0],
+            "peak_rss_mb": peak_rss_mb(), "pdf_worker_peak_rss_mb": children_peak_rss_mb()}
+
+
+def child_raw(texts_file: Path) -> dict[str, Any]:
+    import json
+
+    from desktop_app.engine.model_files import locate
+    from desktop_app.indexer.embedder import load_sentence_transformer
+
+    texts = json.loads(texts_file.read_text())
+    with tempfile.TemporaryDirectory() as models:
+        model = load_sentence_transformer(locate("embedding", Path(models)))
+    model.encode(texts[:32], batch_size=32)
+    started = time.perf_counter()
+    model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+    raw_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for start in range(0, len(texts), 32):
+        model.encode(texts[start:start + 32], batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
+                     show_progress_bar=False)
+    return {"chunks": len(texts), "raw_s": raw_s, "raw_slices_s": time.perf_counter() - started,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def measure(name: str, folder: Path, work: Path) -> dict[str, Any]:
+    texts = work / f"{name.split()[0]}-texts.json"
+    print(f"indexing {name} ...", file=sys.stderr, flush=True)
+    pipeline = run_child(THIS, ["pipeline", str(folder), str(texts)])
+    print(f"raw embedding {pipeline['chunks']} chunks ...", file=sys.stderr, flush=True)
+    raw = run_child(THIS, ["raw", str(texts)])
+    return {"input": name, "pipeline": pipeline, "raw": raw,
+            "pages_per_s": pipeline["pages"] / pipeline["index_s"],
+            "chunks_per_s": pipeline["chunks"] / pipeline["index_s"], "raw_chunks_per_s": raw["chunks"] / raw["raw_s"],
+            "ratio_pipeline_over_raw": pipeline["index_s"] / raw["raw_s"],
+            "ratio_encode_inside_over_raw": pipeline["embed_s_inside"] / raw["raw_s"],
+            "ratio_raw_slices_over_raw": raw["raw_slices_s"] / raw["raw_s"]}
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    rows = [[r["input"], r["pipeline"]["pages"], r["pipeline"]["chunks"], r["pipeline"]["index_s"], r["pages_per_s"],
+             r["chunks_per_s"], r["pipeline"]["embed_s_inside"], r["raw"]["raw_s"], r["raw_chunks_per_s"],
+             r["ratio_pipeline_over_raw"], r["ratio_encode_inside_over_raw"], r["raw"]["raw_slices_s"],
+             r["ratio_raw_slices_over_raw"], r["pipeline"]["peak_rss_mb"],
+             r["pipeline"]["pdf_worker_peak_rss_mb"], r["raw"]["peak_rss_mb"]] for r in results]
+    return md_table(["input", "pages", "chunks", "index s", "pages/s", "chunks/s", "encode s inside index",
+                     "raw encode s", "raw chunks/s", "time ratio index/raw", "ratio encode-inside/raw",
+                     "raw in document-order slices of 32 s", "ratio slices/raw",
+                     "peak RSS MB (indexing)", "peak RSS MB (PDF worker)", "peak RSS MB (raw)"], rows)
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        kind, args = sys.argv[2], sys.argv[3:]
+        child_result(child_pipeline(Path(args[0]), Path(args[1])) if kind == "pipeline" else
+                     child_raw(Path(args[0])))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=2000, help="pages of the generated PDF (default 2000)")
+    parser.add_argument("--skip-large", action="store_true", help="only the corpus PDFs")
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        results.append(measure("corpus (2 PDFs)", CORPUS, work))
+        generated = None
+        if not args.skip_large:
+            (work / "large").mkdir()
+            started = time.perf_counter()
+            pdf = generate_pdf(work / "large" / "generated.pdf", args.pages)
+            generated = {"pages": args.pages, "generate_s": time.perf_counter() - started,
+                         "size_mb": pdf.stat().st_size / 2**20}
+            results.append(measure(f"generated {args.pages}-page PDF", work / "large", work))
+    print(table(results))
+    path = write_results("ingest", {"results": results, "generated_pdf": generated})
+    print(f"\nwritten to {path}")
+
+
+if __name__ == "__main__":
+    main()
