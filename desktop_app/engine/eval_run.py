@@ -66,6 +66,12 @@ ProgressCallback = Callable[[EvalProgress], None]
 
 @dataclass
 class EvalReport:
+    """One run: what it ran on, one row per question, and the summary computed from the rows.
+
+    The summary is derived in ``__post_init__`` rather than stored, so a report
+    read back from JSON is scored by the current code, exactly as a fresh one.
+    """
+
     questions_path: str
     docs_folder: str
     modes: list[str]
@@ -83,7 +89,10 @@ class EvalReport:
         self.answers = answer_summary(self.rows)
 
     def mode(self, mode: str, lang: str = "all") -> ModeSummary:
-        return next(s for s in self.retrieval if s.mode == mode and s.lang == lang)
+        found = next((s for s in self.retrieval if s.mode == mode and s.lang == lang), None)
+        if found is None:
+            raise KeyError(f"no retrieval score for mode {mode!r} and language {lang!r}")
+        return found
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -111,9 +120,12 @@ class EvalReport:
         """A report from saved JSON, its summary recomputed from the rows (the saved one is ignored)."""
         if data.get("format") != FORMAT:
             raise AppError(f"This is not a saved evaluation ({FORMAT}); run the evaluation again.")
-        return cls(data["questions_path"], data["docs_folder"], list(data["modes"]), data["answer_mode"],
-                   data["settings"], data["library"], data["summary"].get("judge", NOT_CONFIGURED),
-                   list(data["notes"]), [row_from_dict(r) for r in data["rows"]])
+        try:
+            return cls(data["questions_path"], data["docs_folder"], list(data["modes"]), data["answer_mode"],
+                       data["settings"], data["library"], data["summary"].get("judge", NOT_CONFIGURED),
+                       list(data["notes"]), [row_from_dict(r) for r in data["rows"]])
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise AppError(f"The saved evaluation is incomplete or damaged ({exc}); run it again.") from exc
 
 
 def rescore(json_path: Path) -> EvalReport:
@@ -311,5 +323,5 @@ def record_answer(row: QuestionRow, answer: Answer, total_s: float) -> None:
     row.total_s = total_s
     row.prompt_tokens, row.completion_tokens = answer.prompt_tokens, answer.completion_tokens
     if answer.search_query != row.search_query:
-        log.warning("question %s was searched as %r when asked, %r in retrieval", row.id, answer.search_query,
+        log.debug("question %s was searched as %r when asked, %r in retrieval", row.id, answer.search_query,
                     row.search_query)

@@ -41,6 +41,7 @@ from desktop_app.home import ensure_home, index_dir, library_db, user_dir, user_
 from desktop_app.indexer.copies import DocumentCopies
 from desktop_app.indexer.database import open_database
 from desktop_app.indexer.embedder import Embedder
+from desktop_app.indexer.embedder_backends import BackendEmbedder, resolve_backend
 from desktop_app.indexer.events import IndexEvent
 from desktop_app.indexer.extract import PdfExtractor
 from desktop_app.indexer.pipeline import Indexer
@@ -93,8 +94,7 @@ class Engine:
     def embedder(self) -> Embedder:
         if self._embedder is None:
             given = Path(self._settings.embedding_model_path) if self._settings.embedding_model_path else None
-            languages = None if given else manifest()["embedding"].languages
-            self._embedder = Embedder(locate("embedding", user_models_dir(self.home), given), languages)
+            self._embedder = self._make_embedder(given)
         return self._embedder
 
     def change_embedding_model(
@@ -106,8 +106,7 @@ class Engine:
         vector; then the new model becomes the setting and the old vectors go.
         Cancelled or interrupted, it resumes where it stopped next time.
         """
-        languages = None if folder else manifest()["embedding"].languages
-        new = Embedder(locate("embedding", user_models_dir(self.home), folder), languages)
+        new = self._make_embedder(folder)
         _ = new.dim
         old_key = self.embedder.key
         yield from reembed(self.store, new, cancel or CancelToken())
@@ -118,6 +117,12 @@ class Engine:
             self.store.drop_vectors_except(new.key)
             for stale in index_dir(self.home).glob(f"{old_key}.*"):
                 stale.unlink(missing_ok=True)
+
+    def _make_embedder(self, folder: Path | None) -> Embedder:
+        """The model in ``folder`` (None: the bundled one) on the backend the settings choose."""
+        languages = None if folder else manifest()["embedding"].languages
+        return BackendEmbedder(locate("embedding", user_models_dir(self.home), folder), languages,
+                               resolve_backend(self._settings.embedding_backend), self.home / "cache")
 
     @property
     def vectors(self) -> VectorIndex:

@@ -13,12 +13,14 @@ from desktop_app.engine.retrieval import DEFAULT_FLOOR, MODES
 from desktop_app.engine.safety import LEVELS
 from desktop_app.files import fsync_file
 from desktop_app.home import ensure_home
+from desktop_app.indexer.embedder_backends import BACKENDS
 
 
 @dataclass(frozen=True)
 class Settings:
     model_path: str = ""
     embedding_model_path: str = ""
+    embedding_backend: str = "auto"
     n_ctx: int = 4096
     n_gpu_layers: int = 0
     n_threads: int = 0
@@ -40,6 +42,8 @@ class Settings:
     cache_enabled: bool = True
 
     def validated(self) -> Settings:
+        if self.embedding_backend not in ("auto", *BACKENDS):
+            raise ValueError(f"the embedding backend must be auto or one of {', '.join(BACKENDS)}")
         if self.safety_level not in LEVELS:
             raise ValueError(f"the safety level must be one of {', '.join(LEVELS)}")
         if self.retrieval_mode not in MODES:
