@@ -21,7 +21,8 @@ from desktop_app.engine.model_files import locate
 from desktop_app.errors import AppError
 from pdfs import garden_notes, harbour_report
 
-SMALL = Settings(n_ctx=2048, max_answer_tokens=32, top_k=3, temperature=0.0)
+# One llama.cpp thread: on a busy two-core machine a second thread mostly waits at barriers.
+SMALL = Settings(n_ctx=2048, max_answer_tokens=32, top_k=3, temperature=0.0, n_threads=1)
 
 
 def row(id: str, answerable: bool = True, **values: object) -> QuestionRow:
@@ -166,7 +167,7 @@ def test_markdown_shows_the_tables_and_says_the_judge_is_not_configured(small_ru
 def test_a_judge_model_grades_the_answerable_answers(small_run, tmp_path: Path) -> None:
     report = small_run[0]
     rows = [QuestionRow(**r.__dict__) for r in report.rows]
-    line = judge_rows(rows, locate("chat", tmp_path), 2048, CancelToken())
+    line = judge_rows(rows, locate("chat", tmp_path), 2048, CancelToken(), n_threads=1)
     assert "graded 3 answers" in line
     assert all(r.judge in ("correct", "incorrect", "unclear") for r in rows[:3]) and rows[3].judge is None
     rejudged = EvalReport(report.questions_path, report.docs_folder, report.modes, report.answer_mode,

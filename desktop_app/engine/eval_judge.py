@@ -43,11 +43,11 @@ def verdict(text: str) -> str:
 
 def judge_rows(
     rows: list[QuestionRow], model_path: Path, n_ctx: int, cancel: CancelToken,
-    progress: Callable[[int, int, str], None] | None = None,
+    progress: Callable[[int, int, str], None] | None = None, n_threads: int | None = None,
 ) -> str:
     """Grade the asked answerable rows in place (``row.judge``); returns the line describing the judge."""
     todo = [r for r in rows if r.asked and r.answerable and (r.reference or r.must_contain)]
-    model = LocalModel(ModelSettings(path=Path(model_path), n_ctx=n_ctx))
+    model = LocalModel(ModelSettings(path=Path(model_path), n_ctx=n_ctx, n_threads=n_threads))
     try:
         for done, row in enumerate(todo):
             cancel.raise_if_cancelled()

@@ -226,7 +226,8 @@ def run_eval(
     judge = NOT_CONFIGURED
     if judge_model is not None and answers:
         judge = judge_rows(rows, Path(judge_model), settings.n_ctx, cancel,
-                           lambda done, total, detail: notify(EvalProgress("judging", done, total, detail)))
+                           lambda done, total, detail: notify(EvalProgress("judging", done, total, detail)),
+                           settings.n_threads or None)
     return EvalReport(str(questions_path), str(docs_folder), modes, answer_mode, asdict(settings), library, judge,
                       notes, rows)
 
