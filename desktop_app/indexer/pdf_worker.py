@@ -8,7 +8,6 @@ from a pipe with plain dicts and lists, which pickle cheaply.
 from __future__ import annotations
 
 import re
-import resource
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -16,10 +15,19 @@ BOLD_FLAG = 16
 DOT_LEADER = re.compile(r"(?:\s?\.){4,}\s?")
 
 
+def _limit_memory(limit_bytes: int) -> None:
+    """Cap the worker's address space where the OS offers rlimits (not on Windows, where the time limit remains)."""
+    try:
+        import resource
+    except ImportError:
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
 def serve(conn: Connection, memory_limit_bytes: int) -> None:
     """Answer ``(path, password)`` requests until the pipe closes."""
     if memory_limit_bytes > 0:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit_bytes, memory_limit_bytes))
+        _limit_memory(memory_limit_bytes)
     import pymupdf
 
     pymupdf.TOOLS.mupdf_display_errors(False)
