@@ -140,6 +140,11 @@ def print_answer_footer(answer: Answer, out: TextIO) -> None:
         out.write(f"({ORIGIN_LABELS[answer.origin]}: no model call)\n")
     for decision in answer.safety if not answer.refused else []:
         out.write(f"Policy: {decision['action']}: {decision['reason']}\n")
+    if answer.withheld:
+        out.write("\nWithheld draft (not supported by the sources):\n  " + answer.withheld.replace("\n", "\n  ") + "\n")
+        print_verification(answer, out)
+        print_citations("Closest passages (the draft is not supported by them):", answer.related, out)
+        return
     if answer.abstained:
         print_citations("Closest passages (not relevant enough to answer from):", answer.related, out)
         return

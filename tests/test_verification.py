@@ -61,3 +61,10 @@ def test_numbers_are_compared_without_thousands_separators() -> None:
     assert verify("It removed 41500 cubic metres [1].", text).score == 1.0
     assert verify("It removed 41,600 cubic metres [1].", text).unsupported[0].unsupported == ["41,600"]
     assert "41,500" in extract_claims("It removed 41,500 cubic metres.")
+
+
+def test_list_numbers_are_not_claims() -> None:
+    text = {1: "Open the file, then save it."}
+    listed = verify("Steps:\n1. Open the file [1].\n2) Save it [1].\n- Then save it again [1].", text)
+    assert listed.claims == 0 and listed.score == 1.0
+    assert verify("1. Save it in 1999 [1].", text).unsupported_tokens == ["1999"]

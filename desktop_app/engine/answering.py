@@ -49,6 +49,7 @@ class Answer:
     refused: bool = False
     structured: dict[str, Any] | None = None
     origin: str = "model"  # "model"; "faq": a curated answer; "cache": an earlier answer to the same question
+    withheld: str = ""  # the model's draft, when verification found it unsupported and the answer abstained
 
 
 ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer"}
@@ -237,9 +238,17 @@ class Answerer:
         citations, unknown = resolve(text, built.sources)
         related = [] if citations else [citation_for(s) for s in built.sources]
         checked = verify(text, built.passages)
+        withheld = ""
+        if not generation.stopped and structured is None and checked.below(self.settings().abstain_below_grounding):
+            shown_tokens = ", ".join(f"'{t}'" for t in checked.unsupported_tokens[:3])
+            withheld, text = text, say("not_supported", language).format(tokens=shown_tokens, score=checked.score)
+            citations, related = [], [citation_for(s) for s in built.sources]
+            log.info("answer withheld: grounding %.2f below %.2f", checked.score,
+                     self.settings().abstain_below_grounding)
         timings.update(generation_timings(generation))
         meta: dict[str, Any] = {
-            "abstained": False, "stopped": generation.stopped, "cited": bool(citations), "timings": timings,
+            "abstained": bool(withheld), "withheld": withheld,
+            "stopped": generation.stopped, "cited": bool(citations), "timings": timings,
             "model": self.model().settings.path.name, "prompt_tokens": generation.prompt_tokens,
             "adapter": adapter.record() if (adapter := self.model().adapter) else None,
             "verification": checked.to_dict(),
@@ -250,10 +259,10 @@ class Answerer:
             conversation_id, "assistant", text, sources=[c.to_dict() for c in citations or related], meta=meta
         )
         return Answer(conversation_id, message_id, question, query, language, text, citations, related,
-                      abstained=False, stopped=generation.stopped, unknown_citations=unknown, timings=timings,
-                      prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens,
-                      verification=checked, flagged_sources=built.flagged, safety=safety or [],
-                      structured=structured)
+                      abstained=bool(withheld), stopped=generation.stopped, unknown_citations=unknown,
+                      timings=timings, prompt_tokens=generation.prompt_tokens,
+                      completion_tokens=generation.completion_tokens, verification=checked,
+                      flagged_sources=built.flagged, safety=safety or [], structured=structured, withheld=withheld)
 
 
 def safety_policy(settings: Settings) -> Policy:

@@ -9,6 +9,9 @@ HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 TEXTS = {
     "en": {
         "not_covered": "The documents in the library don't cover this.",
+        "not_supported": ("The documents in the library don't seem to cover this: the drafted answer named "
+                          "{tokens}, which the sources do not contain (grounding {score:.0%}). "
+                          "The closest passages are below."),
         "closest": "Closest passages (not relevant enough to answer from):",
         "empty_library": "The library is empty. Index some PDFs first (desktop-app index FOLDER).",
         "answer_in": "Answer in English.",
@@ -20,6 +23,8 @@ TEXTS = {
     },
     "ko": {
         "not_covered": "라이브러리의 문서에는 이 질문에 대한 내용이 없습니다.",
+        "not_supported": ("라이브러리의 문서에는 이 내용이 없는 것 같습니다: 초안 답변의 {tokens}은(는) 출처에 "
+                          "없습니다 (근거 {score:.0%}). 가장 가까운 구절을 아래에 보여 드립니다."),
         "closest": "가장 가까운 구절 (답하기에는 관련성이 부족함):",
         "empty_library": "라이브러리가 비어 있습니다. 먼저 PDF를 색인하세요 (desktop-app index 폴더).",
         "answer_in": "반드시 한국어로 답하세요.",

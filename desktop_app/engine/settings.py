@@ -11,6 +11,7 @@ from typing import Any
 from desktop_app.engine.prompt import DEFAULT_SYSTEM_PROMPT
 from desktop_app.engine.retrieval import DEFAULT_FLOOR, MODES
 from desktop_app.engine.safety import LEVELS
+from desktop_app.engine.verification import DEFAULT_GROUNDING_FLOOR
 from desktop_app.files import fsync_file
 from desktop_app.home import ensure_home
 from desktop_app.indexer.embedder_backends import BACKENDS
@@ -40,6 +41,9 @@ class Settings:
     forbidden_output: tuple[str, ...] = ()
     faq_enabled: bool = True
     cache_enabled: bool = True
+    # An answer whose checkable claims are found in the sources less than this share is withheld and the
+    # closest passages are shown instead (0 turns it off). Calibrated on the dev questions: README, Abstention.
+    abstain_below_grounding: float = DEFAULT_GROUNDING_FLOOR
 
     def validated(self) -> Settings:
         if self.embedding_backend not in ("auto", *BACKENDS):
@@ -50,6 +54,8 @@ class Settings:
             raise ValueError(f"retrieval mode must be one of {', '.join(MODES)}")
         if not 256 <= self.n_ctx <= 131072:
             raise ValueError("context size must be between 256 and 131072 tokens")
+        if not 0.0 <= self.abstain_below_grounding <= 1.0:
+            raise ValueError("the grounding threshold must be between 0 and 1")
         if not 1 <= self.top_k <= 50:
             raise ValueError("top-k must be between 1 and 50")
         if not 16 <= self.max_answer_tokens <= self.n_ctx // 2:

@@ -18,6 +18,7 @@ from desktop_app.engine.citations import MARKER, cited_numbers
 
 SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?![a-z])|\n+")
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:,\d{3})*(?:\.\d+)*%?")
+ENUMERATOR = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[-*•])(?:\s+|$)")  # "1. ", "2) ", "(3) ", "- " opening a list item
 QUOTED = re.compile(r"[\"“”'‘’`]([^\"“”'‘’`\n]{2,80})[\"“”'‘’`]")
 IDENTIFIER = re.compile(r"\b[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+\b|\b[a-z]+[A-Z]\w*\b|\b\w+_\w+\b|\b\w+(?=\()")
 NAME = re.compile(r"(?<![\w.])[A-Z][a-zA-Z]+(?:[-'][A-Za-z]+)*")
@@ -27,6 +28,8 @@ COMMON = frozenset("""The A An I It In On At To Of For And But Or If When Then T
     First Second Finally Answer Source Sources Question Document Documents Page""".split())
 
 
+# Below this grounding score an answer is withheld (benchmarks/abstention.py; README, Abstention).
+DEFAULT_GROUNDING_FLOOR = 0.5
 QUOTES = str.maketrans("“”‘’\u00a0", "\"\"'' ")
 
 
@@ -58,6 +61,14 @@ class Verification:
         total = self.claims
         return 1.0 if total == 0 else 1.0 - sum(len(s.unsupported) for s in self.sentences) / total
 
+    def below(self, threshold: float) -> bool:
+        """Whether too little of the answer is found in the sources to show it (never without claims)."""
+        return self.claims > 0 and self.score < threshold
+
+    @property
+    def unsupported_tokens(self) -> list[str]:
+        return list(dict.fromkeys(t for s in self.sentences for t in s.unsupported))
+
     def to_dict(self) -> dict[str, object]:
         return {"score": round(self.score, 3), "claims": self.claims,
                 "unsupported": [{"sentence": s.text, "tokens": s.unsupported} for s in self.unsupported]}
@@ -76,7 +87,7 @@ def number_key(token: str) -> str:
 
 def extract_claims(sentence: str) -> list[str]:
     """The checkable tokens of one sentence, in order, each once."""
-    text = MARKER.sub(" ", normalise(sentence))
+    text = ENUMERATOR.sub("", MARKER.sub(" ", normalise(sentence)))
     found = [m.group(1).strip() for m in QUOTED.finditer(text)]
     found += [m.group(0) for m in IDENTIFIER.finditer(text)]
     found += [m.group(0) for m in NUMBER.finditer(text) if any(c.isdigit() for c in m.group(0))]

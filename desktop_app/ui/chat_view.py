@@ -101,7 +101,15 @@ class MessageWidget(QFrame):
         return [self.chips.itemAt(i).widget() for i in range(self.chips.count())]
 
 
-def answer_note(abstained: bool, stopped: bool, cited: bool, has_sources: bool) -> str:
+def withheld_markdown(text: str, draft: str) -> str:
+    """The abstention message, then the withheld draft quoted, so the user can still judge it."""
+    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in draft.splitlines())
+    return f"{text}\n\n*Withheld draft (not supported by the sources):*\n\n{quoted}"
+
+
+def answer_note(abstained: bool, stopped: bool, cited: bool, has_sources: bool, withheld: bool = False) -> str:
+    if withheld:
+        return "Closest passages (the draft above is not supported by them):" if has_sources else ""
     if abstained:
         return "Closest passages (not relevant enough to answer from):" if has_sources else ""
     if stopped:
@@ -208,9 +216,11 @@ class ChatView(QWidget):
     def finish_answer(self, answer: Answer) -> None:
         widget = self.current or self.start_answer()
         if answer.abstained:
-            widget.body.set_markdown(answer.text)
+            widget.body.set_markdown(withheld_markdown(answer.text, answer.withheld) if answer.withheld
+                                     else answer.text)
         shown = answer.citations or answer.related
-        note = answer_note(answer.abstained, answer.stopped, bool(answer.citations), bool(shown))
+        note = answer_note(answer.abstained, answer.stopped, bool(answer.citations), bool(shown),
+                           bool(answer.withheld))
         if answer.origin in ORIGIN_LABELS:
             note = f"This is a {ORIGIN_LABELS[answer.origin]} (no model call). {note}"
         for decision in answer.safety if not answer.refused else []:
@@ -231,7 +241,9 @@ class ChatView(QWidget):
             if message.role == "assistant":
                 meta = message.meta
                 note = answer_note(meta.get("abstained", False), meta.get("stopped", False),
-                                   meta.get("cited", True), bool(message.sources))
+                                   meta.get("cited", True), bool(message.sources), bool(meta.get("withheld")))
+                if meta.get("withheld"):
+                    widget.body.set_markdown(withheld_markdown(message.content, meta["withheld"]))
                 if meta.get("origin") in ORIGIN_LABELS:
                     note = f"This is a {ORIGIN_LABELS[meta['origin']]} (no model call). {note}"
                 widget.set_citations(message.sources, note)

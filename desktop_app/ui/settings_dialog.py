@@ -92,6 +92,12 @@ class SettingsDialog(QDialog):
         self.faq_enabled.setChecked(settings.faq_enabled)
         self.cache_enabled = QCheckBox("Reuse the earlier answer to the same question (unchanged library and model)")
         self.cache_enabled.setChecked(settings.cache_enabled)
+        self.grounding = QDoubleSpinBox()
+        self.grounding.setRange(0.0, 1.0)
+        self.grounding.setSingleStep(0.05)
+        self.grounding.setValue(settings.abstain_below_grounding)
+        self.grounding.setToolTip("Withhold an answer when less than this share of its names, numbers and identifiers "
+                                  "is found in the sources, and show the closest passages instead (0: never)")
         self.system_prompt = QPlainTextEdit(settings.system_prompt)
         self.chat_template = QPlainTextEdit(settings.chat_template)
         self.chat_template.setPlaceholderText("empty: the template stored in the model file (or a ChatML fallback)")
@@ -105,7 +111,8 @@ class SettingsDialog(QDialog):
                               ("Sources per question (top-k)", self.top_k), ("Retrieval mode", self.mode),
                               ("Safety level", self.safety_level), ("Refuse questions about", self.blocked),
                               ("Never show in answers", self.forbidden), ("Curated answers", self.faq_enabled),
-                              ("Answer cache", self.cache_enabled), ("System prompt", self.system_prompt),
+                              ("Answer cache", self.cache_enabled), ("Withhold answers grounded below", self.grounding),
+                              ("System prompt", self.system_prompt),
                               ("Chat template (Jinja)", self.chat_template)):
             form.addRow(label, widget)
             if isinstance(widget, QWidget):
@@ -142,6 +149,7 @@ class SettingsDialog(QDialog):
             "chat_template": self.chat_template.toPlainText().strip(),
             "safety_level": self.safety_level.currentText(), "blocked_topics": (),
             "faq_enabled": self.faq_enabled.isChecked(), "cache_enabled": self.cache_enabled.isChecked(),
+            "abstain_below_grounding": round(self.grounding.value(), 2),
             "blocked_terms": tuple(t.strip() for t in self.blocked.text().split(",") if t.strip()),
             "forbidden_output": tuple(t.strip() for t in self.forbidden.text().split(",") if t.strip()),
         }
