@@ -16,7 +16,8 @@ def sha256_file(path: Path) -> str:
 
 
 def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    # Windows flushes only handles opened for writing (os.fsync on a read-only one fails with EBADF).
+    fd = os.open(path, os.O_RDONLY if os.name == "posix" else os.O_RDWR)
     try:
         os.fsync(fd)
     finally:
