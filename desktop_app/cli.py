@@ -141,7 +141,7 @@ def print_answer_footer(answer: Answer, out: TextIO) -> None:
     for decision in answer.safety if not answer.refused else []:
         out.write(f"Policy: {decision['action']}: {decision['reason']}\n")
     if answer.withheld:
-        out.write("\nWithheld draft (not supported by the sources):\n  " + answer.withheld.replace("\n", "\n  ") + "\n")
+        out.write("(the draft above is withheld: it is not supported by the sources)\n")
         print_verification(answer, out)
         print_citations("Closest passages (the draft is not supported by them):", answer.related, out)
         return
@@ -187,7 +187,9 @@ def stream_answer(engine: Engine, question: str, conversation_id: int | None, as
     if as_json:
         out.write(json.dumps(answer_dict(answer), indent=2, ensure_ascii=False) + "\n")
     else:
-        if answer.abstained or answer.refused:
+        if answer.withheld:  # the draft has streamed above: the verdict follows it
+            out.write("\n\n" + answer.text)
+        elif answer.abstained or answer.refused:
             out.write(answer.text)
         print_answer_footer(answer, out)
     return answer

@@ -37,7 +37,13 @@ def icon_file() -> Path:
 
 
 def child_command(name: str, module: str) -> list[str]:
-    """The command that runs ``module``'s ``main()`` in a fresh process (``name`` selects it when frozen)."""
+    """The command that runs ``module``'s ``main()`` in a fresh process (``name`` selects it when frozen).
+
+    An installed copy runs the child through the console executable, also when the window asked for it:
+    a windowed Windows program may have no usable stdout for the parent to read.
+    """
     if is_frozen():
-        return [sys.executable, CHILD_FLAG, name]
+        executable = Path(sys.executable)
+        console = executable.with_name(executable.name.replace("-gui", ""))
+        return [str(console if console.exists() else executable), CHILD_FLAG, name]
     return [sys.executable, "-P", "-m", module]

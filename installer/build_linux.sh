@@ -19,7 +19,7 @@ for arg in "$@"; do
     case "$arg" in
         --cuda) cuda=1 ;;
         --no-smoke) smoke=0 ;;
-        *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 
@@ -27,11 +27,15 @@ flavour=""
 if [ "$cuda" = 1 ]; then
     command -v nvcc >/dev/null 2>&1 || { echo "--cuda needs the CUDA toolkit (nvcc on PATH)." >&2; exit 1; }
     export DESKTOP_APP_VENV=.venv-cuda
-    export DESKTOP_APP_LLAMA_CMAKE_ARGS="${DESKTOP_APP_LLAMA_CMAKE_ARGS:--DGGML_CUDA=on -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF}"
+    # The portable CPU flags plus CUDA; flags given in DESKTOP_APP_LLAMA_CMAKE_ARGS come last (and win).
+    export DESKTOP_APP_LLAMA_CMAKE_ARGS="-DGGML_CUDA=on -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF ${DESKTOP_APP_LLAMA_CMAKE_ARGS:-}"
     flavour="-cuda"
 fi
 venv=${DESKTOP_APP_VENV:-.venv}
 started=$(date +%s)
+for tool in objdump dpkg-deb; do
+    command -v "$tool" >/dev/null 2>&1 || { echo "$tool is needed (Debian/Ubuntu: apt-get install binutils dpkg)." >&2; exit 1; }
+done
 
 ./dev setup
 "$venv/bin/pip" install --quiet -r installer/requirements-dist.txt
@@ -54,6 +58,7 @@ install -Dm644 installer/linux/desktop-app.desktop "$stage/share/applications/de
 install -Dm644 installer/assets/desktop-app.png "$stage/share/icons/hicolor/256x256/apps/desktop-app.png"
 install -m755 installer/linux/install-desktop-entry.sh "$stage/install-desktop-entry.sh"
 install -m644 LICENSE "$stage/LICENSE"
+chmod -R u+rwX,go+rX,go-w "$stage"
 tar -C "$out/pkg/tar" --owner=0 --group=0 --numeric-owner -czf "$out/$tar_name.tar.gz" "$tar_name"
 
 echo "== $(basename "$deb_file")"
@@ -65,10 +70,11 @@ ln -s /opt/desktop-app/desktop-app-gui "$root/usr/bin/desktop-app-gui"
 install -Dm644 installer/linux/desktop-app.desktop "$root/usr/share/applications/desktop-app.desktop"
 install -Dm644 installer/assets/desktop-app.png "$root/usr/share/icons/hicolor/256x256/apps/desktop-app.png"
 install -Dm644 installer/assets/desktop-app-48.png "$root/usr/share/icons/hicolor/48x48/apps/desktop-app.png"
-install -Dm644 LICENSE "$root/usr/share/doc/desktop-app/copyright"
+install -Dm644 LICENSE "$root/usr/share/doc/desktop-app$flavour/copyright"
 # The newest glibc symbol any bundled library needs: the one thing taken from the system besides X11/GL.
 glibc=$( (find "$bundle" -type f \( -name '*.so*' -o -name 'desktop-app*' \) -exec objdump -T {} + 2>/dev/null || true) |
-    grep -o 'GLIBC_2\.[0-9]*' | sort -t. -k2 -n -u | tail -n 1 | sed 's/GLIBC_//')
+    grep -o 'GLIBC_2\.[0-9]*' | sort -t. -k2 -n -u | tail -n 1 | sed 's/GLIBC_//' || true)
+[ -n "$glibc" ] || { echo "Could not read the glibc version the bundle needs (objdump -T)." >&2; exit 1; }
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: desktop-app$flavour
 Version: $version
@@ -84,15 +90,9 @@ Description: offline assistant that answers questions about your PDFs
  citing the page each statement comes from. Everything runs on this computer:
  the models are included and nothing is sent over the network.
 CONTROL
-for script in postinst postrm; do
-    cat > "$root/DEBIAN/$script" <<'SCRIPT'
-#!/bin/sh
-set -e
-command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q /usr/share/applications || true
-command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t /usr/share/icons/hicolor || true
-SCRIPT
-    chmod 755 "$root/DEBIAN/$script"
-done
+# No maintainer scripts: the desktop database and icon cache are refreshed by dpkg triggers.
+# Modes as the package should have them, whatever the builder's umask.
+chmod -R u+rwX,go+rX,go-w "$root"
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb_file" >/dev/null
 
 if [ "$smoke" = 1 ]; then

@@ -11,8 +11,9 @@ all (``unshare --net``); on Windows the caller blocks the executables in the
 firewall and passes ``--network-blocked-by-caller``.
 
 Steps: index a PDF with the CLI, ask a question and require an answer that
-cites the expected page, show the window offscreen for a few seconds (the
-model must load), close it and require a clean exit. Prints each step's time,
+cites the expected page, trial-load the bundled model in a child process
+(``models check``), show the window offscreen for a few seconds (the model
+must load), close it and require a clean exit. Prints each step's time,
 the bundle's size and the window's start-up time. Uses the standard library
 only, so any Python 3 can run it.
 """
@@ -51,7 +52,8 @@ OWN_PAGES = [
      "anchorage in rough weather because of its high bow. The second boat, Osprey, was",
      "commissioned in 2004 and is berthed at pier 4. Osprey is faster and serves the inner",
      "channel. Both boats are inspected every March by the harbour engineer, and a report of",
-     "each inspection is filed with the harbour master."],
+     "each inspection is filed with the harbour master. The café on pier 9, run by Jürgen Maß,",
+     "opens for the crews at six."],
 ]
 OWN_QUESTION = "When was the pilot boat Kestrel commissioned? Cite the source."
 OWN_PAGE = 2
@@ -63,8 +65,8 @@ class SmokeFailure(Exception):
 
 def write_pdf(path: Path, pages: list[list[str]]) -> None:
     """A plain PDF (no library needed): each page's first line is a bold heading, the rest Helvetica text."""
-    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "", "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold >>"]
+    font = "<< /Type /Font /Subtype /Type1 /BaseFont /{} /Encoding /WinAnsiEncoding >>"
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", "", font.format("Helvetica"), font.format("Helvetica-Bold")]
     kids = []
     for heading, *lines in pages:
         text = "".join(f"({line.replace('(', '[').replace(')', ']')}) Tj T* " for line in lines)
@@ -119,7 +121,7 @@ def network_wrapper(blocked_by_caller: bool) -> tuple[list[str], str]:
 def run(command: list[str], env: dict[str, str], timeout: float, cwd: Path) -> tuple[subprocess.CompletedProcess[str],
                                                                                       float]:
     start = time.perf_counter()
-    proc = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, errors="replace",
+    proc = subprocess.run(command, env=env, cwd=cwd, capture_output=True, encoding="utf-8", errors="replace",
                           timeout=timeout, stdin=subprocess.DEVNULL)
     return proc, time.perf_counter() - start
 
@@ -164,6 +166,17 @@ def smoke(bundle: Path, pdf: Path, question: str, page: int, blocked_by_caller: 
               f"grounding score: {answer['verification']['score'] if answer['verification'] else None}")
         if page not in cited:
             raise SmokeFailure(f"the answer does not cite page {page} (cited: {cited or 'none'})")
+
+        internal = bundle / "_internal" / "models"
+        gguf = next(internal.glob("*/*.gguf"), None)
+        if gguf is None:
+            raise SmokeFailure(f"no bundled .gguf model under {internal}")
+        proc, took = run([*wrapper, str(cli), "models", "check", str(gguf)], env, 300, home)
+        check(proc, "desktop-app models check")  # loads the model in a child started as '<exe> --child trial-load'
+        trial = [line for line in proc.stdout.splitlines() if "trial load" in line]
+        print(f"models check {gguf.name}: {took:.1f} s: {' / '.join(trial)}")
+        if not trial:
+            raise SmokeFailure(f"the trial load in a child process did not report:\n{proc.stdout}")
 
         report = Path(scratch) / "gui-report.txt"  # a windowed Windows program has no stdout
         proc, took = run([*wrapper, str(gui), "--quit-after", str(gui_seconds), "--report", str(report)], env,

@@ -68,3 +68,6 @@ def test_list_numbers_are_not_claims() -> None:
     listed = verify("Steps:\n1. Open the file [1].\n2) Save it [1].\n- Then save it again [1].", text)
     assert listed.claims == 0 and listed.score == 1.0
     assert verify("1. Save it in 1999 [1].", text).unsupported_tokens == ["1999"]
+    inline = verify("Steps: 1. Open the file 2. Save it 3. Open it again [1].", text)
+    assert inline.unsupported_tokens == [] and inline.sentences[0].start == 0
+    assert verify("The limit is 10. Then save it [1].", text).unsupported_tokens == ["10"]

@@ -49,7 +49,7 @@ MAX_ENTRIES = 2000
 # Settings an answer depends on besides the model files; the safety settings decide what may be answered.
 ANSWER_SETTINGS = ("top_k", "retrieval_mode", "relevance_floor", "temperature", "system_prompt", "n_ctx",
                    "max_answer_tokens", "chat_template", "safety_level", "blocked_terms", "blocked_topics",
-                   "forbidden_output")
+                   "forbidden_output", "abstain_below_grounding")
 
 
 @dataclass(frozen=True)

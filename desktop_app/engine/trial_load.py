@@ -67,7 +67,8 @@ def _run_child(request: dict[str, Any], path: Path, timeout_s: float) -> subproc
     command = [*child_command("trial-load", "desktop_app.engine.trial_load"), json.dumps(request)]
     try:
         return subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout_s,
-                              env=env, stdin=subprocess.DEVNULL, check=False)
+                              env=env, stdin=subprocess.DEVNULL, check=False,
+                              creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # no console on Windows
     except subprocess.TimeoutExpired:
         raise ModelError(f"Loading {path.name} did not finish within {timeout_s:g} s, so the trial was stopped. "
                          "The file may be damaged or too large for this computer; choose another model file.") from None

@@ -18,6 +18,7 @@ from desktop_app.engine.citations import MARKER, cited_numbers
 
 SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?![a-z])|\n+")
 NUMBER = re.compile(r"(?<![\w.])[-+]?\d+(?:,\d{3})*(?:\.\d+)*%?")
+INLINE_NUMBER = re.compile(r"(?<![\w.,])(\d{1,2})[.)](?=\s)")
 ENUMERATOR = re.compile(r"^\s*(?:\(?\d{1,2}[.)]|[-*•])(?:\s+|$)")  # "1. ", "2) ", "(3) ", "- " opening a list item
 QUOTED = re.compile(r"[\"“”'‘’`]([^\"“”'‘’`\n]{2,80})[\"“”'‘’`]")
 IDENTIFIER = re.compile(r"\b[A-Za-z_][\w]*(?:\.[A-Za-z_]\w*)+\b|\b[a-z]+[A-Z]\w*\b|\b\w+_\w+\b|\b\w+(?=\()")
@@ -116,8 +117,29 @@ def split_sentences(text: str) -> list[tuple[int, int, str]]:
     return [(a, b, text[a:b].strip()) for a, b in spans if text[a:b].strip()]
 
 
+def blank_inline_lists(answer: str) -> str:
+    """Blank out list numbers written inside the text ("Steps: 1. Open 2. Close"), keeping every offset.
+
+    Only a run counting up from 1 (1, 2, ...) each followed by "." or ")" counts as a list; a lone
+    "10." stays a number.
+    """
+    runs: list[list[re.Match[str]]] = []
+    for match in INLINE_NUMBER.finditer(answer):
+        number = int(match.group(1))
+        if number == 1:
+            runs.append([match])
+        elif runs and number == int(runs[-1][-1].group(1)) + 1:
+            runs[-1].append(match)
+    spans = [m.span() for run in runs if len(run) >= 2 for m in run]
+    chars = list(answer)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
 def verify(answer: str, passages: Mapping[int, str]) -> Verification:
     """Check ``answer`` sentence by sentence against ``passages`` (source number -> text)."""
+    answer = blank_inline_lists(answer)
     everything = normalise(" ".join(passages.values()))
     checks = []
     for start, end, sentence in split_sentences(answer):

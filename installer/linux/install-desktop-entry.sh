@@ -12,7 +12,11 @@ if [ "${1:-}" = "--remove" ]; then
 else
     mkdir -p "$(dirname "$entry")" "$(dirname "$icon")"
     cp "$here/share/icons/hicolor/256x256/apps/desktop-app.png" "$icon"
-    sed "s|^Exec=desktop-app-gui|Exec=\"$here/desktop-app-gui\"|" "$here/share/applications/desktop-app.desktop" > "$entry"
+    # The Exec line quotes the path as the desktop entry specification asks: \ " ` $ escaped inside the
+    # quotes, every backslash doubled again for the string value, and % written %%.
+    quoted=$(printf '%s' "$here/desktop-app-gui" | sed -e 's/[\\"`$]/\\&/g' -e 's/\\/\\\\/g' -e 's/%/%%/g')
+    EXEC_LINE="Exec=\"$quoted\" %F" awk '/^Exec=/ { print ENVIRON["EXEC_LINE"]; next } { print }' \
+        "$here/share/applications/desktop-app.desktop" > "$entry"
     echo "Added $entry"
 fi
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$data/applications" || true
