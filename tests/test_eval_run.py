@@ -135,6 +135,8 @@ def test_a_small_run_records_every_question_in_every_mode(small_run) -> None:
     assert "northern breakwater" in q2.search_query, "and searched together with its predecessor's query"
     assert q4.abstained and report.answers is not None and report.answers.abstention == 1.0
     assert q1.ttft_s is not None and q1.prompt_tokens > 0
+    assert q1.grounding is not None and 0.0 <= q1.grounding <= 1.0, "each model answer's check is recorded"
+    assert q4.grounding is None and q4.claims == 0, "an abstention at retrieval has no answer to check"
     assert {e.stage for e in events} == {"indexing", "retrieval", "answering"}
 
 
@@ -148,7 +150,7 @@ def test_the_json_has_the_documented_shape_and_rescores_to_the_same_summary(smal
     assert data["summary"]["judge"] == NOT_CONFIGURED
     first = data["rows"][0]
     assert set(first) >= {"id", "lang", "retrieved", "answer", "cited", "related", "abstained", "ttft_s",
-                          "total_s", "timings"}
+                          "total_s", "timings", "grounding", "claims", "unsupported", "withheld"}
     assert set(first["retrieved"]["hybrid"][0]) == {"doc", "pages", "page"}
     assert rescore(path).summary == report.summary
     data["rows"][0]["retrieved"]["hybrid"] = []

@@ -323,6 +323,10 @@ def record_answer(row: QuestionRow, answer: Answer, total_s: float) -> None:
     row.ttft_s = answer.timings.get("ttft_s")
     row.total_s = total_s
     row.prompt_tokens, row.completion_tokens = answer.prompt_tokens, answer.completion_tokens
+    if answer.verification is not None:
+        row.grounding, row.claims = answer.verification.score, answer.verification.claims
+        row.unsupported = answer.verification.unsupported_tokens
+    row.withheld = answer.withheld
     if answer.search_query != row.search_query:
         log.debug("question %s was searched as %r when asked, %r in retrieval", row.id, answer.search_query,
                     row.search_query)

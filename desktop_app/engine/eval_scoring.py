@@ -61,6 +61,10 @@ class QuestionRow:
     timings: dict[str, float] = field(default_factory=dict)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    grounding: float | None = None  # the answer check's score (None: no model answer was checked)
+    claims: int = 0  # checkable names, numbers and identifiers in the answer
+    unsupported: list[str] = field(default_factory=list)  # those not found in the sources
+    withheld: str = ""  # the draft, when the check withheld it
     judge: str | None = None
 
     @property
