@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from bench_common import CORPUS, QUESTIONS, RESULTS, md_table, write_results
 
-from desktop_app.engine import Settings
-from desktop_app.engine.eval_run import run_eval
-from desktop_app.engine.eval_scoring import QuestionRow, contains_all, on_expected_page, row_from_dict
+from desktop_app.engine import Engine, Settings
+from desktop_app.evaluation.run import run_eval
+from desktop_app.evaluation.scoring import QuestionRow, contains_all, on_expected_page, row_from_dict
 
 THRESHOLDS = [0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
 
@@ -40,8 +42,13 @@ def page_shown(row: QuestionRow) -> bool | None:
 
 
 def answer_all() -> list[QuestionRow]:
-    report = run_eval(QUESTIONS, CORPUS, modes=[], settings=Settings(abstain_below_grounding=0.0),
-                      progress=lambda e: print(f"{e.stage} {e.done}/{e.total} {e.detail}", flush=True))
+    with tempfile.TemporaryDirectory(prefix="desktop-app-bench-") as home:
+        engine = Engine(Path(home), Settings(abstain_below_grounding=0.0))
+        try:
+            report = run_eval(engine, QUESTIONS, CORPUS, modes=[],
+                              progress=lambda e: print(f"{e.stage} {e.done}/{e.total} {e.detail}", flush=True))
+        finally:
+            engine.close()
     return report.rows
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from bench_common import CORPUS, QUESTIONS, md_table, median, write_results
 
 from desktop_app.engine import AnswerDone, Engine, Settings
-from desktop_app.engine.eval_run import load_questions
+from desktop_app.evaluation.run import load_questions
 
 
 class Capture:
@@ -93,13 +93,13 @@ def first_turns(engine: Engine, capture: Capture, llm: Any, question: str, repea
         run: dict[str, Any] = {}
         for side in order:
             if side == "engine":
-                engine.model._forget_cache()  # the documented way to clear the KV cache (it is private)
+                engine._rt.model._forget_cache()  # the documented way to clear the KV cache (it is private)
                 run["engine"] = engine_turn(engine, capture, question)
             else:
                 # repeat 0 starts with the engine, so an earlier engine run always has the tokens
                 tokens = (run if "engine" in run else runs[-1])["engine"]["prompt_tokens"]
                 llm.reset()
-                run["raw"] = raw_completion(llm, tokens, capture.stop, engine.settings, engine.model.settings.seed)
+                run["raw"] = raw_completion(llm, tokens, capture.stop, engine.settings, engine._rt.model.settings.seed)
                 run["raw_prompt_tokens"] = tokens
         runs.append(run)
     return runs
@@ -108,12 +108,12 @@ def first_turns(engine: Engine, capture: Capture, llm: Any, question: str, repea
 def follow_ups(engine: Engine, capture: Capture, llm: Any, pair: tuple[str, str], repeats: int) -> list[dict[str, Any]]:
     runs = []
     for _ in range(repeats):
-        engine.model._forget_cache()
+        engine._rt.model._forget_cache()
         first = engine_turn(engine, capture, pair[0])
         follow = engine_turn(engine, capture, pair[1], first["conversation"])
         llm.reset()
         cold = raw_completion(llm, follow["prompt_tokens"], follow["stop"], engine.settings,
-                              engine.model.settings.seed)
+                              engine._rt.model.settings.seed)
         runs.append({"first": first, "follow": follow, "raw_cold_follow": cold,
                      "shared_prefix": common_prefix(first["prompt_tokens"], follow["prompt_tokens"])})
     return runs
@@ -184,12 +184,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         # no curated answers or answer cache: every timed turn must reach the model
         engine = Engine(Path(home), Settings(temperature=0.0, faq_enabled=False, cache_enabled=False))
-        list(engine.index([CORPUS]))
-        engine.load_model()
-        capture = Capture(engine.model)
-        ms = engine.model.settings
-        llm = Llama(model_path=str(ms.path), n_ctx=engine.model.n_ctx, n_threads=ms.n_threads or os.cpu_count() or 1,
-                    n_batch=512, seed=ms.seed, verbose=False)
+        list(engine.library.index([CORPUS]))
+        engine.models.load()
+        capture = Capture(engine._rt.model)
+        ms = engine._rt.model.settings
+        llm = Llama(model_path=str(ms.path), n_ctx=engine._rt.model.n_ctx,
+                    n_threads=ms.n_threads or os.cpu_count() or 1, n_batch=512, seed=ms.seed, verbose=False)
         first = first_turns(engine, capture, llm, by_id[args.question], args.repeats)
         follow = follow_ups(engine, capture, llm, (pair[0], pair[1]), args.repeats)
         llm.close()

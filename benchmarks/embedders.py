@@ -28,12 +28,12 @@ from bench_common import CORPUS, QUESTIONS, md_table, median, write_results
 
 from desktop_app.cancel import CancelToken
 from desktop_app.engine import Engine, Settings
-from desktop_app.engine.eval_run import load_questions
-from desktop_app.engine.evaluation import score_retrieval
-from desktop_app.engine.model_files import locate, manifest
+from desktop_app.engine.models.embedding_backends import BACKENDS, BackendEmbedder, EncoderBackend, load_backend
+from desktop_app.engine.models.files import locate, manifest
 from desktop_app.errors import ModelError
+from desktop_app.evaluation.retrieval import score_retrieval
+from desktop_app.evaluation.run import load_questions
 from desktop_app.indexer.chunking import chunk_document
-from desktop_app.indexer.embedder_backends import BACKENDS, BackendEmbedder, EncoderBackend, load_backend
 from desktop_app.indexer.extract import PdfExtractor
 from desktop_app.indexer.pipeline import EMBED_BATCH, embedding_text, expand_paths
 
@@ -98,10 +98,10 @@ def retrieval(name: str, model_dir: Path, cache: Path, questions: list[dict[str,
     with tempfile.TemporaryDirectory() as home:
         engine = Engine(Path(home), Settings(keep_copies=False))
         # Engine has no backend setting yet: give it the embedder before first use (benchmark only).
-        engine._embedder = BackendEmbedder(model_dir, manifest()["embedding"].languages, name, cache)
-        _ = engine.embedder.dim
+        engine._rt._embedder = BackendEmbedder(model_dir, manifest()["embedding"].languages, name, cache)
+        _ = engine._rt.embedder.dim
         started = time.perf_counter()
-        list(engine.index([CORPUS]))
+        list(engine.library.index([CORPUS]))
         index_s = time.perf_counter() - started
         scores = {mode: score_retrieval(questions, lambda q, m=mode: engine.search(q, k=5, mode=m), mode)
                   for mode in ("hybrid", "dense")}

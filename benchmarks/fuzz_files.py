@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from desktop_app.cancel import CancelToken  # noqa: E402
 from desktop_app.engine import Engine, FileFailed, FileIndexed, Settings  # noqa: E402
-from desktop_app.engine.gguf_info import read_info  # noqa: E402
-from desktop_app.engine.trial_load import trial_load  # noqa: E402
+from desktop_app.engine.models.gguf_info import read_info  # noqa: E402
+from desktop_app.engine.models.trial_load import trial_load  # noqa: E402
 from desktop_app.errors import DocumentError, ModelError  # noqa: E402
 from desktop_app.indexer.chunking import chunk_document  # noqa: E402
 from desktop_app.indexer.extract import PdfExtractor  # noqa: E402
@@ -47,7 +47,7 @@ def fuzz_pdfs(folder: Path, count: int, full: bool) -> dict[str, object]:
     if full:
         with tempfile.TemporaryDirectory() as home:
             engine = Engine(Path(home), Settings())
-            for event in engine.index([folder]):
+            for event in engine.library.index([folder]):
                 if isinstance(event, FileIndexed):
                     outcomes["indexed"] += 1
                 elif isinstance(event, FileFailed):

@@ -97,10 +97,10 @@ def child_pipeline(folder: Path, texts_out: Path) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as home:
         engine = Engine(Path(home), Settings())
         started = time.perf_counter()
-        _ = engine.embedder.dim
+        _ = engine._rt.embedder.dim
         load_s = time.perf_counter() - started
         embed_s = [0.0]
-        original = engine.embedder.encode
+        original = engine._rt.embedder.encode
 
         def timed(texts: list[str], batch_size: int = 32) -> Any:
             begin = time.perf_counter()
@@ -109,14 +109,14 @@ def child_pipeline(folder: Path, texts_out: Path) -> dict[str, Any]:
             finally:
                 embed_s[0] += time.perf_counter() - begin
 
-        engine.embedder.encode = timed  # type: ignore[method-assign]
+        engine._rt.embedder.encode = timed  # type: ignore[method-assign]
         started = time.perf_counter()
-        events = list(engine.index([folder]))
+        events = list(engine.library.index([folder]))
         index_s = time.perf_counter() - started
         failed = [f"{e.path.name}: {e.message}" for e in events if isinstance(e, FileFailed)]
         indexed = [e for e in events if isinstance(e, FileIndexed)]
-        ids = [cid for cid, _ in engine.store.iter_chunk_texts()]
-        rows = [row for start in range(0, len(ids), 500) for row in engine.store.chunks(ids[start:start + 500])]
+        ids = [cid for cid, _ in engine._rt.store.iter_chunk_texts()]
+        rows = [row for start in range(0, len(ids), 500) for row in engine._rt.store.chunks(ids[start:start + 500])]
         rows.sort(key=lambda r: (r.document_id, r.ord))
         texts = [embedding_text(r.text, r.section_title, r.document_title) for r in rows]
         texts_out.write_text(json.dumps(texts))
@@ -129,8 +129,8 @@ def child_pipeline(folder: Path, texts_out: Path) -> dict[str, Any]:
 def child_raw(texts_file: Path) -> dict[str, Any]:
     import json
 
-    from desktop_app.engine.model_files import locate
-    from desktop_app.indexer.embedder import load_sentence_transformer
+    from desktop_app.engine.models.embedding import load_sentence_transformer
+    from desktop_app.engine.models.files import locate
 
     texts = json.loads(texts_file.read_text())
     with tempfile.TemporaryDirectory() as models:

@@ -35,7 +35,7 @@ def main() -> None:
         root = Path(scratch)
         docs = make_docs(root / "docs")
         clean = Engine(root / "clean", Settings())
-        list(clean.index([docs]))
+        list(clean.library.index([docs]))
         expected = chunk_set(clean)
         clean.close()
         failures = []

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from desktop_app.engine import Engine, Settings
-from desktop_app.engine.evaluation import score_retrieval
-from desktop_app.engine.retrieval import SearchResult, Source
-from desktop_app.indexer.korean import HANGUL_RUN, hangul_bigrams, trigram_terms
-from desktop_app.indexer.ranking import rrf
+from desktop_app.engine.retrieval.search import SearchResult, Source
+from desktop_app.evaluation.retrieval import score_retrieval
+from desktop_app.store.fusion import rrf
+from desktop_app.store.korean import HANGUL_RUN, hangul_bigrams, trigram_terms
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
@@ -37,9 +37,9 @@ def kiwi_tokenizer() -> Callable[[str], list[str]] | None:
 
 
 def build_tables(engine: Engine, morphs: Callable[[str], list[str]] | None) -> None:
-    db = engine.db.conn
+    db = engine._rt.db.conn
     db.execute("CREATE VIRTUAL TABLE bench_morphs USING fts5(m)")
-    for chunk_id, text in engine.store.iter_chunk_texts():
+    for chunk_id, text in engine._rt.store.iter_chunk_texts():
         if morphs is not None and HANGUL_RUN.search(text):
             db.execute("INSERT INTO bench_morphs (rowid, m) VALUES (?, ?)", (chunk_id, " ".join(morphs(text))))
 
@@ -48,7 +48,7 @@ def match(engine: Engine, table: str, terms: list[str]) -> list[int]:
     if not terms:
         return []
     query = " OR ".join('"' + t.replace('"', "") + '"' for t in dict.fromkeys(terms))
-    rows = engine.db.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}) LIMIT 50",
+    rows = engine._rt.db.execute(f"SELECT rowid FROM {table} WHERE {table} MATCH ? ORDER BY bm25({table}) LIMIT 50",
                              (query,))
     return [int(r[0]) for r in rows]
 
@@ -60,7 +60,7 @@ def main() -> None:
     morphs = kiwi_tokenizer()
     with tempfile.TemporaryDirectory() as home:
         engine = Engine(Path(home), Settings())
-        list(engine.index([docs]))
+        list(engine.library.index([docs]))
         build_tables(engine, morphs)
 
         def words(q: str) -> list[int]:
@@ -88,13 +88,13 @@ def main() -> None:
                    "words + bigrams": fused(words, bigrams), "bigrams + trigrams": fused(bigrams, trigrams),
                    "words + bigrams + trigrams": fused(words, bigrams, trigrams),
                    "Latin words + bigrams + trigrams": fused(latin_words, bigrams, trigrams),
-                   "the app's keyword search": lambda q: [cid for cid, _ in engine.store.keyword_search(q, 50)]}
+                   "the app's keyword search": lambda q: [cid for cid, _ in engine._rt.store.keyword_search(q, 50)]}
         if morphs is not None:
             methods |= {"Kiwi morphemes": kiwi, "words + Kiwi morphemes": fused(words, kiwi)}
         print("| keyword method | hit@1 | hit@5 | MRR |\n|---|---|---|---|")
         for name, method in methods.items():
             def search(q: str, method: Callable[[str], list[int]] = method) -> SearchResult:
-                rows = engine.store.chunks(method(q)[:5])
+                rows = engine._rt.store.chunks(method(q)[:5])
                 return SearchResult(q, "keyword", [Source([r], 0.0, 0.0, n) for n, r in enumerate(rows, 1)], [])
             s = score_retrieval(korean, search, name)
             print(f"| {name} | {s.hit_at_1:.2f} | {s.hit_at_5:.2f} | {s.mrr:.2f} |")

@@ -52,11 +52,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         pdf = large_pdf(Path(scratch) / "large.pdf", args.pages)
         engine = Engine(Path(scratch) / "home", Settings())
-        engine.load_model(with_embedder=True)
+        engine.models.load(with_embedder=True)
         rss_start = process.memory_info().rss
         samples, latencies, peak = [], [], rss_start
         started = time.perf_counter()
-        for event in engine.index([pdf]):
+        for event in engine.library.index([pdf]):
             peak = max(peak, process.memory_info().rss)
             if isinstance(event, FileProgress) and event.stage == "embedding" and event.done % 320 == 0:
                 samples.append((event.done, event.total, process.memory_info().rss))
@@ -64,13 +64,13 @@ def main() -> None:
                 engine.search(QUESTIONS[len(latencies) % len(QUESTIONS)])
                 latencies.append(time.perf_counter() - began)
         ingest_s = time.perf_counter() - started
-        chunks = engine.store.chunk_count()
+        chunks = engine._rt.store.chunk_count()
         turns, conversation = [], None
         for question in QUESTIONS[: args.questions]:
             done = [e for e in engine.ask(question, conversation) if isinstance(e, AnswerDone)][0].answer
             conversation = done.conversation_id
             turns.append({"prompt_tokens": done.prompt_tokens, "answer_tokens": done.completion_tokens,
-                          "limit": engine.model.n_ctx - engine.settings.max_answer_tokens})
+                          "limit": engine._rt.model.n_ctx - engine.settings.max_answer_tokens})
         engine.close()
     result = {
         "pages": args.pages, "chunks": chunks, "ingest_s": ingest_s, "rss_before_mb": rss_start / 1e6,

@@ -72,9 +72,9 @@ def queries(rng: np.random.Generator, words: list[str], count: int) -> list[str]
 
 def fill(engine: Any, size: int, rng: np.random.Generator, words: list[str]) -> None:
     from desktop_app.indexer.chunking import Chunk, Section
-    from desktop_app.indexer.store import NewDocument
+    from desktop_app.store.library import NewDocument
 
-    dim, key = engine.embedder.dim, engine.embedder.key
+    dim, key = engine._rt.embedder.dim, engine._rt.embedder.key
     for number, start in enumerate(range(0, size, CHUNKS_PER_DOCUMENT)):
         count = min(CHUNKS_PER_DOCUMENT, size - start)
         sections = [Section(s, f"Section {s + 1}") for s in range(-(-count // CHUNKS_PER_SECTION))]
@@ -84,7 +84,7 @@ def fill(engine: Any, size: int, rng: np.random.Generator, words: list[str]) -> 
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         doc = NewDocument(f"synthetic-{number}", f"/synthetic/doc-{number}.pdf", f"Synthetic document {number}",
                           count // 5 + 1, 0, [])
-        engine.store.add_document(doc, sections, chunks, vectors, key, [])
+        engine._rt.store.add_document(doc, sections, chunks, vectors, key, [])
 
 
 def timed_searches(engine: Any, texts: list[str], mode: str) -> list[float]:
@@ -105,12 +105,12 @@ def child(size: int, count: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         engine = Engine(home, Settings())
-        _ = engine.embedder.dim  # load the model before timing anything
+        _ = engine._rt.embedder.dim  # load the model before timing anything
         started = time.perf_counter()
         fill(engine, size, rng, words)
         insert_s = time.perf_counter() - started
         started = time.perf_counter()
-        _ = engine.vectors
+        _ = engine._rt.vectors
         build_s = time.perf_counter() - started
         texts = queries(rng, words, count)
         timed_searches(engine, texts[:5], "hybrid")
@@ -118,7 +118,7 @@ def child(size: int, count: int) -> dict[str, Any]:
         embed = []
         for text in texts[: count // 2]:
             begin = time.perf_counter()
-            engine.embedder.encode([text])
+            engine._rt.embedder.encode([text])
             embed.append((time.perf_counter() - begin) * 1000)
         bm25 = timed_searches(engine, texts[: count // 2], "bm25")
         dense = timed_searches(engine, texts[: count // 2], "dense")

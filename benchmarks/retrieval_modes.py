@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from desktop_app.engine import Engine, FileFailed, Settings
-from desktop_app.engine.evaluation import score_retrieval
+from desktop_app.evaluation.retrieval import score_retrieval
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
@@ -29,7 +29,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         engine = Engine(Path(home), Settings())
         start = time.perf_counter()
-        events = list(engine.index([docs]))
+        events = list(engine.library.index([docs]))
         index_s = time.perf_counter() - start
         failed = [e for e in events if isinstance(e, FileFailed)]
         rows = []
@@ -39,8 +39,8 @@ def main() -> None:
                 score = score_retrieval(subset, lambda q, m=mode: engine.search(q, k=5, mode=m), mode)
                 rows.append({"mode": mode, "lang": lang, "questions": score.questions, "hit@1": score.hit_at_1,
                              "hit@5": score.hit_at_5, "mrr": score.mrr, "ranks": score.ranks})
-        chunks = sum(d.chunks for d in engine.documents())
-        pages = sum(d.pages for d in engine.documents())
+        chunks = sum(d.chunks for d in engine.library.documents())
+        pages = sum(d.pages for d in engine.library.documents())
         engine.close()
     print(f"indexed {pages} pages, {chunks} chunks in {index_s:.1f} s ({len(failed)} files failed)\n")
     print("| mode | questions | hit@1 | hit@5 | MRR |\n|---|---|---|---|---|")

@@ -22,3 +22,29 @@ class CancelToken:
         if self._event.is_set():
             raise Cancelled()
 
+
+
+class StopCondition:
+    """When a generation ends early, and who ended it: the user's token, or an owner of its own.
+
+    The user's ``CancelToken`` is only read, never set, so a stop that the
+    engine decides (the safety policy, say) ends this answer alone and leaves
+    the caller's token, and every later question, untouched.
+    """
+
+    def __init__(self, user: CancelToken) -> None:
+        self.user = user
+        self.reason = ""
+
+    def stop(self, reason: str) -> None:
+        """End the generation for ``reason`` (a short word: "policy")."""
+        self.reason = self.reason or reason
+
+    @property
+    def cancelled(self) -> bool:
+        return self.user.cancelled or bool(self.reason)
+
+    @property
+    def stopped_by(self) -> str:
+        """"user", this condition's reason, or "" when nothing stopped it."""
+        return "user" if self.user.cancelled else self.reason

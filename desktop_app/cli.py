@@ -14,14 +14,17 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
 from desktop_app.engine import (
+    ORIGIN_LABELS,
     Answer,
     AnswerDone,
     AppError,
+    AskOptions,
     Cancelled,
     CancelToken,
     Citation,
@@ -33,7 +36,6 @@ from desktop_app.engine import (
     FileStarted,
     TokenText,
 )
-from desktop_app.engine.answering import ORIGIN_LABELS, AskOptions
 from desktop_app.logs import private_files, setup_logging
 
 EXIT_OK, EXIT_FAILED_FILES, EXIT_USAGE, EXIT_NOT_COVERED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
@@ -84,7 +86,7 @@ def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
     counts = {"indexed": 0, "skipped": 0, "failed": 0}
     current = ""
     with interrupt_cancels(token):
-        for event in engine.index([Path(p) for p in args.paths], password=args.password, cancel=token):
+        for event in engine.library.index([Path(p) for p in args.paths], password=args.password, cancel=token):
             if isinstance(event, FileStarted):
                 current = f"{event.position}/{event.total} {event.path.name}"
                 progress.status(f"{current} reading")
@@ -109,10 +111,10 @@ def cmd_index(engine: Engine, args: argparse.Namespace) -> int:
 def cmd_docs(engine: Engine, args: argparse.Namespace) -> int:
     if args.action == "remove":
         for ref in args.refs:
-            doc = engine.remove_document(engine.find_document(ref).id)
+            doc = engine.library.remove(engine.library.find(ref).id)
             print(f"removed: {doc.title} ({Path(doc.path).name})")
         return EXIT_OK
-    docs = engine.documents()
+    docs = engine.library.documents()
     if args.json:
         print(json.dumps([doc.__dict__ for doc in docs], indent=2))
     elif not docs:
@@ -134,7 +136,7 @@ def print_citations(title: str, citations: list[Citation], out: TextIO) -> None:
 
 def print_answer_footer(answer: Answer, out: TextIO) -> None:
     if answer.stopped:
-        out.write("\n[stopped]")
+        out.write("\n[stopped by the safety policy]" if answer.stopped_by == "policy" else "\n[stopped]")
     out.write("\n")
     if answer.origin in ORIGIN_LABELS:
         out.write(f"({ORIGIN_LABELS[answer.origin]}: no model call)\n")
@@ -187,12 +189,17 @@ def stream_answer(engine: Engine, question: str, conversation_id: int | None, as
     if as_json:
         out.write(json.dumps(answer_dict(answer), indent=2, ensure_ascii=False) + "\n")
     else:
-        if answer.withheld:  # the draft has streamed above: the verdict follows it
-            out.write("\n\n" + answer.text)
-        elif answer.abstained or answer.refused:
-            out.write(answer.text)
-        print_answer_footer(answer, out)
+        print_answer(answer, out, streamed=True)
     return answer
+
+
+def print_answer(answer: Answer, out: TextIO, streamed: bool) -> None:
+    """An answer as the terminal shows it, live (its text has ``streamed`` already) or reopened."""
+    if answer.withheld:
+        out.write("\n\n" + answer.text if streamed else answer.withheld + "\n\n" + answer.text)
+    elif answer.abstained or answer.refused or not streamed:
+        out.write(answer.text)
+    print_answer_footer(answer, out)
 
 
 def answer_dict(answer: Answer) -> dict[str, Any]:
@@ -222,7 +229,7 @@ def apply_overrides(engine: Engine, args: argparse.Namespace) -> None:
     if changes:
         engine.override_settings(**changes)
     if args.lora:
-        active = engine.set_adapter(Path(args.lora), args.lora_scale, persist=False)
+        active = engine.models.set_adapter(Path(args.lora), args.lora_scale, persist=False)
         sys.stderr.write(f"(adapter {active.label} applied for this run)\n")
 
 
@@ -252,7 +259,7 @@ def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
                 print("(ask a question first)")
                 continue
             last = stream_answer(engine, "", conversation_id, False,
-                                 lambda t, c=conversation_id: engine.regenerate_strictly(c, t))
+                                 partial(engine.regenerate_strictly, conversation_id))
         elif line == "/sources":
             print_citations("Sources:", (last.citations or last.related) if last else [], sys.stdout)
         elif line:
@@ -269,10 +276,10 @@ def chat_adapter(engine: Engine, words: list[str]) -> None:
     """/lora FILE [SCALE] applies or switches an adapter; /lora off removes it."""
     try:
         if words == ["off"]:
-            engine.clear_adapter()
+            engine.models.clear_adapter()
             print("(adapter removed)")
         elif words:
-            active = engine.set_adapter(Path(words[0]), float(words[1]) if len(words) > 1 else 1.0)
+            active = engine.models.set_adapter(Path(words[0]), float(words[1]) if len(words) > 1 else 1.0)
             print(f"(adapter {active.label} applied)")
         else:
             print("usage: /lora FILE [SCALE]  or  /lora off")
@@ -286,7 +293,7 @@ def format_size(size: int) -> str:
 
 def cmd_models(engine: Engine, args: argparse.Namespace) -> int:
     if args.action == "list":
-        for path, info in engine.model_files():
+        for path, info in engine.models.files():
             if isinstance(info, AppError):
                 print(f"{path.name}: unusable: {info}")
             else:
@@ -296,9 +303,9 @@ def cmd_models(engine: Engine, args: argparse.Namespace) -> int:
                       f"{format_size(info.size_bytes)}  ({path})")
         return EXIT_OK
     if args.action == "info":
-        print(json.dumps(engine.model_file_info(Path(args.file)).summary(), indent=2, ensure_ascii=False))
+        print(json.dumps(engine.models.file_info(Path(args.file)).summary(), indent=2, ensure_ascii=False))
         return EXIT_OK
-    check = engine.check_model(Path(args.file), Path(args.adapter) if args.adapter else None)
+    check = engine.models.check(Path(args.file), Path(args.adapter) if args.adapter else None)
     print(f"{Path(args.file).name}: a well-formed GGUF {check.info.file_type} ({check.info.architecture}, "
           f"{check.info.quantization})")
     if check.adapter is not None:
@@ -311,7 +318,7 @@ def cmd_models(engine: Engine, args: argparse.Namespace) -> int:
 
 
 def cmd_faq(engine: Engine, args: argparse.Namespace) -> int:
-    faq = engine.faq
+    faq = engine.curated
     if args.action == "list":
         for entry in faq.all():
             print(f"{entry.id:>4}  Q: {entry.question}\n      A: {entry.answer}")
@@ -331,20 +338,19 @@ def cmd_faq(engine: Engine, args: argparse.Namespace) -> int:
 
 def cmd_eval(engine: Engine, args: argparse.Namespace) -> int:
     """Score retrieval and answers on a questions file over a temporary library (the user's is untouched)."""
-    from desktop_app.engine.eval_run import run_eval
+    from desktop_app.evaluation.run import run_eval
 
     progress = Progress(sys.stderr)
     token = CancelToken()
     with interrupt_cancels(token):
-        report = run_eval(Path(args.questions), Path(args.docs), tuple(args.modes), args.answer_mode, args.limit,
-                          lambda e: progress.status(f"{e.stage} {bar(e.done, e.total)} {e.done}/{e.total}"),
-                          token, settings=engine.settings, answers=not args.retrieval_only,
-                          judge_model=Path(args.judge) if args.judge else None)
+        report = run_eval(engine, Path(args.questions), Path(args.docs), tuple(args.modes), args.answer_mode,
+                          args.limit, lambda e: progress.status(f"{e.stage} {bar(e.done, e.total)} {e.done}/{e.total}"),
+                          token, answers=not args.retrieval_only, judge_model=Path(args.judge) if args.judge else None)
     progress.line("")
     print(report.to_markdown())
     if args.json:
         report.to_json(Path(args.json))
-        print(f"\nwritten to {args.json} (re-score it with desktop_app.engine.eval_run.rescore)")
+        print(f"\nwritten to {args.json} (re-score it with desktop_app.evaluation.run.rescore)")
     return EXIT_OK
 
 
@@ -366,43 +372,48 @@ def cmd_task(engine: Engine, args: argparse.Namespace) -> int:
 
 def cmd_conversations(engine: Engine, args: argparse.Namespace) -> int:
     if args.action == "list":
-        for c in engine.conversations():
+        for c in engine.conversations.all():
             print(f"{c.id:>4}  {c.updated}  {c.title}")
     elif args.action == "show":
-        conversation, messages = engine.conversation(args.id)
+        conversation, messages = engine.conversations.get(args.id)
         print(f"# {conversation.title}")
         for m in messages:
-            print(f"\n{'Q' if m.role == 'user' else 'A'}: {m.content}")
+            if m.answer is None:
+                print(f"\nQ: {m.content}")
+                continue
+            sys.stdout.write("\nA: ")
+            print_answer(m.answer, sys.stdout, streamed=False)
     elif args.action == "export":
-        text = engine.export_markdown(args.id)
+        text = engine.conversations.export_markdown(args.id)
         if args.output:
             Path(args.output).write_text(text, encoding="utf-8")
             print(f"exported to {args.output}")
         else:
             print(text)
     elif args.action == "rename":
-        engine.rename_conversation(args.id, args.title)
+        engine.conversations.rename(args.id, args.title)
     elif args.action == "delete":
-        engine.delete_conversation(args.id)
+        engine.conversations.delete(args.id)
     return EXIT_OK
 
 
 def cmd_embedder(engine: Engine, args: argparse.Namespace) -> int:
     if args.action == "show":
-        print(engine.embedder.model_dir)
+        print(engine.library.embedding_model_folder())
         return EXIT_OK
     folder = Path(args.folder).resolve() if args.action == "set" else None
     progress = Progress(sys.stderr)
     token = CancelToken()
     with interrupt_cancels(token):
-        for step in engine.change_embedding_model(folder, token):
+        for step in engine.library.change_embedding_model(folder, token):
             progress.status(f"re-embedding {bar(step.done, step.total)} {step.done}/{step.total}")
-    progress.line(f"embedding model: {engine.embedder.model_dir} ({engine.store.chunk_count()} chunks re-embedded)")
+    progress.line(f"embedding model: {engine.library.embedding_model_folder()} "
+                  f"({engine.library.chunk_count()} chunks re-embedded)")
     return EXIT_OK
 
 
 def cmd_doctor(engine: Engine, args: argparse.Namespace) -> int:
-    findings = engine.doctor(repair=args.repair)
+    findings = engine.library.doctor(repair=args.repair)
     for f in findings:
         state = "ok" if f.ok else ("repaired" if f.repaired else "PROBLEM")
         print(f"{state:>8}  {f.check}: {f.detail}")

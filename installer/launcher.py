@@ -14,7 +14,7 @@ from desktop_app.frozen import CHILD_FLAG
 
 def launch(args: list[str]) -> int:
     if args[:2] == [CHILD_FLAG, "trial-load"]:
-        from desktop_app.engine import trial_load
+        from desktop_app.engine.models import trial_load
 
         sys.argv = [sys.argv[0], *args[2:]]
         trial_load.main()

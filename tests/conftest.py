@@ -56,7 +56,7 @@ def run_cli(home: Path, *args: str, stdin: str | None = None, timeout: float = 3
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
     """A migrated library database of its own, for store-level tests."""
-    from desktop_app.indexer.database import open_database
+    from desktop_app.store.database import open_database
 
     database = open_database(tmp_path / "lib.sqlite3")
     yield database
@@ -66,7 +66,7 @@ def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
 def index_all(
     engine: Engine, paths: list[Path], password: str | None = None
 ) -> tuple[list[FileIndexed], list[FileFailed]]:
-    events = list(engine.index(paths, password=password))
+    events = list(engine.library.index(paths, password=password))
     return [e for e in events if isinstance(e, FileIndexed)], [e for e in events if isinstance(e, FileFailed)]
 
 

@@ -29,7 +29,7 @@ def start_cli(home: Path, *args: str) -> subprocess.Popen:
 
 
 def chunk_set(engine: Engine) -> list[tuple[str, int, str]]:
-    return sorted(engine.db.execute(
+    return sorted(engine._rt.db.execute(
         "SELECT d.sha256, c.ord, c.text FROM chunks c JOIN documents d ON d.id = c.document_id").fetchall())
 
 
@@ -51,10 +51,10 @@ def kill_and_check(home: Path, docs: Path, rng: random.Random, settings: Setting
     process.communicate()
     engine = Engine(home, settings)
     try:
-        problems = [f"{f.check}: {f.detail}" for f in engine.doctor()
+        problems = [f"{f.check}: {f.detail}" for f in engine.library.doctor()
                     if f.check.startswith(SQLITE_CHECKS) and not f.ok]
-        engine.doctor(repair=True)
-        problems += [f"after repair, {f.check}: {f.detail}" for f in engine.doctor() if not f.ok]
+        engine.library.doctor(repair=True)
+        problems += [f"after repair, {f.check}: {f.detail}" for f in engine.library.doctor() if not f.ok]
         return problems
     finally:
         engine.close()

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from desktop_app.engine.model_files import locate, manifest
-from desktop_app.indexer.embedder import BATCH_SIZE, Embedder
+from desktop_app.engine.models.embedding import BATCH_SIZE, Embedder
+from desktop_app.engine.models.files import locate, manifest
 
 MEMO: dict[tuple[str, str], np.ndarray] = {}
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import gguf
 import numpy as np
 
-from desktop_app.engine.gguf_info import read_info
-from desktop_app.engine.model_files import locate
+from desktop_app.engine.models.files import locate
+from desktop_app.engine.models.gguf_info import read_info
 
 TARGETS = ("attn_q", "attn_v")
 LAYERS = (0, 1, 2)

@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 
 from conftest import FAST, index_all
-from desktop_app.engine import AnswerDone, Engine
-from desktop_app.engine.llm import Generation, LocalModel
-from desktop_app.engine.verification import DEFAULT_GROUNDING_FLOOR, verify
+from desktop_app.engine import Answer, AnswerDone, Citation, Engine
+from desktop_app.engine.answering.verification import verify
+from desktop_app.engine.models.chat import Generation, LocalModel
+from desktop_app.engine.settings import DEFAULT_GROUNDING_FLOOR
 from desktop_app.ui.chat_view import answer_note, withheld_markdown
 from pdfs import harbour_report
 
+CITATION = Citation(1, 1, "Harbour Survey Report", "harbour.pdf", 3, [3], "Dredging removed silt.", [1], [])
 SUPPORTED = "Dredging removed 41,500 cubic metres of silt, and the dredger Kestrel worked at night [1]."
 UNSUPPORTED = "The dredger Osprey removed 97,000 cubic metres of silt in 1998 [1]."
 
@@ -51,7 +53,7 @@ def test_an_unsupported_answer_is_withheld_and_the_closest_passages_are_shown(
         assert answer.citations == [] and answer.related and 3 in {c.page for c in answer.related}
         assert answer.verification is not None and answer.verification.score < DEFAULT_GROUNDING_FLOOR
         assert set(answer.verification.unsupported_tokens) == {"Osprey", "97,000", "1998"}
-        stored = engine.conversation(answer.conversation_id)[1][-1]
+        stored = engine.conversations.get(answer.conversation_id)[1][-1]
         assert stored.content == answer.text and stored.meta["withheld"] == UNSUPPORTED
         assert stored.meta["abstained"] is True
         # A withheld answer is never cached: the same question reaches the model again.
@@ -91,4 +93,6 @@ def test_the_window_shows_the_message_and_quotes_the_withheld_draft() -> None:
     text = withheld_markdown("The documents don't seem to cover this.", "Line one.\n\nLine two.")
     assert text.startswith("The documents don't seem to cover this.")
     assert "> Line one.\n>\n> Line two." in text and "Withheld draft" in text
-    assert "draft above is not supported" in answer_note(True, False, False, True, withheld=True)
+    withheld = Answer(1, 2, "q", "q", "en", "The documents don't seem to cover this.", [], [CITATION], abstained=True,
+                      stopped=False, withheld="Line one.")
+    assert "draft above is not supported" in answer_note(withheld)

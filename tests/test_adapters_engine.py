@@ -19,23 +19,23 @@ def answer(engine: Engine, question: str):
 
 def test_adapter_applies_without_reload_is_recorded_and_survives_a_restart(engine: Engine, tmp_path: Path) -> None:
     index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
-    model = engine.model
+    model = engine._rt.model
     adapter = write_lora(tmp_path / "style.gguf", seed=3, std=0.2)
-    active = engine.set_adapter(adapter, 0.5)
-    assert engine.model is model, "the base model was not reloaded"
-    assert engine.load_model().adapter == active.label == "style ×0.5"
+    active = engine.models.set_adapter(adapter, 0.5)
+    assert engine._rt.model is model, "the base model was not reloaded"
+    assert engine.models.load().adapter == active.label == "style ×0.5"
     recorded = answer(engine, "Which dredger worked at night?")
-    _, messages = engine.conversation(recorded.conversation_id)
+    _, messages = engine.conversations.get(recorded.conversation_id)
     assert messages[-1].meta["adapter"] == {"path": str(adapter.resolve()), "name": "style", "scale": 0.5}
     assert load_settings(engine.home).adapter_path == str(adapter.resolve())
 
     again = Engine(engine.home)
     try:
-        assert again.load_model().adapter == "style ×0.5"
+        assert again.models.load().adapter == "style ×0.5"
     finally:
         again.close()
-    engine.clear_adapter()
-    assert engine.model.adapter is None and engine.load_model().adapter == ""
+    engine.models.clear_adapter()
+    assert engine._rt.model.adapter is None and engine.models.load().adapter == ""
     assert load_settings(engine.home).adapter_path == ""
 
 
@@ -43,12 +43,12 @@ def test_a_mismatched_adapter_is_refused_and_the_model_keeps_working(engine: Eng
     index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
     bad = write_wrong_shape_lora(tmp_path / "wrong.gguf")
     try:
-        engine.set_adapter(bad, 1.0)
+        engine.models.set_adapter(bad, 1.0)
     except Exception as exc:  # noqa: BLE001 - the type and message are what is checked
         assert type(exc).__name__ == "ModelError" and "columns" in str(exc)
     else:
         raise AssertionError("a wrong-shape adapter was applied")
-    assert engine.model.adapter is None
+    assert engine._rt.model.adapter is None
     assert answer(engine, "Which dredger worked at night?").completion_tokens > 0
 
 
@@ -87,13 +87,13 @@ def test_a_chat_template_from_settings_replaces_the_models_own(data_home: Path) 
                 "{% if add_generation_prompt %}### assistant\n{% endif %}")
     engine = Engine(data_home, FAST.changed(chat_template=template))
     try:
-        assert engine.load_model().chat_template == "from settings"
-        tokens, _ = engine.model.render([{"role": "user", "content": "hello"}])
-        assert "### user\nhello\n### assistant" in engine.model._llm.detokenize(tokens).decode()
+        assert engine.models.load().chat_template == "from settings"
+        tokens, _ = engine._rt.model.render([{"role": "user", "content": "hello"}])
+        assert "### user\nhello\n### assistant" in engine._rt.model._llm.detokenize(tokens).decode()
     finally:
         engine.close()
     default = Engine(data_home, FAST)
     try:
-        assert default.load_model().chat_template == "from the model file"
+        assert default.models.load().chat_template == "from the model file"
     finally:
         default.close()

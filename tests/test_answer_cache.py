@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from desktop_app.engine.answer_cache import (
+from desktop_app.engine.answering.answerer import Answer
+from desktop_app.engine.answering.citations import Citation
+from desktop_app.engine.answering.verification import verify
+from desktop_app.engine.settings import Settings
+from desktop_app.engine.shortcuts.cache import (
     CACHE_THRESHOLD,
     AnswerCache,
     answer_fingerprint,
@@ -16,12 +20,8 @@ from desktop_app.engine.answer_cache import (
     fingerprint,
     replay,
 )
-from desktop_app.engine.answering import Answer
-from desktop_app.engine.citations import Citation
-from desktop_app.engine.faq import FaqStore
-from desktop_app.engine.settings import Settings
-from desktop_app.engine.verification import verify
-from desktop_app.indexer.database import open_database
+from desktop_app.engine.shortcuts.curated import FaqStore
+from desktop_app.store.database import open_database
 from faq_cases import CASES, HOLDOUT, KOREAN_CASES, FaqCase, MemoEmbedder, all_texts, bundled_embedder
 
 FINGERPRINT = fingerprint({"library_version": 7, "model": "m.gguf"})

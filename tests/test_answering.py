@@ -8,7 +8,7 @@ import pytest
 from conftest import index_all
 from desktop_app.cancel import CancelToken
 from desktop_app.engine import AnswerDone, Engine, SourcesFound, TokenText
-from desktop_app.engine.citations import resolve
+from desktop_app.engine.answering.citations import resolve
 from pdfs import garden_notes, harbour_report
 
 
@@ -38,7 +38,7 @@ def test_answer_streams_and_is_stored_with_its_sources(harbour: Engine) -> None:
     assert answer.citations or answer.related
     assert not answer.abstained and not answer.stopped
     assert answer.timings["ttft_s"] > 0 and answer.completion_tokens > 0
-    _, messages = harbour.conversation(answer.conversation_id)
+    _, messages = harbour.conversations.get(answer.conversation_id)
     assert [m.role for m in messages] == ["user", "assistant"]
     assert messages[1].content == answer.text and messages[1].sources
 
@@ -56,7 +56,7 @@ def test_cancel_stops_generation_at_once_and_keeps_the_partial_answer(harbour: E
             answer = event.answer
     assert answer is not None and answer.stopped
     assert answer.completion_tokens <= 3
-    _, messages = harbour.conversation(answer.conversation_id)
+    _, messages = harbour.conversations.get(answer.conversation_id)
     assert messages[-1].meta["stopped"] is True
 
 
@@ -76,7 +76,7 @@ def test_an_off_topic_question_gets_an_honest_answer_without_a_model_call(harbou
     _, sources, answer = collect(harbour.ask("Who won the football world cup in 2014?"))
     assert answer.abstained and "don't cover" in answer.text
     assert sources.sources == [] and answer.related, "the closest passages are shown"
-    assert harbour._model is None, "no model was loaded for it"
+    assert harbour._rt._model is None, "no model was loaded for it"
 
 
 def test_a_korean_question_gets_the_korean_abstention_message(harbour: Engine) -> None:
@@ -120,9 +120,9 @@ def test_many_turns_stay_within_a_small_context_window(data_home: Path, tmp_path
             _, _, answer = collect(engine.ask(question, conversation))
             conversation = answer.conversation_id
             assert answer.prompt_tokens + 32 <= 1024
-        summary = engine.conversation(conversation)[0].summary
+        summary = engine.conversations.get(conversation)[0].summary
         assert "Asked: Who did the harbour survey?" in summary
-        assert len(engine.conversation(conversation)[1]) == 2 * len(questions)
+        assert len(engine.conversations.get(conversation)[1]) == 2 * len(questions)
     finally:
         engine.close()
 
@@ -137,9 +137,9 @@ def test_a_moved_pdf_is_shown_from_its_kept_copy_or_explained(engine: Engine, tm
     index_all(engine, [unkept])
     kept.rename(tmp_path / "moved.pdf")
     unkept.unlink()
-    first = engine.find_document("kept.pdf")
-    page = engine.render_page(first.id, 2, positions=[[2, 72, 100, 300, 120]])
+    first = engine.library.find("kept.pdf")
+    page = engine.library.render_page(first.id, 2, positions=[[2, 72, 100, 300, 120]])
     assert page.png and page.page == 2 and page.highlights == [(108.0, 150.0, 450.0, 180.0)]
     assert page.message == ""
-    gone = engine.render_page(engine.find_document("unkept.pdf").id, 1)
+    gone = engine.library.render_page(engine.library.find("unkept.pdf").id, 1)
     assert not gone.png and "moved or deleted" in gone.message

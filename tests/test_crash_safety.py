@@ -45,7 +45,7 @@ def test_ingests_killed_at_random_moments_recover_to_the_same_chunks(tmp_path: P
     engine = Engine(home, FAST)
     try:
         assert chunk_set(engine) == expected
-        assert all(f.ok for f in engine.doctor())
+        assert all(f.ok for f in engine.library.doctor())
     finally:
         engine.close()
 
@@ -62,10 +62,10 @@ def test_a_kill_during_an_answer_keeps_every_earlier_message(data_home: Path, tm
     process.communicate()
     engine = Engine(data_home, FAST)
     try:
-        _, messages = engine.conversation(first.conversation_id)
+        _, messages = engine.conversations.get(first.conversation_id)
         assert [m.role for m in messages[:3]] == ["user", "assistant", "user"]
         assert messages[1].content == first.text and messages[2].content == "Describe the dredging in detail."
-        assert all(f.ok for f in engine.doctor(repair=True)) or all(f.ok for f in engine.doctor())
+        assert all(f.ok for f in engine.library.doctor(repair=True)) or all(f.ok for f in engine.library.doctor())
     finally:
         engine.close()
 
@@ -94,8 +94,8 @@ def test_a_full_disk_gives_a_clear_error_and_corrupts_nothing(data_home: Path, t
     engine = Engine(data_home, FAST)
     try:
         assert chunk_set(engine) == before, "what was stored before is intact"
-        assert engine.doctor()[0].ok
-        assert [d.title for d in engine.documents()] == ["Harbour Survey Report"]
+        assert engine.library.doctor()[0].ok
+        assert [d.title for d in engine.library.documents()] == ["Harbour Survey Report"]
     finally:
         engine.close()
 

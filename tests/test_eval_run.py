@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from desktop_app.engine import Cancelled, CancelToken, Settings
-from desktop_app.engine.eval_judge import NOT_CONFIGURED, judge_rows, verdict
-from desktop_app.engine.eval_run import EvalProgress, EvalReport, load_questions, rescore, run_eval
-from desktop_app.engine.eval_scoring import (
+from desktop_app.engine import Cancelled, CancelToken, Engine, Settings
+from desktop_app.engine.models.chat import LocalModel, ModelSettings
+from desktop_app.engine.models.files import locate
+from desktop_app.errors import AppError
+from desktop_app.evaluation.judge import NOT_CONFIGURED, judge_rows, verdict
+from desktop_app.evaluation.run import EvalProgress, EvalReport, load_questions, rescore, run_eval
+from desktop_app.evaluation.scoring import (
     PageRef,
     QuestionRow,
     answer_summary,
     mode_summary,
     percentile,
 )
-from desktop_app.engine.model_files import locate
-from desktop_app.errors import AppError
 from pdfs import garden_notes, harbour_report
 
 # One llama.cpp thread: on a busy two-core machine a second thread mostly waits at barriers.
@@ -110,19 +112,45 @@ def write_questions(folder: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[EvalReport, list[EvalProgress], Path]:
+def evaluator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The engine an evaluation borrows its models from (its own library stays empty)."""
+    engine = Engine(tmp_path_factory.mktemp("evaluator-home"), SMALL)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="module")
+def small_run(evaluator: Engine, tmp_path_factory: pytest.TempPathFactory
+              ) -> tuple[EvalReport, list[EvalProgress], Path, int]:
     folder = tmp_path_factory.mktemp("eval")
     docs = folder / "docs"
     docs.mkdir()
     harbour_report(docs / "harbour.pdf")
     garden_notes(docs / "garden.pdf")
     events: list[EvalProgress] = []
-    report = run_eval(write_questions(folder), docs, progress=events.append, settings=SMALL)
-    return report, events, folder
+    evaluator.models.load()
+    loads: list[Path] = []
+    original = LocalModel.__init__
+
+    def counted(model: LocalModel, settings: ModelSettings) -> None:
+        loads.append(settings.path)
+        original(model, settings)
+
+    LocalModel.__init__ = counted  # type: ignore[method-assign]
+    try:
+        report = run_eval(evaluator, write_questions(folder), docs, progress=events.append)
+    finally:
+        LocalModel.__init__ = original  # type: ignore[method-assign]
+    return report, events, folder, len(loads)
+
+
+def test_the_evaluation_borrows_the_loaded_model_and_leaves_the_library_alone(small_run, evaluator: Engine) -> None:
+    assert small_run[3] == 0, "no second chat model is loaded for the evaluation"
+    assert evaluator.library.documents() == [] and evaluator.conversations.all() == []
 
 
 def test_a_small_run_records_every_question_in_every_mode(small_run) -> None:
-    report, events, _ = small_run
+    report, events, _, _ = small_run
     assert [r.id for r in report.rows] == ["Q1", "Q2", "Q3", "Q4"]
     assert report.notes == [], "the recorded ranks agree with evaluation.score_retrieval"
     assert report.library["documents"] == ["garden.pdf", "harbour.pdf"] and not report.library["failed"]
@@ -141,7 +169,7 @@ def test_a_small_run_records_every_question_in_every_mode(small_run) -> None:
 
 
 def test_the_json_has_the_documented_shape_and_rescores_to_the_same_summary(small_run) -> None:
-    report, _, folder = small_run
+    report, _, folder, _ = small_run
     path = folder / "run.json"
     report.to_json(path)
     data = json.loads(path.read_text())
@@ -166,10 +194,10 @@ def test_markdown_shows_the_tables_and_says_the_judge_is_not_configured(small_ru
     assert "| Q4 | en | n/a | n/a | n/a |" in text
 
 
-def test_a_judge_model_grades_the_answerable_answers(small_run, tmp_path: Path) -> None:
+def test_a_judge_model_grades_the_answerable_answers(small_run, evaluator: Engine, tmp_path: Path) -> None:
     report = small_run[0]
     rows = [QuestionRow(**r.__dict__) for r in report.rows]
-    line = judge_rows(rows, locate("chat", tmp_path), 2048, CancelToken(), n_threads=1)
+    line = judge_rows(evaluator, rows, locate("chat", tmp_path), CancelToken())
     assert "graded 3 answers" in line
     assert all(r.judge in ("correct", "incorrect", "unclear") for r in rows[:3]) and rows[3].judge is None
     rejudged = EvalReport(report.questions_path, report.docs_folder, report.modes, report.answer_mode,
@@ -177,7 +205,7 @@ def test_a_judge_model_grades_the_answerable_answers(small_run, tmp_path: Path) 
     assert rejudged.answers is not None and rejudged.answers.judged == 3
 
 
-def test_cancel_and_bad_input_stop_with_clear_errors(tmp_path: Path) -> None:
+def test_cancel_and_bad_input_stop_with_clear_errors(evaluator: Engine, tmp_path: Path) -> None:
     questions = write_questions(tmp_path)
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -185,14 +213,14 @@ def test_cancel_and_bad_input_stop_with_clear_errors(tmp_path: Path) -> None:
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):
-        run_eval(questions, docs, cancel=token, settings=SMALL)
+        run_eval(evaluator, questions, docs, cancel=token)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "A", "question": "fine?"}\n{not json\n')
     with pytest.raises(AppError, match="line 2"):
         load_questions(bad)
     assert [q["id"] for q in load_questions(questions, limit=2)] == ["Q1", "Q2"]
     with pytest.raises(AppError, match="does not exist"):
-        run_eval(questions, tmp_path / "missing", settings=SMALL)
+        run_eval(evaluator, questions, tmp_path / "missing")
     (tmp_path / "empty").mkdir()
     with pytest.raises(AppError, match="no PDF"):
-        run_eval(questions, tmp_path / "empty", settings=SMALL)
+        run_eval(evaluator, questions, tmp_path / "empty")

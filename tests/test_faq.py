@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from desktop_app.engine.faq import FAQ_THRESHOLD, FaqError, FaqFileError, FaqStore
+from desktop_app.engine.models.embedding import Embedder
+from desktop_app.engine.shortcuts.curated import FAQ_THRESHOLD, FaqError, FaqFileError, FaqStore
 from desktop_app.errors import AppError, NotFoundError
-from desktop_app.indexer.database import open_database
-from desktop_app.indexer.embedder import Embedder
+from desktop_app.store.database import open_database
 from faq_cases import CASES, HOLDOUT, KOREAN_CASES, KOREAN_MISSES, FaqCase, MemoEmbedder, all_texts, bundled_embedder
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import CORPUS
 from desktop_app.engine import Engine, FileFailed, FileIndexed
-from desktop_app.engine.gguf_info import read_info
-from desktop_app.engine.trial_load import trial_load
+from desktop_app.engine.models.gguf_info import read_info
+from desktop_app.engine.models.trial_load import trial_load
 from desktop_app.errors import ModelError
 from lora_files import base_model, write_lora
 from mutations import gguf_mutations, pdf_mutations
@@ -22,12 +22,12 @@ def test_damaged_pdfs_are_each_indexed_or_refused_with_a_reason(engine: Engine, 
     folder.mkdir()
     for name, data in pdf_mutations(sources, count=20, seed=7):
         (folder / name).write_bytes(data)
-    events = list(engine.index([folder]))
+    events = list(engine.library.index([folder]))
     outcomes = {e.path.name: e for e in events if isinstance(e, (FileIndexed, FileFailed))}
     skipped = [e for e in events if type(e).__name__ == "FileSkipped"]
     assert len(outcomes) + len(skipped) == 20
     assert all(e.message for e in outcomes.values() if isinstance(e, FileFailed))
-    assert os.getpid() and engine.doctor()[0].ok
+    assert os.getpid() and engine.library.doctor()[0].ok
     print({kind: sum(1 for n, e in outcomes.items() if kind in n and isinstance(e, FileIndexed))
            for kind in ("truncate", "flip", "drop_xref", "huge_count", "nested")})
 

@@ -17,7 +17,8 @@ import pytest
 
 from conftest import index_all
 from desktop_app import frozen
-from desktop_app.engine import Engine, model_files
+from desktop_app.engine import Engine
+from desktop_app.engine.models import files as model_files
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "installer"))
@@ -52,14 +53,14 @@ def test_an_installed_copy_finds_its_models_in_the_bundle(frozen_bundle, tmp_pat
     assert chat == bundle / "models" / "SmolLM2-135M-Instruct" / "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert module.locate("embedding", tmp_path / "user-models") == bundle / "models" / "all-MiniLM-L6-v2"
     assert frozen.icon_file() == bundle / "assets" / "desktop-app.png"
-    assert frozen.child_command("trial-load", "desktop_app.engine.trial_load") == \
+    assert frozen.child_command("trial-load", "desktop_app.engine.models.trial_load") == \
         [sys.executable, "--child", "trial-load"]
 
 
 def test_from_source_children_run_as_modules_and_the_icon_is_in_the_repository() -> None:
     assert not frozen.is_frozen() and frozen.bundle_dir() is None
-    assert frozen.child_command("trial-load", "desktop_app.engine.trial_load") == \
-        [sys.executable, "-P", "-m", "desktop_app.engine.trial_load"]
+    assert frozen.child_command("trial-load", "desktop_app.engine.models.trial_load") == \
+        [sys.executable, "-P", "-m", "desktop_app.engine.models.trial_load"]
     assert frozen.icon_file().read_bytes().startswith(b"\x89PNG")
 
 

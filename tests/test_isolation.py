@@ -9,10 +9,11 @@ import pytest
 from desktop_app_testing_netblock import NetworkBlocked
 
 
-def test_engine_and_indexer_do_not_import_qt() -> None:
+def test_engine_indexer_store_and_evaluation_do_not_import_qt() -> None:
     code = (
-        "import sys, desktop_app.engine, desktop_app.indexer, desktop_app.cli\n"
+        "import sys, desktop_app.engine, desktop_app.indexer, desktop_app.store, desktop_app.cli\n"
         "import desktop_app.indexer.pipeline, desktop_app.engine.facade, desktop_app.indexer.pdf_worker\n"
+        "import desktop_app.evaluation.run, desktop_app.store.library, desktop_app.engine.managers\n"
         "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'PyQt')))\n"
         "assert not qt, qt\n"
         "print('no qt')\n"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 from conftest import index_all
 from desktop_app.engine import Engine, ReembedProgress
-from desktop_app.engine.evaluation import score_retrieval
+from desktop_app.engine.answering.prompt import PromptBuilder
 from desktop_app.engine.language import detect_language
-from desktop_app.engine.model_files import locate
-from desktop_app.engine.prompt import PromptBuilder
-from desktop_app.indexer.korean import hangul_bigrams
+from desktop_app.engine.models.files import locate
+from desktop_app.evaluation.retrieval import score_retrieval
 from desktop_app.indexer.quality import font_offset_garbling
+from desktop_app.store.korean import hangul_bigrams
 from pdfs import korean_garbled, korean_manual, shift_ascii
 
 
@@ -40,7 +40,7 @@ def test_text_garbled_by_a_broken_font_encoding_is_reported_per_page(engine: Eng
 
 
 def test_the_corpus_kotex_pages_with_shifted_latin_text_are_flagged(corpus_engine: Engine) -> None:
-    doc = corpus_engine.find_document("kotex-doc.pdf")
+    doc = corpus_engine.library.find("kotex-doc.pdf")
     flagged = [w for w in doc.warnings if "broken font encoding" in w]
     assert len(flagged) >= 10, doc.warnings
 
@@ -49,7 +49,7 @@ def test_korean_questions_get_the_prompt_in_korean() -> None:
     builder = PromptBuilder(len, window=4096, answer_reserve=100)
     built = builder.build(
         "You answer...", "", [], [], "ko.TeX은 어떻게 읽나요?", "ko", lambda source: source.chunks)
-    from desktop_app.engine.prompt import DEFAULT_SYSTEM_PROMPT
+    from desktop_app.engine.settings import DEFAULT_SYSTEM_PROMPT
 
     korean = builder.build(DEFAULT_SYSTEM_PROMPT, "", [], [], "ko.TeX은 어떻게 읽나요?", "ko", lambda s: s.chunks)
     assert "출처" in korean.messages[0]["content"] and "한국어" in korean.messages[0]["content"]
@@ -69,22 +69,22 @@ def test_korean_dev_questions_find_their_page(corpus_engine: Engine, dev_questio
 
 def test_changing_the_embedding_model_re_embeds_in_steps_and_switches(engine: Engine, tmp_path: Path) -> None:
     index_all(engine, [korean_manual(tmp_path / "manual.pdf"), korean_garbled(tmp_path / "garbled.pdf")])
-    chunks = engine.store.chunk_count()
+    chunks = engine._rt.store.chunk_count()
     other = tmp_path / "my-embedder"
     shutil.copytree(locate("embedding", tmp_path), other)
-    old_key = engine.embedder.key
+    old_key = engine._rt.embedder.key
     steps: list[ReembedProgress] = []
-    for step in engine.change_embedding_model(other):
+    for step in engine.library.change_embedding_model(other):
         steps.append(step)
         assert engine.search("설치 폴더", k=1).sources, "search keeps working while re-embedding"
     assert steps[-1].done == steps[-1].total == chunks
     assert engine.settings.embedding_model_path == str(other)
-    assert engine.embedder.key != old_key
-    models = {row[0] for row in engine.db.execute("SELECT DISTINCT model FROM vectors")}
-    assert models == {engine.embedder.key}
+    assert engine._rt.embedder.key != old_key
+    models = {row[0] for row in engine._rt.db.execute("SELECT DISTINCT model FROM vectors")}
+    assert models == {engine._rt.embedder.key}
     assert engine.search("암호가 걸린 문서", k=1).sources[0].main_page == 2
     reopened = Engine(engine.home)
     try:
-        assert reopened.embedder.key == engine.embedder.key, "the choice is saved"
+        assert reopened._rt.embedder.key == engine._rt.embedder.key, "the choice is saved"
     finally:
         reopened.close()

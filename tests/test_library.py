@@ -13,7 +13,7 @@ from pdfs import corrupt_pdf, encrypted_pdf, garden_notes, harbour_report, not_a
 
 def row_counts(engine: Engine) -> dict[str, int]:
     tables = ("documents", "sections", "chunks", "vectors", "chunks_fts")
-    return {t: engine.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+    return {t: engine._rt.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
 
 
 def test_bad_files_are_reported_and_good_ones_in_the_same_run_are_indexed(engine: Engine, tmp_path: Path) -> None:
@@ -38,34 +38,34 @@ def test_bad_files_are_reported_and_good_ones_in_the_same_run_are_indexed(engine
 def test_readding_is_a_no_op_and_a_changed_file_replaces_its_chunks(engine: Engine, tmp_path: Path) -> None:
     path = harbour_report(tmp_path / "report.pdf")
     index_all(engine, [path])
-    before, version = row_counts(engine), engine.store.version()
-    events = list(engine.index([path]))
+    before, version = row_counts(engine), engine._rt.store.version()
+    events = list(engine.library.index([path]))
     assert any(isinstance(e, FileSkipped) for e in events)
-    assert row_counts(engine) == before and engine.store.version() == version
+    assert row_counts(engine) == before and engine._rt.store.version() == version
 
     garden_notes(path)  # same path, new content
     indexed, _ = index_all(engine, [path])
     assert indexed[0].replaced
-    docs = engine.documents()
+    docs = engine.library.documents()
     assert len(docs) == 1 and docs[0].title == "Greenhouse Notes"
     assert row_counts(engine)["chunks"] == row_counts(engine)["vectors"] == row_counts(engine)["chunks_fts"]
-    texts = " ".join(text for _, text in engine.store.iter_chunk_texts())
+    texts = " ".join(text for _, text in engine._rt.store.iter_chunk_texts())
     assert "Tomato" in texts and "TG-7" not in texts
-    assert engine.store.keyword_search("breakwater gauge", 5) == []
+    assert engine._rt.store.keyword_search("breakwater gauge", 5) == []
     assert engine.search("breakwater tide gauge calibration").sources == [] or all(
         "TG-7" not in s.text for s in engine.search("breakwater tide gauge calibration").sources)
 
 
 def test_removing_a_document_removes_its_chunks_vectors_and_keyword_rows(engine: Engine, tmp_path: Path) -> None:
     index_all(engine, [harbour_report(tmp_path / "report.pdf"), garden_notes(tmp_path / "garden.pdf")])
-    report = engine.find_document("report.pdf")
-    engine.remove_document(report.id)
-    assert [d.title for d in engine.documents()] == ["Greenhouse Notes"]
+    report = engine.library.find("report.pdf")
+    engine.library.remove(report.id)
+    assert [d.title for d in engine.library.documents()] == ["Greenhouse Notes"]
     counts = row_counts(engine)
-    assert counts["chunks"] == counts["vectors"] == counts["chunks_fts"] == engine.documents()[0].chunks
-    assert engine.store.keyword_search("dredger Kestrel", 5) == []
-    hits = engine.vectors.search(engine.embedder.encode(["dredger Kestrel silt"])[0], 10)
-    remaining = {row.id for row in engine.store.chunks([cid for cid, _ in hits])}
+    assert counts["chunks"] == counts["vectors"] == counts["chunks_fts"] == engine.library.documents()[0].chunks
+    assert engine._rt.store.keyword_search("dredger Kestrel", 5) == []
+    hits = engine._rt.vectors.search(engine._rt.embedder.encode(["dredger Kestrel silt"])[0], 10)
+    remaining = {row.id for row in engine._rt.store.chunks([cid for cid, _ in hits])}
     assert remaining == {cid for cid, _ in hits}
 
 
@@ -78,8 +78,8 @@ def test_hnsw_index_is_rebuilt_from_sqlite_when_its_files_are_lost(data_home: Pa
     second = Engine(data_home, FAST)
     try:
         result = second.search("Which gauge model is on the northern breakwater?", mode="dense")
-        assert second.vectors.rebuilt
-        assert second.vectors.count() == row_counts(second)["vectors"]
+        assert second._rt.vectors.rebuilt
+        assert second._rt.vectors.count() == row_counts(second)["vectors"]
         assert result.sources and result.sources[0].first.page_start == 2
         again = second.search("Which gauge model is on the northern breakwater?")
         assert [s.first.id for s in again.sources] == expected
@@ -96,7 +96,7 @@ def test_hnsw_index_out_of_step_with_sqlite_is_rebuilt(data_home: Path, tmp_path
     second = Engine(data_home, FAST)
     try:
         second.search("dredging")
-        assert second.vectors.rebuilt
+        assert second._rt.vectors.rebuilt
     finally:
         second.close()
 
@@ -106,7 +106,7 @@ def test_cancelling_during_embedding_stores_nothing_of_that_file(engine: Engine,
     shutil.copy(Path(__file__).resolve().parents[2] / "shared/eval/corpus/reportlab-userguide.pdf", big)
     token = CancelToken()
     with pytest.raises(Cancelled):
-        for event in engine.index([big], cancel=token):
+        for event in engine.library.index([big], cancel=token):
             if isinstance(event, FileProgress) and event.stage == "embedding" and event.done > 0:
                 token.cancel()
     assert row_counts(engine) == {"documents": 0, "sections": 0, "chunks": 0, "vectors": 0, "chunks_fts": 0}
@@ -115,7 +115,7 @@ def test_cancelling_during_embedding_stores_nothing_of_that_file(engine: Engine,
 
 
 def test_indexing_reports_progress_events(engine: Engine, tmp_path: Path) -> None:
-    events = list(engine.index([harbour_report(tmp_path / "report.pdf")]))
+    events = list(engine.library.index([harbour_report(tmp_path / "report.pdf")]))
     kinds = [type(e).__name__ for e in events]
     assert kinds[0] == "FileStarted" and kinds[-1] == "FileIndexed"
     assert any(isinstance(e, FileProgress) and e.stage == "embedding" for e in events)

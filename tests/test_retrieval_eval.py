@@ -1,7 +1,7 @@
 """Retrieval on the shared dev questions: each mode scored, hybrid at least as good as either alone."""
 
 from desktop_app.engine import Engine
-from desktop_app.engine.evaluation import score_retrieval
+from desktop_app.evaluation.retrieval import score_retrieval
 
 
 def test_hybrid_retrieval_is_at_least_as_good_as_each_single_mode(corpus_engine: Engine, dev_questions) -> None:

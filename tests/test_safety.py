@@ -6,8 +6,8 @@ from pathlib import Path
 
 from conftest import FAST, index_all
 from desktop_app.engine import AnswerDone, Engine, TokenText
-from desktop_app.engine.llm import Generation, LocalModel
-from desktop_app.engine.safety import OutputFilter, Policy
+from desktop_app.engine.models.chat import Generation, LocalModel
+from desktop_app.engine.safety.policy import OutputFilter, Policy
 from pdfs import harbour_report
 
 
@@ -45,8 +45,8 @@ def test_engine_refuses_before_retrieval_and_records_the_reason(data_home: Path,
         index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
         events = list(engine.ask("When did the Kestrel work?"))
         answer = events[-1].answer
-        assert answer.refused and "blocked term" in answer.text and engine._model is None
-        _, messages = engine.conversation(answer.conversation_id)
+        assert answer.refused and "blocked term" in answer.text and engine._rt._model is None
+        _, messages = engine.conversations.get(answer.conversation_id)
         assert messages[-1].meta["safety"][0]["reason"] == answer.safety[0]["reason"]
         engine.override_settings(blocked_terms=(), safety_level="strict")
         outside = list(engine.ask("Who won the football world cup in 2014?"))[-1].answer
@@ -71,6 +71,6 @@ def test_forbidden_output_never_reaches_the_stream_or_the_stored_answer(data_hom
         answer = [e for e in events if isinstance(e, AnswerDone)][0].answer
         assert "Kestrel" not in streamed and "[redacted]" in streamed
         assert answer.text == "The dredger [redacted] worked at night [1]." and answer.safety
-        assert engine.conversation(answer.conversation_id)[1][-1].content == answer.text
+        assert engine.conversations.get(answer.conversation_id)[1][-1].content == answer.text
     finally:
         engine.close()

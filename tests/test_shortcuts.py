@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import FAST, index_all, run_cli
 from desktop_app.engine import AnswerDone, Engine
-from desktop_app.engine.llm import LocalModel
+from desktop_app.engine.models.chat import LocalModel
 from desktop_app.engine.settings import save_settings
 from pdfs import garden_notes, harbour_report
 
@@ -41,10 +41,11 @@ def test_repeats_are_cached_follow_ups_and_changed_libraries_are_not(engine: Eng
 
 def test_a_curated_answer_wins_and_is_labelled(engine: Engine, tmp_path: Path) -> None:
     index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
-    engine.faq.add("Who do I call about the harbour survey?", "Call the port authority survey desk, extension 4410.")
+    engine.curated.add("Who do I call about the harbour survey?",
+                       "Call the port authority survey desk, extension 4410.")
     answer = final(engine.ask("Who should I call about the harbour survey?"))
-    assert answer.origin == "faq" and "4410" in answer.text and engine._model is None
-    assert engine.conversation(answer.conversation_id)[1][-1].meta["origin"] == "faq"
+    assert answer.origin == "faq" and "4410" in answer.text and engine._rt._model is None
+    assert engine.conversations.get(answer.conversation_id)[1][-1].meta["origin"] == "faq"
     engine.update_settings(faq_enabled=False)
     assert final(engine.ask("Who should I call about the harbour survey?")).origin == "model"
 

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import index_all
 from desktop_app.engine import AnswerDone, Engine
-from desktop_app.engine.llm import LocalModel
-from desktop_app.engine.templates import choose_examples, parse_json_answer
+from desktop_app.engine.answering.tasks import choose_examples, parse_json_answer
+from desktop_app.engine.models.chat import LocalModel
 from desktop_app.errors import AppError
 from pdfs import garden_notes, harbour_report
 
@@ -79,8 +79,8 @@ def test_examples_are_chosen_by_similarity_and_kept_diverse(library: Engine, pro
     (library.home / "examples.json").write_text(json.dumps(examples))
     final(library.run_task("key_figures", {"document": "harbour.pdf"}))
     assert "How much silt was dredged?" in prompts[0] or "How much silt was removed by dredging?" in prompts[0]
-    vectors = library.embedder.encode([e["question"] for e in examples])
-    query = library.embedder.encode(["silt dredging volume"])[0]
+    vectors = library._rt.embedder.encode([e["question"] for e in examples])
+    query = library._rt.embedder.encode(["silt dredging volume"])[0]
     assert set(choose_examples(query, vectors, diversity=0.0)) == {0, 1}, "by similarity alone"
     diverse = choose_examples(query, vectors, diversity=0.7)
     assert diverse[0] in (0, 1) and not {0, 1} <= set(diverse), "MMR does not take both near-copies"

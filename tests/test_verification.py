@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.engine import Engine
-from desktop_app.engine.verification import extract_claims, verify
+from desktop_app.engine.answering.verification import extract_claims, verify
 
 
 def passage(engine: Engine, needle: str) -> str:
-    row = engine.db.execute("SELECT text FROM chunks WHERE text LIKE ? ORDER BY id LIMIT 1", (f"%{needle}%",))
+    row = engine._rt.db.execute("SELECT text FROM chunks WHERE text LIKE ? ORDER BY id LIMIT 1", (f"%{needle}%",))
     return row.fetchone()[0]
 
 

@@ -12,6 +12,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from conftest import CORPUS, FAST
+from desktop_app.engine import SETTING_SPECS
 from desktop_app.engine.settings import load_settings, save_settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.widgets import safe_markdown
@@ -218,7 +219,7 @@ def test_closing_while_indexing_and_answering_leaves_a_consistent_library(qtbot,
 
     reopened = open_window(qtbot, data_home)
     documents = []
-    reopened.tasks.run(lambda engine: engine.documents(), documents.extend)
+    reopened.tasks.run(lambda engine: engine.library.documents(), documents.extend)
     qtbot.waitUntil(lambda: bool(documents), timeout=30_000)
     assert [d.title for d in documents] == ["Harbour Survey Report"], "the interrupted file left nothing behind"
     reopened.close()
@@ -227,15 +228,19 @@ def test_closing_while_indexing_and_answering_leaves_a_consistent_library(qtbot,
 def test_settings_dialog_reports_the_changes(qtbot) -> None:
     from desktop_app.ui.settings_dialog import SettingsDialog
 
-    dialog = SettingsDialog(FAST)
+    settings = FAST.changed(blocked_topics=("merger plans",), blocked_terms=("salary",))
+    dialog = SettingsDialog(settings)
     qtbot.addWidget(dialog)
-    dialog.top_k.setValue(6)
-    dialog.mode.setCurrentText("bm25")
-    dialog.n_ctx.setValue(8192)
+    assert set(dialog.fields) == set(SETTING_SPECS), "every described setting has its field"
+    assert dialog.changes() == {}, "opening and saving changes nothing (topics stay topics)"
+    dialog.fields["top_k"].setValue(6)
+    dialog.fields["retrieval_mode"].setCurrentText("bm25")
+    dialog.fields["n_ctx"].setValue(8192)
+    assert dialog.fields["n_ctx"].maximum() == SETTING_SPECS["n_ctx"].high
     changes = dialog.changes()
-    assert changes.pop("embedding_model_path") == ""
-    assert changes["top_k"] == 6 and changes["retrieval_mode"] == "bm25" and changes["n_ctx"] == 8192
-    assert FAST.changed(**changes).top_k == 6
+    assert changes == {"top_k": 6, "retrieval_mode": "bm25", "n_ctx": 8192}
+    assert settings.changed(**changes).top_k == 6
+    assert dialog.values()["blocked_topics"] == ("merger plans",) and dialog.values()["blocked_terms"] == ("salary",)
 
 
 def test_a_task_runs_from_the_window_and_the_strict_retry_follows(qtbot, window: MainWindow, tmp_path: Path) -> None:

@@ -1,21 +1,57 @@
-"""The engine: the facade the window and the CLI use. No Qt here, ever."""
+"""The engine: the facade the window, the CLI and the evaluation use, and the types it hands out.
+
+Nothing outside the engine imports below this package's top: everything a
+client needs is exported here. No Qt here, ever.
+"""
 
 from desktop_app.cancel import CancelToken
-from desktop_app.engine.answering import Answer, AnswerDone, AnswerEvent, SourcesFound, TokenText
-from desktop_app.engine.citations import Citation
+from desktop_app.engine.answering.answer import (
+    ORIGIN_LABELS,
+    STOPPED_BY_LABELS,
+    Answer,
+    AnswerDone,
+    AnswerEvent,
+    AskOptions,
+    SourcesFound,
+    TokenText,
+)
+from desktop_app.engine.answering.citations import Citation
+from desktop_app.engine.answering.conversations import Conversation, Message
+from desktop_app.engine.answering.memory import standalone_query
+from desktop_app.engine.answering.prompt import PromptParts
+from desktop_app.engine.answering.tasks import TaskTemplate
 from desktop_app.engine.facade import Engine
-from desktop_app.engine.llm import ModelInfo
-from desktop_app.engine.pages import PageImage
-from desktop_app.engine.prompt import PromptParts
-from desktop_app.engine.settings import Settings
+from desktop_app.engine.language import detect_language
+from desktop_app.engine.library.doctor import Finding
+from desktop_app.engine.library.pages import PageImage
+from desktop_app.engine.models.chat import ModelInfo
+from desktop_app.engine.models.gguf_info import ModelFileInfo
+from desktop_app.engine.models.loading import ModelCheck
+from desktop_app.engine.models.lora import ActiveAdapter
+from desktop_app.engine.retrieval.search import MODES, SearchResult, Source
+from desktop_app.engine.settings import (
+    APPLY_ADAPTER,
+    APPLY_AT_ONCE,
+    APPLY_REEMBED,
+    APPLY_RELOAD,
+    APPLY_RESTART,
+    SETTING_SPECS,
+    Settings,
+    SettingSpec,
+)
+from desktop_app.engine.shortcuts.curated import FaqEntry
 from desktop_app.errors import AppError, Cancelled, DocumentError, ModelError, NotFoundError, StorageError
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
 from desktop_app.indexer.pipeline import expand_paths
 from desktop_app.indexer.reembed import ReembedProgress
+from desktop_app.store.library import DocumentRow
 
 __all__ = [
-    "Answer", "AnswerDone", "AnswerEvent", "AppError", "CancelToken", "Cancelled", "Citation", "DocumentError",
-    "Engine", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted", "IndexEvent",
-    "ModelError", "ModelInfo", "NotFoundError", "PageImage", "PromptParts", "ReembedProgress", "Settings",
-    "SourcesFound", "StorageError", "TokenText", "expand_paths",
+    "APPLY_ADAPTER", "APPLY_AT_ONCE", "APPLY_REEMBED", "APPLY_RELOAD", "APPLY_RESTART", "MODES", "ORIGIN_LABELS",
+    "SETTING_SPECS", "STOPPED_BY_LABELS", "ActiveAdapter", "Answer", "AnswerDone", "AnswerEvent", "AppError",
+    "AskOptions", "CancelToken", "Cancelled", "Citation", "Conversation", "DocumentError", "DocumentRow", "Engine",
+    "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted", "Finding", "IndexEvent",
+    "Message", "ModelCheck", "ModelError", "ModelFileInfo", "ModelInfo", "NotFoundError", "PageImage",
+    "PromptParts", "ReembedProgress", "SearchResult", "SettingSpec", "Settings", "Source", "SourcesFound",
+    "StorageError", "TaskTemplate", "TokenText", "detect_language", "expand_paths", "standalone_query",
 ]

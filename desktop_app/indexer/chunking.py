@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from desktop_app.indexer.extract import Block
+from desktop_app.store.library import Chunk
 
 TARGET_CHARS = 900
 MAX_CHARS = 1200
@@ -27,19 +28,6 @@ class Section:
     ord: int
     title: str
     blocks: list[Block] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Chunk:
-    section_ord: int
-    ord: int
-    text: str
-    overlap: int
-    positions: tuple[tuple[int, float, float, float, float], ...]
-
-    @property
-    def pages(self) -> list[int]:
-        return sorted({p[0] for p in self.positions})
 
 
 def body_size(blocks: list[Block]) -> float:

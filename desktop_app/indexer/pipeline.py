@@ -11,13 +11,13 @@ import numpy as np
 from desktop_app.cancel import CancelToken
 from desktop_app.errors import DocumentError, StorageError
 from desktop_app.files import sha256_file
-from desktop_app.indexer.chunking import Chunk, Section, chunk_document
-from desktop_app.indexer.copies import DocumentCopies
-from desktop_app.indexer.embedder import Embedder
+from desktop_app.indexer.chunking import Section, chunk_document
+from desktop_app.indexer.embed import Embedder
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
 from desktop_app.indexer.extract import PdfExtractor
-from desktop_app.indexer.store import LibraryStore, NewDocument
-from desktop_app.indexer.vectors import VectorIndex
+from desktop_app.store.copies import DocumentCopies
+from desktop_app.store.library import Chunk, LibraryStore, NewDocument
+from desktop_app.store.vectors import VectorIndex
 
 EMBED_BATCH = 32
 log = logging.getLogger(__name__)

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.engine import Answer
-from desktop_app.engine.answering import ORIGIN_LABELS
+from desktop_app.engine import ORIGIN_LABELS, STOPPED_BY_LABELS, Answer
 from desktop_app.ui.widgets import ContextMeter, FlowLayout, MarkdownLabel
 
 
@@ -98,7 +97,8 @@ class MessageWidget(QFrame):
         self.check.show()
 
     def chip_buttons(self) -> list[QPushButton]:
-        return [self.chips.itemAt(i).widget() for i in range(self.chips.count())]
+        items = (self.chips.itemAt(i) for i in range(self.chips.count()))
+        return [w for item in items if item is not None and isinstance(w := item.widget(), QPushButton)]
 
 
 def withheld_markdown(text: str, draft: str) -> str:
@@ -107,14 +107,18 @@ def withheld_markdown(text: str, draft: str) -> str:
     return f"{text}\n\n*Withheld draft (not supported by the sources):*\n\n{quoted}"
 
 
-def answer_note(abstained: bool, stopped: bool, cited: bool, has_sources: bool, withheld: bool = False) -> str:
-    if withheld:
+def answer_note(answer: Answer) -> str:
+    """The line above an answer's chips: why these passages are listed, and what stopped it."""
+    has_sources = bool(answer.shown_sources)
+    if answer.withheld:
         return "Closest passages (the draft above is not supported by them):" if has_sources else ""
-    if abstained:
+    if answer.abstained:
         return "Closest passages (not relevant enough to answer from):" if has_sources else ""
-    if stopped:
-        return "Stopped." + (" Sources it was given:" if has_sources else "")
-    return "" if cited or not has_sources else "The answer cites no source; these are the passages it was given:"
+    if answer.stopped:
+        return STOPPED_BY_LABELS.get(answer.stopped_by, "Stopped.") + (" Sources it was given:" if has_sources
+                                                                        else "")
+    return "" if answer.citations or not has_sources else \
+        "The answer cites no source; these are the passages it was given:"
 
 
 class ChatView(QWidget):
@@ -135,11 +139,11 @@ class ChatView(QWidget):
         self.list_layout = QVBoxLayout(self.list_widget)
         self.list_layout.addWidget(self.placeholder)
         self.list_layout.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.list_widget)
-        self.scroll.setAccessibleName("Conversation")
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(self.list_widget)
+        self.scroll_area.setAccessibleName("Conversation")
         self.input = PromptEdit()
         self.input.setPlaceholderText("Ask about your documents (Enter sends, Shift+Enter for a new line)")
         self.input.setAccessibleName("Question")
@@ -153,7 +157,7 @@ class ChatView(QWidget):
         self.stop_button.setToolTip("Stop the answer (Esc)")
         self.stop_button.clicked.connect(self.stop_requested)
         self.stop_button.setEnabled(False)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self._escape)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
         self.meter = ContextMeter()
         self.meter_label = QLabel(self.meter.summary)
         self.meter_label.setWordWrap(True)
@@ -165,7 +169,7 @@ class ChatView(QWidget):
         row.addWidget(self.input, 1)
         row.addLayout(buttons)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.meter)
         layout.addWidget(self.meter_label)
         layout.addLayout(row)
@@ -214,42 +218,35 @@ class ChatView(QWidget):
             self._scroll_to_end()
 
     def finish_answer(self, answer: Answer) -> None:
+        """Show an answer whole (its text, note, chips and check), live at its end or reopened."""
         widget = self.current or self.start_answer()
-        if answer.abstained:
-            widget.body.set_markdown(withheld_markdown(answer.text, answer.withheld) if answer.withheld
-                                     else answer.text)
-        shown = answer.citations or answer.related
-        note = answer_note(answer.abstained, answer.stopped, bool(answer.citations), bool(shown),
-                           bool(answer.withheld))
+        if answer.withheld:
+            widget.body.set_markdown(withheld_markdown(answer.text, answer.withheld))
+        elif answer.abstained or answer.refused or not widget.text:
+            widget.text = answer.text
+            widget.body.set_markdown(answer.text)
+        note = answer_note(answer)
         if answer.origin in ORIGIN_LABELS:
             note = f"This is a {ORIGIN_LABELS[answer.origin]} (no model call). {note}"
         for decision in answer.safety if not answer.refused else []:
             note += f" Policy: {decision['action']}: {decision['reason']}."
-        if answer.refused:
-            widget.body.set_markdown(answer.text)
         for number, reasons in answer.flagged_sources.items():
             note += f" Source [{number}] contains {' and '.join(reasons)}; it was quoted to the model as data only."
-        widget.set_citations([c.to_dict() for c in shown], note.strip())
+        widget.set_citations([c.to_dict() for c in answer.shown_sources], note.strip())
         if answer.verification is not None:
             widget.set_check(answer.verification.to_dict())
         self.current = None
 
     def show_history(self, messages: list[Any]) -> None:
+        """A reopened conversation, each answer rendered from its record exactly as it was shown live."""
         self.clear()
         for message in messages:
-            widget = self.add_message(message.role, message.content)
-            if message.role == "assistant":
-                meta = message.meta
-                note = answer_note(meta.get("abstained", False), meta.get("stopped", False),
-                                   meta.get("cited", True), bool(message.sources), bool(meta.get("withheld")))
-                if meta.get("withheld"):
-                    widget.body.set_markdown(withheld_markdown(message.content, meta["withheld"]))
-                if meta.get("origin") in ORIGIN_LABELS:
-                    note = f"This is a {ORIGIN_LABELS[meta['origin']]} (no model call). {note}"
-                widget.set_citations(message.sources, note)
-                if meta.get("verification"):
-                    widget.set_check(meta["verification"])
+            if message.answer is None:
+                self.add_message(message.role, message.content)
+            else:
+                self.start_answer()
+                self.finish_answer(message.answer)
 
     def _scroll_to_end(self) -> None:
-        bar = self.scroll.verticalScrollBar()
+        bar = self.scroll_area.verticalScrollBar()
         bar.setValue(bar.maximum())

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-RunOnEngine = Callable[[Callable[[Any], Any], Callable[[Any], None]], None]
+RunOnEngine = Callable[[Callable[[Any], Any], Callable[[Any], None]], object]
 
 
 class FaqDialog(QDialog):
@@ -48,7 +48,7 @@ class FaqDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        self.run(lambda engine: engine.faq.all(), self._show)
+        self.run(lambda engine: engine.curated.all(), self._show)
 
     def _show(self, entries: list[Any]) -> None:
         self.entries = entries
@@ -66,28 +66,28 @@ class FaqDialog(QDialog):
 
     def add(self) -> None:
         if (pair := self._ask("Add a curated answer")) is not None:
-            self.run(lambda engine: engine.faq.add(*pair), lambda _r: self.refresh())
+            self.run(lambda engine: engine.curated.add(*pair), lambda _r: self.refresh())
 
     def edit(self) -> None:
         row = self.table.currentRow()
         if 0 <= row < len(self.entries):
             entry = self.entries[row]
             if (pair := self._ask("Edit the curated answer", entry.question, entry.answer)) is not None:
-                self.run(lambda engine: engine.faq.update(entry.id, *pair), lambda _r: self.refresh())
+                self.run(lambda engine: engine.curated.update(entry.id, *pair), lambda _r: self.refresh())
 
     def remove(self) -> None:
         row = self.table.currentRow()
         if 0 <= row < len(self.entries):
             entry_id = self.entries[row].id
-            self.run(lambda engine: engine.faq.remove(entry_id), lambda _r: self.refresh())
+            self.run(lambda engine: engine.curated.remove(entry_id), lambda _r: self.refresh())
 
     def import_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Import curated answers", "", "CSV or JSON (*.csv *.json)")
         if path:
-            self.run(lambda engine: engine.faq.import_file(Path(path)), lambda _r: self.refresh())
+            self.run(lambda engine: engine.curated.import_file(Path(path)), lambda _r: self.refresh())
 
     def export_file(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export curated answers", "curated-answers.csv",
                                               "CSV (*.csv);;JSON (*.json)")
         if path:
-            self.run(lambda engine: engine.faq.export_file(Path(path)), lambda _r: None)
+            self.run(lambda engine: engine.curated.export_file(Path(path)), lambda _r: None)

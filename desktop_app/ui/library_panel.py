@@ -141,9 +141,15 @@ class LibraryPanel(QWidget):
                 self.table.setItem(index, column, item)
             self.table.removeCellWidget(index, 3)
             if status == "indexing":
-                self.table.setItem(index, 3, None)
+                self.table.takeItem(index, 3)
                 self.table.setCellWidget(index, 3, self._bar(data))
-            self.table.item(index, 0).setData(Qt.ItemDataRole.UserRole + 1, data)
+            self.row_item(index).setData(Qt.ItemDataRole.UserRole + 1, data)
+
+    def row_item(self, row: int) -> QTableWidgetItem:
+        """The first cell of ``row``, which carries the row's document or pending file."""
+        item = self.table.item(row, 0)
+        assert item is not None, "every row is filled in _render"
+        return item
 
     def _bar(self, pending: Pending) -> QProgressBar:
         bar = QProgressBar()
@@ -167,21 +173,21 @@ class LibraryPanel(QWidget):
         self._render()
 
     def _show_reason(self, row: int, _column: int) -> None:
-        data = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole + 1)
+        data = self.row_item(row).data(Qt.ItemDataRole.UserRole + 1)
         text = data.reason if isinstance(data, Pending) else "; ".join(getattr(data, "warnings", []))
         self.reason.setText(text)
         self.reason.setVisible(bool(text))
 
     def selected_documents(self) -> list[Any]:
         rows = {index.row() for index in self.table.selectionModel().selectedRows()}
-        chosen = [self.table.item(r, 0).data(Qt.ItemDataRole.UserRole + 1) for r in rows]
+        chosen = [self.row_item(r).data(Qt.ItemDataRole.UserRole + 1) for r in rows]
         return [d for d in chosen if not isinstance(d, Pending)]
 
     def _remove(self) -> None:
         failed = [r for r in self.table.selectionModel().selectedRows()
-                  if isinstance(self.table.item(r.row(), 0).data(Qt.ItemDataRole.UserRole + 1), Pending)]
+                  if isinstance(self.row_item(r.row()).data(Qt.ItemDataRole.UserRole + 1), Pending)]
         for index in failed:
-            self.pending.pop(self.table.item(index.row(), 0).data(Qt.ItemDataRole.UserRole), None)
+            self.pending.pop(self.row_item(index.row()).data(Qt.ItemDataRole.UserRole), None)
         documents = self.selected_documents()
         if documents:
             self.remove_requested.emit([d.id for d in documents])

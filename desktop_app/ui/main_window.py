@@ -22,6 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.engine import (
+    APPLY_ADAPTER,
+    APPLY_AT_ONCE,
+    APPLY_REEMBED,
+    APPLY_RELOAD,
+    APPLY_RESTART,
+    SETTING_SPECS,
     AnswerDone,
     AppError,
     Engine,
@@ -31,8 +37,9 @@ from desktop_app.engine import (
     TokenText,
     expand_paths,
 )
+from desktop_app.evaluation.run import evaluate
 from desktop_app.ui.chat_view import ChatView
-from desktop_app.ui.check_answers import CheckAnswersDialog, evaluation_events
+from desktop_app.ui.check_answers import CheckAnswersDialog
 from desktop_app.ui.conversations_panel import ConversationsPanel
 from desktop_app.ui.faq_dialog import FaqDialog
 from desktop_app.ui.library_panel import LibraryPanel
@@ -44,7 +51,6 @@ from desktop_app.ui.widgets import ErrorBanner
 
 log = logging.getLogger(__name__)
 SAFE_SCHEMES = ("http", "https", "mailto")
-MODEL_SETTINGS = ("model_path", "n_ctx", "n_gpu_layers", "n_threads", "chat_template")
 
 
 def user_message(error: BaseException) -> str:
@@ -136,7 +142,7 @@ class MainWindow(QMainWindow):
     # --- model ----------------------------------------------------------------------
     def load_model(self) -> None:
         self.model_status.setText("Model: loading…")
-        self.tasks.run(lambda engine: engine.load_model(with_embedder=True), self._model_loaded, self._model_failed)
+        self.tasks.run(lambda engine: engine.models.load(with_embedder=True), self._model_loaded, self._model_failed)
 
     def _model_loaded(self, info: ModelInfo) -> None:
         # The loaded models' many Python objects live as long as the app: moving them out of the cyclic
@@ -153,7 +159,7 @@ class MainWindow(QMainWindow):
 
     # --- library --------------------------------------------------------------------
     def refresh_library(self) -> None:
-        self.tasks.run(lambda engine: engine.documents(), self._documents_loaded)
+        self.tasks.run(lambda engine: engine.library.documents(), self._documents_loaded)
 
     def _documents_loaded(self, documents: list[Any]) -> None:
         self.library.set_documents(documents)
@@ -180,7 +186,7 @@ class MainWindow(QMainWindow):
             self.show_error("No PDF files were found in what you added.")
             return
         self.library.queue(files)
-        job = self.tasks.stream(lambda engine, token: engine.index(files, password, token), self._index_event,
+        job = self.tasks.stream(lambda engine, token: engine.library.index(files, password, token), self._index_event,
                                 self._index_done, self._index_failed)
         self.index_jobs.append(job)
 
@@ -217,13 +223,13 @@ class MainWindow(QMainWindow):
     def remove_documents(self, ids: list[int]) -> None:
         def remove(engine: Engine) -> None:
             for document_id in ids:
-                engine.remove_document(document_id)
+                engine.library.remove(document_id)
 
         self.tasks.run(remove, lambda _r: self.refresh_library(), self.show_error)
 
     # --- conversations -------------------------------------------------------------
     def refresh_conversations(self) -> None:
-        self.tasks.run(lambda engine: engine.conversations(),
+        self.tasks.run(lambda engine: engine.conversations.all(),
                        lambda items: self.conversations.set_conversations(items, self.conversation_id))
 
     def new_conversation(self) -> None:
@@ -236,13 +242,13 @@ class MainWindow(QMainWindow):
         if self.answer_job is not None:
             return
         self.conversation_id = conversation_id
-        self.tasks.run(lambda engine: engine.conversation(conversation_id)[1], self.chat.show_history,
+        self.tasks.run(lambda engine: engine.conversations.get(conversation_id)[1], self.chat.show_history,
                        self.show_error)
 
     def rename_conversation(self, conversation_id: int) -> None:
         title, ok = QInputDialog.getText(self, "Rename conversation", "New title:")
         if ok and title.strip():
-            self.tasks.run(lambda engine: engine.rename_conversation(conversation_id, title.strip()),
+            self.tasks.run(lambda engine: engine.conversations.rename(conversation_id, title.strip()),
                            lambda _r: self.refresh_conversations(), self.show_error)
 
     def delete_conversation(self, conversation_id: int) -> None:
@@ -250,14 +256,15 @@ class MainWindow(QMainWindow):
         if confirm == QMessageBox.StandardButton.Yes:
             if conversation_id == self.conversation_id:
                 self.new_conversation()
-            self.tasks.run(lambda engine: engine.delete_conversation(conversation_id),
+            self.tasks.run(lambda engine: engine.conversations.delete(conversation_id),
                            lambda _r: self.refresh_conversations(), self.show_error)
 
     def export_conversation(self, conversation_id: int) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export conversation", str(Path.home() / "conversation.md"),
                                               "Markdown (*.md)")
         if path:
-            self.tasks.run(lambda engine: Path(path).write_text(engine.export_markdown(conversation_id), "utf-8"),
+            self.tasks.run(lambda engine: Path(path).write_text(engine.conversations.export_markdown(conversation_id),
+                                                                "utf-8"),
                            lambda _r: self.statusBar().showMessage(f"Exported to {path}", 5000), self.show_error)
 
     # --- asking ----------------------------------------------------------------------
@@ -275,7 +282,7 @@ class MainWindow(QMainWindow):
         self.answer_job = self.tasks.stream(op, self._answer_event, self._answer_done, self._answer_failed)
 
     def choose_task(self) -> None:
-        self.tasks.run(lambda engine: (engine.task_templates(), [d.title for d in engine.documents()]),
+        self.tasks.run(lambda engine: (engine.task_templates(), [d.title for d in engine.library.documents()]),
                        self._task_dialog, self.show_error)
 
     def _task_dialog(self, loaded: tuple[dict[str, Any], list[str]]) -> None:
@@ -299,7 +306,7 @@ class MainWindow(QMainWindow):
     def run_check(self, questions: Path, docs: Path) -> CheckAnswersDialog:
         dialog = CheckAnswersDialog(self)
         job = self.tasks.stream(
-            lambda engine, token: evaluation_events(questions, docs, engine.settings, token), dialog.on_event,
+            lambda engine, token: evaluate(engine, questions, docs, cancel=token), dialog.on_event,
             None, self.show_error)
         dialog.rejected.connect(job.cancel)
         dialog.show()
@@ -340,8 +347,8 @@ class MainWindow(QMainWindow):
 
     # --- sources and links ------------------------------------------------------------
     def render_page(self, document_id: int, page: int, zoom: float, positions: list[list[float]]) -> None:
-        self.tasks.run(lambda engine: engine.render_page(document_id, page, zoom, positions), self.viewer.show_page,
-                       self.show_error)
+        self.tasks.run(lambda engine: engine.library.render_page(document_id, page, zoom, positions),
+                       self.viewer.show_page, self.show_error)
 
     def open_link(self, url: str) -> None:
         target = QUrl(url)
@@ -360,28 +367,34 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(settings, self)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
-        changes = dialog.changes()
-        embedding = changes.pop("embedding_model_path")
-        adapter = (changes.pop("adapter_path"), changes.pop("adapter_scale"))
-        reload = any(changes[k] != getattr(settings, k) for k in MODEL_SETTINGS)
-        self.apply_settings(changes, reload)
-        if embedding != settings.embedding_model_path:
-            self.change_embedding_model(Path(embedding) if embedding else None)
-        if adapter != (settings.adapter_path, settings.adapter_scale):
-            self.set_adapter(Path(adapter[0]) if adapter[0] else None, adapter[1])
+        self.apply_changes(settings, dialog.changes())
+
+    def apply_changes(self, settings: Any, changes: dict[str, Any]) -> None:
+        """Apply changed settings, each the way its description says (``SettingSpec.apply``)."""
+        applied = {name: SETTING_SPECS[name].apply for name in changes}
+        saved = (APPLY_AT_ONCE, APPLY_RELOAD, APPLY_RESTART)
+        plain = {name: value for name, value in changes.items() if applied[name] in saved}
+        if plain:
+            self.apply_settings(plain, APPLY_RELOAD in (applied[name] for name in plain))
+        if APPLY_REEMBED in applied.values():
+            folder = changes["embedding_model_path"]
+            self.change_embedding_model(Path(folder) if folder else None)
+        if APPLY_ADAPTER in applied.values():
+            path = changes.get("adapter_path", settings.adapter_path)
+            self.set_adapter(Path(path) if path else None, changes.get("adapter_scale", settings.adapter_scale))
 
     def set_adapter(self, path: Path | None, scale: float) -> None:
         """Apply, switch or remove the LoRA adapter on the loaded model, in the background (no reload)."""
         def apply(engine: Engine) -> ModelInfo:
             if path is None:
-                engine.clear_adapter()
+                engine.models.clear_adapter()
             else:
-                engine.set_adapter(path, scale)
-            return engine.load_model()
+                engine.models.set_adapter(path, scale)
+            return engine.models.load()
 
         def failed(error: BaseException) -> None:
             self.show_error(error)
-            self.tasks.run(lambda engine: engine.load_model(), self._model_loaded, self._model_failed)
+            self.tasks.run(lambda engine: engine.models.load(), self._model_loaded, self._model_failed)
 
         self.model_status.setText("Model: applying the adapter…")
         self.tasks.run(apply, self._model_loaded, failed)
@@ -394,7 +407,7 @@ class MainWindow(QMainWindow):
         def done(_result: object) -> None:
             self.statusBar().showMessage("The library now uses the new embedding model", 8000)
 
-        self.tasks.stream(lambda engine, token: engine.change_embedding_model(folder, token), progress, done,
+        self.tasks.stream(lambda engine, token: engine.library.change_embedding_model(folder, token), progress, done,
                           self.show_error)
 
     def apply_settings(self, changes: dict[str, Any], reload_model: bool) -> None:

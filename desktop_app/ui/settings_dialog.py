@@ -1,4 +1,9 @@
-"""The settings dialog: edits a copy of the engine settings; the window applies them in the background."""
+"""The settings dialog: one field per setting, built from the engine's descriptions (``SETTING_SPECS``).
+
+It edits a copy of the settings; the window applies the changes in the
+background, each the way its description says (at once, reload, adapter,
+re-embed). A setting added to the engine appears here without a change.
+"""
 
 from __future__ import annotations
 
@@ -13,143 +18,131 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QWidget,
 )
 
-from desktop_app.engine import Settings
+from desktop_app.engine import SETTING_SPECS, Settings, SettingSpec
 
-MODES = ("hybrid", "bm25", "dense")
+FILE_FILTERS = {"model file": ("Choose a GGUF model", "GGUF models (*.gguf)"),
+                "adapter file": ("Choose a LoRA adapter", "GGUF adapters (*.gguf)")}
 
 
-def spin(low: int, high: int, value: int, step: int = 1) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setSingleStep(step)
-    box.setValue(value)
-    return box
+class PathField(QWidget):
+    """A path typed or chosen with Browse…: a file for model and adapter settings, else a folder."""
+
+    def __init__(self, spec: SettingSpec, value: str) -> None:
+        super().__init__()
+        self.spec = spec
+        self.edit = QLineEdit(value)
+        self.edit.setPlaceholderText(spec.help.split(";")[-1].strip() if ";" in spec.help else "")
+        browse = QPushButton("Browse…")
+        browse.setAccessibleName(f"Browse for {spec.label}")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.edit, 1)
+        row.addWidget(browse)
+
+    def _browse(self) -> None:
+        if self.spec.kind in FILE_FILTERS:
+            title, pattern = FILE_FILTERS[self.spec.kind]
+            path, _ = QFileDialog.getOpenFileName(self, title, "", pattern)
+        else:
+            path = QFileDialog.getExistingDirectory(self, f"Choose the {self.spec.label.lower()}")
+        if path:
+            self.edit.setText(path)
+
+    def value(self) -> str:
+        return self.edit.text().strip()
+
+
+def editor(spec: SettingSpec, value: Any) -> QWidget:
+    """The widget that edits one setting, with its range or choices from ``spec``."""
+    widget: QWidget
+    if spec.kind in ("model file", "adapter file", "folder"):
+        widget = PathField(spec, value)
+    elif spec.kind == "int":
+        widget = QSpinBox()
+        widget.setRange(int(spec.low if spec.low is not None else -2**31),
+                        int(spec.high if spec.high is not None else 2**31 - 1))
+        widget.setSingleStep(int(spec.step))
+        widget.setValue(value)
+    elif spec.kind == "float":
+        widget = QDoubleSpinBox()
+        widget.setDecimals(2)
+        widget.setRange(spec.low if spec.low is not None else -1e9, spec.high if spec.high is not None else 1e9)
+        widget.setSingleStep(spec.step)
+        widget.setValue(value)
+    elif spec.kind == "choice":
+        widget = QComboBox()
+        widget.addItems(spec.choices)
+        widget.setCurrentText(value)
+    elif spec.kind == "bool":
+        widget = QCheckBox(spec.help)
+        widget.setChecked(value)
+    elif spec.kind == "terms":
+        widget = QLineEdit(", ".join(value))
+        widget.setPlaceholderText(spec.help)
+    else:
+        widget = QPlainTextEdit(value)
+        widget.setPlaceholderText(spec.help)
+        widget.setMaximumHeight(120)
+    if spec.help and spec.kind != "bool":
+        widget.setToolTip(spec.help)
+    widget.setAccessibleName(spec.label)
+    return widget
+
+
+def read(spec: SettingSpec, widget: QWidget) -> Any:
+    """The value a widget made by ``editor`` holds, in the setting's type."""
+    if isinstance(widget, PathField):
+        return widget.value()
+    if isinstance(widget, QSpinBox):
+        return widget.value()
+    if isinstance(widget, QDoubleSpinBox):
+        return round(widget.value(), 2)
+    if isinstance(widget, QComboBox):
+        return widget.currentText()
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked()
+    if isinstance(widget, QLineEdit):
+        return tuple(t.strip() for t in widget.text().split(",") if t.strip())
+    assert isinstance(widget, QPlainTextEdit)
+    return widget.toPlainText().strip()
 
 
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.model_path = QLineEdit(settings.model_path)
-        self.model_path.setPlaceholderText("bundled SmolLM2-135M-Instruct")
-        browse = QPushButton("Browse…")
-        browse.clicked.connect(self._browse)
-        model_row = QHBoxLayout()
-        model_row.addWidget(self.model_path, 1)
-        model_row.addWidget(browse)
-        self.embedding_path = QLineEdit(settings.embedding_model_path)
-        self.embedding_path.setPlaceholderText("bundled all-MiniLM-L6-v2 (English)")
-        self.embedding_path.setToolTip("A sentence-transformers model folder; changing it re-embeds the library")
-        browse_folder = QPushButton("Browse…")
-        browse_folder.clicked.connect(self._browse_folder)
-        embedding_row = QHBoxLayout()
-        embedding_row.addWidget(self.embedding_path, 1)
-        embedding_row.addWidget(browse_folder)
-        self.adapter_path = QLineEdit(settings.adapter_path)
-        self.adapter_path.setPlaceholderText("none")
-        self.adapter_path.setToolTip("A LoRA adapter (GGUF) made for the chosen model; applied without a reload")
-        browse_adapter = QPushButton("Browse…")
-        browse_adapter.clicked.connect(self._browse_adapter)
-        self.adapter_scale = QDoubleSpinBox()
-        self.adapter_scale.setRange(-16.0, 16.0)
-        self.adapter_scale.setSingleStep(0.1)
-        self.adapter_scale.setValue(settings.adapter_scale)
-        adapter_row = QHBoxLayout()
-        adapter_row.addWidget(self.adapter_path, 1)
-        adapter_row.addWidget(browse_adapter)
-        adapter_row.addWidget(self.adapter_scale)
-        self.n_ctx = spin(512, 131072, settings.n_ctx, 512)
-        self.n_gpu_layers = spin(-1, 1000, settings.n_gpu_layers)
-        self.n_gpu_layers.setToolTip("-1: all layers on the GPU; 0: CPU only")
-        self.n_threads = spin(0, 256, settings.n_threads)
-        self.n_threads.setToolTip("0: as many as the machine has cores")
-        self.temperature = QDoubleSpinBox()
-        self.temperature.setRange(0.0, 2.0)
-        self.temperature.setSingleStep(0.1)
-        self.temperature.setValue(settings.temperature)
-        self.max_answer_tokens = spin(16, 8192, settings.max_answer_tokens, 16)
-        self.top_k = spin(1, 50, settings.top_k)
-        self.mode = QComboBox()
-        self.mode.addItems(MODES)
-        self.mode.setCurrentText(settings.retrieval_mode)
-        self.safety_level = QComboBox()
-        self.safety_level.addItems(("off", "standard", "strict"))
-        self.safety_level.setCurrentText(settings.safety_level)
-        self.safety_level.setToolTip("strict: only questions about the indexed documents, and answers stop at a "
-                                     "forbidden term; standard: forbidden terms are redacted")
-        self.blocked = QLineEdit(", ".join((*settings.blocked_terms, *settings.blocked_topics)))
-        self.blocked.setPlaceholderText("terms or topics whose questions are refused, comma-separated")
-        self.forbidden = QLineEdit(", ".join(settings.forbidden_output))
-        self.forbidden.setPlaceholderText("terms that must never appear in answers, comma-separated")
-        self.faq_enabled = QCheckBox("Answer from curated answers when a question matches one")
-        self.faq_enabled.setChecked(settings.faq_enabled)
-        self.cache_enabled = QCheckBox("Reuse the earlier answer to the same question (unchanged library and model)")
-        self.cache_enabled.setChecked(settings.cache_enabled)
-        self.grounding = QDoubleSpinBox()
-        self.grounding.setRange(0.0, 1.0)
-        self.grounding.setSingleStep(0.05)
-        self.grounding.setValue(settings.abstain_below_grounding)
-        self.grounding.setToolTip("Withhold an answer when less than this share of its names, numbers and identifiers "
-                                  "is found in the sources, and show the closest passages instead (0: never)")
-        self.system_prompt = QPlainTextEdit(settings.system_prompt)
-        self.chat_template = QPlainTextEdit(settings.chat_template)
-        self.chat_template.setPlaceholderText("empty: the template stored in the model file (or a ChatML fallback)")
-        self.chat_template.setMaximumHeight(70)
-        form = QFormLayout(self)
-        for label, widget in (("Model file", model_row), ("LoRA adapter and scale", adapter_row),
-                              ("Embedding model folder", embedding_row),
-                              ("Context size (tokens)", self.n_ctx),
-                              ("GPU layers", self.n_gpu_layers), ("Threads", self.n_threads),
-                              ("Temperature", self.temperature), ("Max answer length (tokens)", self.max_answer_tokens),
-                              ("Sources per question (top-k)", self.top_k), ("Retrieval mode", self.mode),
-                              ("Safety level", self.safety_level), ("Refuse questions about", self.blocked),
-                              ("Never show in answers", self.forbidden), ("Curated answers", self.faq_enabled),
-                              ("Answer cache", self.cache_enabled), ("Withhold answers grounded below", self.grounding),
-                              ("System prompt", self.system_prompt),
-                              ("Chat template (Jinja)", self.chat_template)):
-            form.addRow(label, widget)
-            if isinstance(widget, QWidget):
-                widget.setAccessibleName(label)
+        self.settings = settings
+        self.fields: dict[str, QWidget] = {}
+        tabs = QTabWidget()
+        forms: dict[str, QFormLayout] = {}
+        for name, spec in SETTING_SPECS.items():
+            if spec.group not in forms:
+                page = QWidget()
+                forms[spec.group] = QFormLayout(page)
+                tabs.addTab(page, spec.group)
+            self.fields[name] = editor(spec, getattr(settings, name))
+            forms[spec.group].addRow(QLabel(spec.label), self.fields[name])
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        layout = QFormLayout(self)
+        layout.addRow(tabs)
+        layout.addRow(buttons)
 
-    def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a GGUF model", "", "GGUF models (*.gguf)")
-        if path:
-            self.model_path.setText(path)
-
-    def _browse_adapter(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a LoRA adapter", "", "GGUF adapters (*.gguf)")
-        if path:
-            self.adapter_path.setText(path)
-
-    def _browse_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Choose a sentence-transformers model folder")
-        if path:
-            self.embedding_path.setText(path)
+    def values(self) -> dict[str, Any]:
+        """Every setting as the dialog holds it."""
+        return {name: read(SETTING_SPECS[name], widget) for name, widget in self.fields.items()}
 
     def changes(self) -> dict[str, Any]:
-        return {
-            "model_path": self.model_path.text().strip(), "n_ctx": self.n_ctx.value(),
-            "embedding_model_path": self.embedding_path.text().strip(),
-            "adapter_path": self.adapter_path.text().strip(), "adapter_scale": round(self.adapter_scale.value(), 2),
-            "n_gpu_layers": self.n_gpu_layers.value(), "n_threads": self.n_threads.value(),
-            "temperature": round(self.temperature.value(), 2), "max_answer_tokens": self.max_answer_tokens.value(),
-            "top_k": self.top_k.value(), "retrieval_mode": self.mode.currentText(),
-            "system_prompt": self.system_prompt.toPlainText().strip(),
-            "chat_template": self.chat_template.toPlainText().strip(),
-            "safety_level": self.safety_level.currentText(), "blocked_topics": (),
-            "faq_enabled": self.faq_enabled.isChecked(), "cache_enabled": self.cache_enabled.isChecked(),
-            "abstain_below_grounding": round(self.grounding.value(), 2),
-            "blocked_terms": tuple(t.strip() for t in self.blocked.text().split(",") if t.strip()),
-            "forbidden_output": tuple(t.strip() for t in self.forbidden.text().split(",") if t.strip()),
-        }
+        """Only the settings whose value differs from the one the dialog opened with."""
+        return {name: value for name, value in self.values().items() if value != getattr(self.settings, name)}

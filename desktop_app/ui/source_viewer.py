@@ -31,7 +31,7 @@ class SourceViewer(QWidget):
         self.image = QLabel()
         self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.image.setAccessibleName("Page image")
-        self.scroll = scroll = QScrollArea()
+        self.scroll_area = scroll = QScrollArea()
         scroll.setWidget(self.image)
         scroll.setWidgetResizable(True)
         self.buttons: dict[str, QPushButton] = {}
@@ -72,7 +72,7 @@ class SourceViewer(QWidget):
         if not page.png:
             self.image.clear()
             return
-        image = QImage.fromData(page.png, "PNG")
+        image = QImage.fromData(page.png, b"PNG")
         pixmap = QPixmap.fromImage(image)
         painter = QPainter(pixmap)
         for x0, y0, x1, y1 in page.highlights:
@@ -82,7 +82,7 @@ class SourceViewer(QWidget):
         if page.highlights:
             x0, y0, _, _ = page.highlights[0]
             self.image.adjustSize()
-            self.scroll.ensureVisible(int(x0), int(y0), 50, 200)
+            self.scroll_area.ensureVisible(int(x0), int(y0), 50, 200)
 
     def _turn(self, step: int) -> None:
         if self.page is not None:

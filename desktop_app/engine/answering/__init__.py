@@ -1,0 +1,1 @@
+"""Answering: one answerer over one question; prompt, memory, citations, verification, conversations, tasks."""

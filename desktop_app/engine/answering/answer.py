@@ -1,0 +1,189 @@
+"""The values a question and its answer travel as: ``Question`` in, events out, one ``Answer`` record.
+
+An ``Answer`` is stored once (``ConversationStore.add_answer``) as its
+record (``Answer.to_record``), and read back with ``Answer.from_record``, so
+the window and the CLI render an answer the same way live and reopened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from desktop_app.engine.answering.citations import Citation
+from desktop_app.engine.answering.prompt import PromptParts
+from desktop_app.engine.answering.verification import SentenceCheck, Verification
+
+RECORD_FORMAT = 2
+"""Version of the assistant message's ``meta`` written by ``Answer.to_record`` (1: the fields before it)."""
+ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer"}
+STOPPED_BY_LABELS = {"user": "Stopped.", "policy": "Stopped by the safety policy."}
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    """How a question departs from a plain chat turn (task templates, stricter regeneration)."""
+
+    search_query: str = ""
+    documents: list[int] = field(default_factory=list)
+    examples: list[tuple[str, str]] = field(default_factory=list)
+    strict: bool = False
+    json_schema: str = ""
+
+    @property
+    def plain(self) -> bool:
+        return self == AskOptions()
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as the engine handles it: stripped, its language detected once.
+
+    ``opens_conversation``: it is the first question of its conversation (or
+    starts a new one), so its answer does not depend on earlier turns.
+    """
+
+    text: str
+    language: str
+    conversation_id: int | None
+    options: AskOptions
+    opens_conversation: bool
+
+    @property
+    def plain(self) -> bool:
+        """A chat question without task options: curated answers and the cache may answer it."""
+        return self.options.plain
+
+
+@dataclass(frozen=True)
+class Answer:
+    conversation_id: int
+    message_id: int
+    question: str
+    search_query: str
+    language: str
+    text: str
+    citations: list[Citation]
+    related: list[Citation]
+    abstained: bool
+    stopped: bool
+    unknown_citations: list[int] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    verification: Verification | None = None
+    flagged_sources: dict[int, list[str]] = field(default_factory=dict)
+    safety: list[dict[str, str]] = field(default_factory=list)
+    refused: bool = False
+    structured: dict[str, Any] | None = None
+    origin: str = "model"  # "model"; "faq": a curated answer; "cache": an earlier answer to the same question
+    withheld: str = ""  # the model's draft, when verification found it unsupported and the answer abstained
+    stopped_by: str = ""  # "user", "policy" (the safety policy ended it) or "" (not stopped)
+    model: str = ""
+    adapter: dict[str, Any] | None = None
+    origin_details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def shown_sources(self) -> list[Citation]:
+        """What is listed under the answer: its citations, else the passages it was given."""
+        return self.citations or self.related
+
+    def to_record(self) -> dict[str, Any]:
+        """The message ``meta`` stored with the answer text: everything needed to show it again, as JSON."""
+        return {
+            "format": RECORD_FORMAT, "search_query": self.search_query, "language": self.language,
+            "citations": [c.to_dict() for c in self.citations], "related": [c.to_dict() for c in self.related],
+            "abstained": self.abstained, "stopped": self.stopped, "stopped_by": self.stopped_by,
+            "cited": bool(self.citations), "unknown_citations": self.unknown_citations, "timings": self.timings,
+            "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+            "verification": asdict(self.verification) if self.verification else None,
+            "flagged_sources": {str(n): r for n, r in self.flagged_sources.items()}, "safety": self.safety,
+            "refused": self.refused, "structured": self.structured, "origin": self.origin,
+            "origin_details": self.origin_details, "withheld": self.withheld, "model": self.model,
+            "adapter": self.adapter,
+        }
+
+    @classmethod
+    def from_record(
+        cls, conversation_id: int, message_id: int, question: str, text: str, sources: list[dict[str, Any]],
+        meta: dict[str, Any],
+    ) -> Answer:
+        """An answer read back from its message; records written before ``RECORD_FORMAT`` 2 are read too."""
+        if meta.get("format") == RECORD_FORMAT:
+            citations = [Citation(**c) for c in meta["citations"]]
+            related = [Citation(**c) for c in meta["related"]]
+        else:
+            shown = [Citation(**c) for c in sources]
+            cited = bool(meta.get("cited", True)) and not meta.get("abstained")
+            citations, related = (shown, []) if cited else ([], shown)
+        return cls(
+            conversation_id, message_id, question, str(meta.get("search_query", question)),
+            str(meta.get("language", "")), text, citations, related, abstained=bool(meta.get("abstained")),
+            stopped=bool(meta.get("stopped")), unknown_citations=list(meta.get("unknown_citations", [])),
+            timings=dict(meta.get("timings") or {}), prompt_tokens=int(meta.get("prompt_tokens") or 0),
+            completion_tokens=int(meta.get("completion_tokens") or 0),
+            verification=verification_from(meta.get("verification")),
+            flagged_sources={int(n): list(r) for n, r in (meta.get("flagged_sources") or {}).items()},
+            safety=list(meta.get("safety") or []), refused=bool(meta.get("refused")),
+            structured=meta.get("structured"), origin=str(meta.get("origin") or "model"),
+            withheld=str(meta.get("withheld") or ""),
+            stopped_by=str(meta.get("stopped_by") or ("user" if meta.get("stopped") else "")),
+            model=str(meta.get("model") or ""), adapter=meta.get("adapter"),
+            origin_details=dict(meta.get("origin_details") or {}),
+        )
+
+
+def verification_from(data: Any) -> Verification | None:
+    """A ``Verification`` from ``asdict`` form, or from the summary (``to_dict``) that older records kept."""
+    if not isinstance(data, dict):
+        return None
+    if "sentences" in data:
+        return Verification([SentenceCheck(**s) for s in data["sentences"]])
+    unsupported = [SentenceCheck(u["sentence"], 0, 0, [], list(u["tokens"]), list(u["tokens"]))
+                   for u in data.get("unsupported", [])]
+    supported = int(data.get("claims", 0)) - sum(len(s.claims) for s in unsupported)
+    rest = [SentenceCheck("", 0, 0, [], [""] * supported, [])] if supported > 0 else []
+    return Verification(unsupported + rest)
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """An answer given before, shown again without the model: ``origin`` "faq" (curated) or "cache"."""
+
+    origin: str
+    text: str
+    citations: list[Citation]
+    related: list[Citation]
+    verification: Verification | None = None
+    flagged_sources: dict[int, list[str]] = field(default_factory=dict)
+    unknown_citations: list[int] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class ShortcutSource(Protocol):
+    """Where the answerer looks before retrieval, and where it leaves finished answers (``shortcuts``)."""
+
+    def lookup(self, question: Question) -> Shortcut | None: ...
+
+    def remember(self, question: Question, answer: Answer) -> None: ...
+
+
+@dataclass(frozen=True)
+class SourcesFound:
+    conversation_id: int
+    search_query: str
+    sources: list[Citation]
+    parts: PromptParts | None
+
+
+@dataclass(frozen=True)
+class TokenText:
+    text: str
+
+
+@dataclass(frozen=True)
+class AnswerDone:
+    answer: Answer
+
+
+AnswerEvent = SourcesFound | TokenText | AnswerDone

@@ -1,0 +1,257 @@
+"""Answer a question: one path from the question to its stored answer.
+
+Safety policy, then a shortcut (curated or cached answer), then retrieval,
+the prompt, the model's stream, citations and verification; every answer,
+whatever produced it, is stored by ``ConversationStore.add_answer``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from desktop_app.cancel import CancelToken, StopCondition
+from desktop_app.engine.answering.answer import (
+    Answer,
+    AnswerDone,
+    AnswerEvent,
+    Question,
+    Shortcut,
+    ShortcutSource,
+    SourcesFound,
+    TokenText,
+)
+from desktop_app.engine.answering.citations import Citation, citation_for, resolve
+from desktop_app.engine.answering.conversations import ConversationStore
+from desktop_app.engine.answering.memory import Turn, fit_history, standalone_query
+from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder
+from desktop_app.engine.answering.tasks import parse_json_answer
+from desktop_app.engine.answering.verification import verify
+from desktop_app.engine.language import say
+from desktop_app.engine.models.chat import Generation, LocalModel
+from desktop_app.engine.retrieval.search import Retriever, SearchResult, Source
+from desktop_app.engine.safety.policy import Decision, OutputFilter, Policy
+from desktop_app.engine.settings import Settings
+from desktop_app.errors import AppError
+from desktop_app.store.library import ChunkRow, LibraryStore
+
+MEMORY_SHARE = 0.25
+log = logging.getLogger(__name__)
+
+STRICT_NOTE = ("\n- Be strict: every sentence must come from a cited source. Copy numbers, names and identifiers "
+               "exactly as the sources write them. If a source does not say it, do not say it.")
+
+
+class Answerer:
+    """Answers questions against one library; ``model`` and ``settings`` are read when needed."""
+
+    def __init__(
+        self, store: LibraryStore, conversations: ConversationStore, retriever: Retriever,
+        model: Callable[[], LocalModel], settings: Callable[[], Settings], shortcuts: ShortcutSource | None = None,
+    ) -> None:
+        self.store = store
+        self.conversations = conversations
+        self.retriever = retriever
+        self.model = model
+        self.settings = settings
+        self.shortcuts = shortcuts
+
+    def ask(self, question: Question, cancel: CancelToken) -> Iterator[AnswerEvent]:
+        """Stream the answer as events; the last one is ``AnswerDone`` with the stored answer.
+
+        Raises ``AppError`` for an empty question or an empty library (nothing
+        is stored then).
+        """
+        if not question.text:
+            raise AppError("The question is empty. Type a question about your documents.")
+        if self.store.chunk_count() == 0:
+            raise AppError(say("empty_library", question.language))
+        started = time.perf_counter()
+        settings = self.settings()
+        conversation_id = question.conversation_id or self.conversations.create(question.text)
+        query = question.options.search_query or standalone_query(
+            question.text, self.conversations.last_search_query(conversation_id))
+        conversation = self.conversations.get(conversation_id)
+        self.conversations.add_message(conversation_id, "user", question.text, search_query=query)
+        log.debug("question: %r, search query: %r", question.text, query)
+        asked = Asked(question, conversation_id, query)
+        policy = safety_policy(settings)
+        if (refusal := policy.check_question(question.text)) is not None:
+            yield SourcesFound(conversation_id, query, [], None)
+            yield AnswerDone(self._refuse(asked, refusal))
+            return
+        if self.shortcuts is not None and (shortcut := self.shortcuts.lookup(question)) is not None:
+            yield from self._replay(asked, shortcut)
+            return
+        result = self.retriever.search(query, settings.top_k, settings.retrieval_mode,
+                                       question.options.documents or None)
+        timings = {"retrieval_s": time.perf_counter() - started}
+        log.info("retrieved %d sources in %.2f s", len(result.sources), timings["retrieval_s"])
+        if not result.sources:
+            yield SourcesFound(conversation_id, query, [], None)
+            refusal = policy.check_scope(found_relevant=False)
+            yield AnswerDone(self._refuse(asked, refusal) if refusal else self._abstain(asked, result, timings))
+            return
+        built = self._prompt(conversation_id, conversation.summary_upto, conversation.summary, result.sources,
+                             question, settings)
+        yield SourcesFound(conversation_id, query, [citation_for(s) for s in built.sources], built.parts)
+        stop = StopCondition(cancel)
+        if cancel.cancelled:
+            nothing = Generation("", len(built.tokens), 0, 0.0, 0.0, stopped=True)
+            yield AnswerDone(self._finish(asked, built, nothing, timings, stop))
+            return
+        yield from self._generate(asked, built, settings, timings, stop, started)
+
+    def _abstain(self, asked: Asked, result: SearchResult, timings: dict[str, float]) -> Answer:
+        text = say("not_covered", asked.question.language)
+        closest = [citation_for(s) for s in result.closest]
+        return self.conversations.add_answer(asked.answer(text, [], closest, abstained=True, timings=timings))
+
+    def _refuse(self, asked: Asked, decision: Decision) -> Answer:
+        """The policy's answer: no retrieval or model call, and the reason, recorded with the conversation."""
+        text = say("refused", asked.question.language).format(reason=decision.reason)
+        log.info("question refused by the safety policy (%s)", decision.stage)
+        return self.conversations.add_answer(asked.answer(text, [], [], abstained=True,
+                                                          safety=[decision.to_dict()], refused=True))
+
+    def _replay(self, asked: Asked, shortcut: Shortcut) -> Iterator[AnswerEvent]:
+        """A curated or cached answer as the usual events, recorded in the conversation like any answer."""
+        answer = asked.answer(shortcut.text, shortcut.citations, shortcut.related,
+                              unknown_citations=shortcut.unknown_citations, verification=shortcut.verification,
+                              flagged_sources=shortcut.flagged_sources, origin=shortcut.origin,
+                              origin_details=shortcut.details)
+        yield SourcesFound(asked.conversation_id, asked.search_query, answer.shown_sources, None)
+        yield TokenText(shortcut.text)
+        yield AnswerDone(self.conversations.add_answer(answer))
+
+    def _prompt(
+        self, conversation_id: int, summary_upto: int, summary: str, sources: list[Source], question: Question,
+        settings: Settings,
+    ) -> BuiltPrompt:
+        model = self.model()
+        turns = self.conversations.turns_after(conversation_id, summary_upto)
+        summary, kept, folded = fit_history(turns, summary, int(model.n_ctx * MEMORY_SHARE), model.count)
+        if folded:
+            self.conversations.set_summary(conversation_id, summary, folded[-1].message_id)
+        kept = [Turn(q, a, 0) for q, a in question.options.examples] + kept
+        system_prompt = settings.system_prompt + (STRICT_NOTE if question.options.strict else "")
+        builder = PromptBuilder(model.count, model.n_ctx, settings.max_answer_tokens)
+        budget = model.n_ctx - settings.max_answer_tokens
+        while True:
+            built = builder.build(system_prompt, summary, kept, sources, question.text, question.language,
+                                  self._expand)
+            built.tokens, built.stop = model.render(built.messages)
+            if len(built.tokens) <= budget:
+                return built
+            if not sources:
+                raise AppError(f"The question needs {len(built.tokens)} tokens but the model's window leaves "
+                               f"{budget}. Shorten the question or raise the context size in settings.")
+            sources = sources[:-1]
+
+    def _expand(self, source: Source) -> list[ChunkRow]:
+        first, last = source.chunks[0], source.chunks[-1]
+        before = self.store.neighbours(first, 1, 0)[:-1]
+        after = self.store.neighbours(last, 0, 1)[1:]
+        return [*before, *source.chunks, *after]
+
+    def _generate(
+        self, asked: Asked, built: BuiltPrompt, settings: Settings, timings: dict[str, float], stop: StopCondition,
+        started: float,
+    ) -> Iterator[AnswerEvent]:
+        """Stream the model's answer through the output policy; a policy stop ends this answer only."""
+        generation: Generation | None = None
+        shown = safety_policy(settings).output_filter()
+        stream = self.model().stream(built.tokens, built.stop, settings.max_answer_tokens, settings.temperature,
+                                     stop)
+        for piece in stream:
+            if isinstance(piece, Generation):
+                generation = piece
+                continue
+            for text in shown.feed(piece):
+                timings.setdefault("ttft_s", time.perf_counter() - started)
+                yield TokenText(text)
+            if shown.stopped:
+                stop.stop("policy")
+        if tail := shown.flush():
+            yield TokenText(tail)
+        assert generation is not None
+        if shown.decisions:
+            generation = replace(generation, text=filtered_text(generation.text, shown))
+        yield AnswerDone(self._finish(asked, built, generation, timings, stop,
+                                      [d.to_dict() for d in shown.decisions]))
+
+    def _finish(
+        self, asked: Asked, built: BuiltPrompt, generation: Generation, timings: dict[str, float],
+        stop: StopCondition, safety: list[dict[str, str]] | None = None,
+    ) -> Answer:
+        text = generation.text.strip()
+        settings = self.settings()
+        structured = None
+        if schema := asked.question.options.json_schema:
+            value, problems = parse_json_answer(text, schema)
+            structured = {"value": value, "problems": problems}
+        log.info("answered: %d prompt tokens, %d answer tokens, first token %.2f s, stopped by %r",
+                 generation.prompt_tokens, generation.completion_tokens, generation.ttft_s, stop.stopped_by)
+        citations, unknown = resolve(text, built.sources)
+        related = [] if citations else [citation_for(s) for s in built.sources]
+        checked = verify(text, built.passages)
+        withheld = ""
+        if not generation.stopped and structured is None and checked.below(settings.abstain_below_grounding):
+            shown_tokens = ", ".join(f"'{t}'" for t in checked.unsupported_tokens[:3])
+            withheld = text
+            text = say("not_supported", asked.question.language).format(tokens=shown_tokens, score=checked.score)
+            citations, related = [], [citation_for(s) for s in built.sources]
+            log.info("answer withheld: grounding %.2f below %.2f", checked.score, settings.abstain_below_grounding)
+        timings.update(generation_timings(generation))
+        model = self.model()
+        answer = asked.answer(
+            text, citations, related, abstained=bool(withheld), stopped=generation.stopped,
+            stopped_by=stop.stopped_by if generation.stopped else "", unknown_citations=unknown, timings=timings,
+            prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens,
+            verification=checked, flagged_sources=built.flagged, safety=safety or [], structured=structured,
+            withheld=withheld, model=model.settings.path.name,
+            adapter=adapter.record() if (adapter := model.adapter) else None,
+        )
+        stored = self.conversations.add_answer(answer)
+        if self.shortcuts is not None:
+            self.shortcuts.remember(asked.question, stored)
+        return stored
+
+
+class Asked:
+    """A question once it is in its conversation: what every answer to it is built from."""
+
+    def __init__(self, question: Question, conversation_id: int, search_query: str) -> None:
+        self.question = question
+        self.conversation_id = conversation_id
+        self.search_query = search_query
+
+    def answer(self, text: str, citations: list[Citation], related: list[Citation], **fields: Any) -> Answer:
+        """An answer to this question, not yet stored (``message_id`` 0)."""
+        fields.setdefault("abstained", False)
+        fields.setdefault("stopped", False)
+        return Answer(self.conversation_id, 0, self.question.text, self.search_query, self.question.language,
+                      text, citations, related, **fields)
+
+
+def safety_policy(settings: Settings) -> Policy:
+    return Policy(settings.safety_level, tuple(settings.blocked_terms), tuple(settings.blocked_topics),
+                  tuple(settings.forbidden_output))
+
+
+def filtered_text(raw: str, shown: OutputFilter) -> str:
+    """The answer as the policy lets it be shown and stored (redacted, or cut where it stopped)."""
+    replay = OutputFilter(shown.terms, shown.stop)
+    return "".join(text for text in replay.feed(raw)) + replay.flush()
+
+
+def generation_timings(generation: Generation) -> dict[str, float]:
+    decode_s = max(generation.total_s - generation.ttft_s, 1e-9)
+    return {
+        "generation_ttft_s": generation.ttft_s,
+        "generation_s": generation.total_s,
+        "tokens_per_s": max(generation.completion_tokens - 1, 0) / decode_s,
+    }

@@ -1,0 +1,188 @@
+"""Conversations and their messages, persisted in the library database."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from desktop_app.engine.answering.answer import Answer
+from desktop_app.engine.answering.memory import Turn
+from desktop_app.errors import NotFoundError, StorageError
+
+
+@dataclass(frozen=True)
+class Message:
+    id: int
+    role: str
+    content: str
+    search_query: str
+    sources: list[dict[str, Any]]
+    meta: dict[str, Any]
+    created: str
+    answer: Answer | None = None
+    """For an assistant message, the answer as it was given (read from its record)."""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    id: int
+    title: str
+    created: str
+    updated: str
+    summary: str
+    summary_upto: int
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ConversationStore:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def _write(self, sql: str, params: tuple[Any, ...], *more: tuple[str, tuple[Any, ...]]) -> int:
+        """Run one or more statements in one transaction; the first one's row id comes back."""
+        try:
+            with self.db.conn:
+                cursor = self.db.conn.execute(sql, params)
+                for extra_sql, extra_params in more:
+                    self.db.conn.execute(extra_sql, extra_params)
+        except sqlite3.Error as exc:
+            raise StorageError(f"The conversation could not be saved: {exc}. Free disk space or make the "
+                               "data folder writable.") from exc
+        return int(cursor.lastrowid or 0)
+
+    def create(self, title: str) -> int:
+        stamp = now()
+        return self._write("INSERT INTO conversations (title, created, updated) VALUES (?,?,?)",
+                           (title[:80] or "New conversation", stamp, stamp))
+
+    def get(self, conversation_id: int) -> Conversation:
+        row = self.db.execute("SELECT * FROM conversations WHERE id=?", (conversation_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"There is no conversation {conversation_id}. `desktop-app conversations list` "
+                                "shows them.")
+        return Conversation(*row)
+
+    def all(self) -> list[Conversation]:
+        rows = self.db.execute("SELECT * FROM conversations ORDER BY updated DESC, id DESC")
+        return [Conversation(*row) for row in rows]
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        self.get(conversation_id)
+        self._write("UPDATE conversations SET title=? WHERE id=?", (title, conversation_id))
+
+    def delete(self, conversation_id: int) -> None:
+        self.get(conversation_id)
+        self._write("DELETE FROM conversations WHERE id=?", (conversation_id,))
+
+    def add_message(
+        self, conversation_id: int, role: str, content: str, search_query: str = "",
+        sources: list[dict[str, Any]] | None = None, meta: dict[str, Any] | None = None,
+    ) -> int:
+        stamp = now()
+        return self._write(
+            "INSERT INTO messages (conversation_id, role, content, search_query, sources, meta, created)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (conversation_id, role, content, search_query, json.dumps(sources or []), json.dumps(meta or {}), stamp),
+            ("UPDATE conversations SET updated=? WHERE id=?", (stamp, conversation_id)),
+        )
+
+    def add_answer(self, answer: Answer) -> Answer:
+        """Store an assistant answer as its record; the same answer comes back with its message id.
+
+        The one writer of answers: every answer, from the model, a shortcut,
+        an abstention or a refusal, is stored here, so it reads back the same.
+        """
+        message_id = self.add_message(answer.conversation_id, "assistant", answer.text,
+                                      sources=[c.to_dict() for c in answer.shown_sources], meta=answer.to_record())
+        return replace(answer, message_id=message_id)
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        rows = self.db.execute(
+            "SELECT id, role, content, search_query, sources, meta, created FROM messages"
+            " WHERE conversation_id=? ORDER BY id", (conversation_id,),
+        ).fetchall()
+        messages: list[Message] = []
+        question = ""
+        for r in rows:
+            sources, meta = json.loads(r[4]), json.loads(r[5])
+            answer = Answer.from_record(conversation_id, r[0], question, r[2], sources, meta) \
+                if r[1] == "assistant" else None
+            question = r[2] if r[1] == "user" else question
+            messages.append(Message(r[0], r[1], r[2], r[3], sources, meta, r[6], answer))
+        return messages
+
+    def turns_after(self, conversation_id: int, message_id: int) -> list[Turn]:
+        """Question/answer pairs whose answer comes after ``message_id`` (not yet summarised)."""
+        turns: list[Turn] = []
+        question: Message | None = None
+        for message in self.messages(conversation_id):
+            if message.role == "user":
+                question = message
+            elif message.role == "assistant" and question is not None and message.id > message_id:
+                turns.append(Turn(question.content, message.content, message.id))
+                question = None
+        return turns
+
+    def last_search_query(self, conversation_id: int) -> str | None:
+        row = self.db.execute(
+            "SELECT search_query FROM messages WHERE conversation_id=? AND role='user' ORDER BY id DESC LIMIT 1",
+            (conversation_id,),
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_summary(self, conversation_id: int, summary: str, upto: int) -> None:
+        self._write("UPDATE conversations SET summary=?, summary_upto=? WHERE id=?", (summary, upto, conversation_id))
+
+    def export_markdown(self, conversation_id: int) -> str:
+        conversation = self.get(conversation_id)
+        lines = [f"# {conversation.title}", "", f"_Started {conversation.created}_", ""]
+        for message in self.messages(conversation_id):
+            if message.answer is None:
+                lines += [f"**Question:** {message.content}", ""]
+                continue
+            answer = message.answer
+            lines += [message.content, ""]
+            label = "Sources" if answer.citations else "Related (not cited)"
+            if answer.shown_sources:
+                lines.append(f"{label}:")
+                lines += [f"- [{c.number}] {c.document_title}, page {c.page}" for c in answer.shown_sources]
+                lines.append("")
+        return "\n".join(lines)
+
+
+class ConversationManager:
+    """Conversations as the facade hands them out; answers are written only by the answerer."""
+
+    def __init__(self, store: ConversationStore) -> None:
+        self._store = store
+
+    def all(self) -> list[Conversation]:
+        """Every conversation, the most recently updated first."""
+        return self._store.all()
+
+    def get(self, conversation_id: int) -> tuple[Conversation, list[Message]]:
+        """A conversation and its messages in order; ``NotFoundError`` if there is none."""
+        return self._store.get(conversation_id), self._store.messages(conversation_id)
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        return self._store.messages(conversation_id)
+
+    def new(self, title: str = "New conversation") -> int:
+        return self._store.create(title)
+
+    def rename(self, conversation_id: int, title: str) -> None:
+        self._store.rename(conversation_id, title)
+
+    def delete(self, conversation_id: int) -> None:
+        self._store.delete(conversation_id)
+
+    def export_markdown(self, conversation_id: int) -> str:
+        return self._store.export_markdown(conversation_id)

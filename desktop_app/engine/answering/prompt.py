@@ -1,0 +1,149 @@
+"""Build the chat prompt within the model's context window.
+
+Order: system instructions and conversation memory first (stable across
+turns, so llama.cpp reuses their KV cache), then the numbered sources and the
+question. Every part is counted in model tokens; room is reserved for the
+answer; sources are added best first while they fit, and widened with their
+neighbouring text when the budget allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from desktop_app.engine.answering.memory import Turn
+from desktop_app.engine.language import say
+from desktop_app.engine.retrieval.search import Source, join_chunks
+from desktop_app.engine.safety.injection import neutralise
+from desktop_app.engine.settings import DEFAULT_SYSTEM_PROMPT
+from desktop_app.store.library import ChunkRow
+
+MESSAGE_OVERHEAD = 8
+MIN_SOURCE_TOKENS = 48
+
+
+@dataclass(frozen=True)
+class PromptParts:
+    """Token counts per part, for the context meter."""
+
+    instructions: int
+    memory: int
+    sources: int
+    question: int
+    answer_reserve: int
+    window: int
+
+
+@dataclass
+class BuiltPrompt:
+    messages: list[dict[str, str]]
+    sources: list[Source]
+    parts: PromptParts
+    tokens: list[int] = field(default_factory=list)
+    stop: list[str] = field(default_factory=list)
+    passages: dict[int, str] = field(default_factory=dict)
+    """Source number -> the text the model was given for it (widened or cut to fit)."""
+    flagged: dict[int, list[str]] = field(default_factory=dict)
+    """Source number -> why its text was neutralised (instruction-like text, control tokens)."""
+
+
+def source_block(source: Source, text: str) -> str:
+    pages = source.pages
+    where = f"page {pages[0]}" if len(pages) == 1 else f"pages {pages[0]}-{pages[-1]}"
+    return f"[{source.number}] {source.first.document_title}, {where}:\n<<<\n{text}\n>>>"
+
+
+def user_message(blocks: list[str], question: str, language: str) -> str:
+    """Sources first and the question last, nearest to the answer (small models follow that best)."""
+    if not blocks:
+        return question
+    return (f"{say('sources', language)}\n\n" + "\n\n".join(blocks)
+            + f"\n\n{say('instruction', language)}\n{say('question', language)} {question}")
+
+
+def system_message(system_prompt: str, summary: str, language: str) -> str:
+    """The system prompt in the question's language (the user's own prompt is kept, with a language line)."""
+    if language == "ko" and system_prompt == DEFAULT_SYSTEM_PROMPT:
+        text = say("system", language)
+    else:
+        text = f"{system_prompt}\n{say('answer_in', language)}"
+    if summary:
+        text += f"\n\n{say('earlier', language)}\n{summary}"
+    return text
+
+
+class PromptBuilder:
+    def __init__(self, count: Callable[[str], int], window: int, answer_reserve: int) -> None:
+        self.count = count
+        self.window = window
+        self.answer_reserve = answer_reserve
+
+    def build(
+        self, system_prompt: str, summary: str, turns: list[Turn], sources: list[Source], question: str,
+        language: str, expand: Callable[[Source], list[ChunkRow]],
+    ) -> BuiltPrompt:
+        system = system_message(system_prompt, summary, language)
+        history: list[dict[str, str]] = []
+        for turn in turns:
+            history += [{"role": "user", "content": turn.question}, {"role": "assistant", "content": turn.answer}]
+        fixed = self.count(system) + sum(self.count(m["content"]) + MESSAGE_OVERHEAD for m in history)
+        question_cost = self.count(question) + 3 * MESSAGE_OVERHEAD
+        room = self.window - self.answer_reserve - fixed - question_cost
+        texts = self._fit_sources(sources, room, expand)
+        used = [s for s in sources if s.number in texts]
+        flagged: dict[int, list[str]] = {}
+        for number in list(texts):
+            texts[number], reasons = neutralise(texts[number])
+            if reasons:
+                flagged[number] = reasons
+        blocks = [source_block(s, texts[s.number]) for s in used]
+        messages = [{"role": "system", "content": system}, *history,
+                    {"role": "user", "content": user_message(blocks, question, language)}]
+        instructions = self.count(system_message(system_prompt, "", language))
+        parts = PromptParts(
+            instructions=instructions,
+            memory=fixed - instructions,
+            sources=sum(self.count(b) for b in blocks),
+            question=self.count(question),
+            answer_reserve=self.answer_reserve,
+            window=self.window,
+        )
+        return BuiltPrompt(messages, used, parts, passages={s.number: texts[s.number] for s in used},
+                           flagged=flagged)
+
+    def _fit_sources(
+        self, sources: list[Source], room: int, expand: Callable[[Source], list[ChunkRow]]
+    ) -> dict[int, str]:
+        """Source texts by number: best first while they fit, then widened with neighbours."""
+        texts: dict[int, str] = {}
+        costs: dict[int, int] = {}
+        for source in sources:
+            text = source.text
+            cost = self.count(source_block(source, text)) + 2
+            if cost > room:
+                text = self._truncate(text, room)
+                if not text:
+                    break
+                cost = self.count(source_block(source, text)) + 2
+            texts[source.number], costs[source.number] = text, cost
+            room -= cost
+        for source in sources:
+            if source.number not in texts or texts[source.number] != source.text:
+                continue
+            wider = join_chunks(expand(source))
+            extra = self.count(source_block(source, wider)) + 2 - costs[source.number]
+            if wider != source.text and extra <= room:
+                texts[source.number] = wider
+                room -= extra
+        return texts
+
+    def _truncate(self, text: str, room: int) -> str:
+        """The longest prefix (cut at a word) that fits in ``room`` tokens, or "" if too little is left."""
+        if room < MIN_SOURCE_TOKENS:
+            return ""
+        words = text.split(" ")
+        keep = len(words)
+        while keep > 0 and self.count(" ".join(words[:keep])) + MIN_SOURCE_TOKENS // 2 > room:
+            keep = int(keep * 0.8)
+        return " ".join(words[:keep]) + " ..." if keep else ""

@@ -1,0 +1,1 @@
+"""Library upkeep: the doctor and page rendering."""

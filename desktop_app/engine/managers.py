@@ -1,0 +1,195 @@
+"""The managers the facade hands out: the library and the models, over the engine's runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from desktop_app.cancel import CancelToken
+from desktop_app.engine.library.doctor import Finding, integrity, keyword_rows, orphan_files, vector_index, vector_rows
+from desktop_app.engine.library.pages import PageImage, available_file, render_page_image
+from desktop_app.engine.models.chat import Generation, LocalModel, ModelInfo, ModelSettings
+from desktop_app.engine.models.gguf_info import ModelFileInfo, read_info
+from desktop_app.engine.models.loading import ModelCheck, check_model, list_models
+from desktop_app.engine.models.lora import ActiveAdapter
+from desktop_app.engine.runtime import Runtime
+from desktop_app.errors import ModelError, NotFoundError
+from desktop_app.home import index_dir, user_models_dir
+from desktop_app.indexer.events import IndexEvent
+from desktop_app.indexer.pipeline import Indexer
+from desktop_app.indexer.reembed import ReembedProgress, reembed
+from desktop_app.store.library import DocumentRow
+from desktop_app.store.vectors import VectorIndex
+
+
+class LibraryManager:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    def index(
+        self, paths: Iterable[Path], password: str | None = None, cancel: CancelToken | None = None
+    ) -> Iterator[IndexEvent]:
+        """Index files and folders as a stream of events (see ``desktop_app.indexer.events``)."""
+        rt = self._rt
+        copies = rt.copies if rt.settings.keep_copies else None
+        indexer = Indexer(rt.store, rt.vectors, rt.embedder, rt.extractor, copies)
+        yield from indexer.index(paths, password, cancel or CancelToken())
+
+    def documents(self) -> list[DocumentRow]:
+        return self._rt.store.documents()
+
+    def chunk_count(self) -> int:
+        return self._rt.store.chunk_count()
+
+    def find(self, ref: str) -> DocumentRow:
+        """A document by id, file name or title; ``NotFoundError`` if none matches."""
+        for doc in self._rt.store.documents():
+            if ref in (str(doc.id), Path(doc.path).name, doc.title):
+                return doc
+        raise NotFoundError(f"No document matches {ref!r}. `desktop-app docs list` shows the library.")
+
+    def remove(self, document_id: int) -> DocumentRow:
+        """Remove a document, its chunks, vectors and private copy; ``NotFoundError`` if it is not there."""
+        rt = self._rt
+        doc = rt.store.document(document_id)
+        if doc is None:
+            raise NotFoundError(f"There is no document {document_id}.")
+        vectors = rt.vectors
+        removed = rt.store.remove_document(document_id)
+        vectors.apply([], None, removed, rt.store.version())
+        vectors.save(rt.store)
+        rt.copies.discard(doc.sha256)
+        return doc
+
+    def render_page(
+        self, document_id: int, page: int, zoom: float = 1.5, positions: list[list[float]] | None = None
+    ) -> PageImage:
+        """A page as PNG with ``positions`` (from a citation) as highlight rectangles in image pixels."""
+        doc = self._rt.store.document(document_id)
+        if doc is None:
+            raise NotFoundError("That document has been removed from the library.")
+        path, note = available_file(doc, self._rt.copies, self._rt.verified_files)
+        return render_page_image(doc, path, note, page, zoom, positions or [])
+
+    def document_file(self, document_id: int) -> Path | None:
+        """The file to open in the system viewer: the original, or the kept copy."""
+        doc = self._rt.store.document(document_id)
+        return available_file(doc, self._rt.copies, self._rt.verified_files)[0] if doc else None
+
+    def doctor(self, repair: bool = False) -> list[Finding]:
+        """Check SQLite, the keyword rows, the vectors, the HNSW index and stray files; repair if asked."""
+        rt = self._rt
+        findings = [integrity(rt.store)]
+        if not findings[0].ok:
+            return findings
+        findings += keyword_rows(rt.store, repair)
+        findings.append(vector_rows(rt.store, rt.embedder, repair))
+        rt.forget_vectors()
+        index = VectorIndex(index_dir(rt.home), rt.embedder.key, rt.embedder.dim)
+        findings.append(vector_index(rt.store, index, repair))
+        findings.append(orphan_files(rt.store, rt.home, rt.embedder.key, repair))
+        return findings
+
+    def embedding_model_folder(self) -> Path:
+        """The folder of the sentence-transformers model the library is embedded with."""
+        return self._rt.embedder.model_dir
+
+    def change_embedding_model(
+        self, folder: Path | None, cancel: CancelToken | None = None
+    ) -> Iterator[ReembedProgress]:
+        """Re-embed the library with the sentence-transformers model in ``folder`` (None: the bundled one).
+
+        Searches keep using the current model until every chunk has a new
+        vector; then the new model becomes the setting and the old vectors go.
+        Cancelled or interrupted, it resumes where it stopped next time.
+        """
+        rt = self._rt
+        new = rt.make_embedder(folder)
+        _ = new.dim
+        old_key = rt.embedder.key
+        yield from reembed(rt.store, new, cancel or CancelToken())
+        rt.save_settings(rt.settings.changed(embedding_model_path=str(folder) if folder else ""))
+        rt.use_embedder(new)
+        if old_key != new.key:
+            rt.store.drop_vectors_except(new.key)
+            for stale in index_dir(rt.home).glob(f"{old_key}.*"):
+                stale.unlink(missing_ok=True)
+
+
+class ModelManager:
+    def __init__(self, runtime: Runtime) -> None:
+        self._rt = runtime
+
+    def load(self, with_embedder: bool = False) -> ModelInfo:
+        """Load the chat model now (and the embedding model if asked); what was loaded.
+
+        The window does this in the background at start, so that later work
+        does not pause to import and load them. Raises ``ModelError``.
+        """
+        if with_embedder:
+            _ = self._rt.embedder.dim
+        return self.info()
+
+    def info(self) -> ModelInfo:
+        """The loaded chat model (loading it first if needed)."""
+        model = self._rt.model
+        return ModelInfo(model.settings.path.name, str(model.settings.path), model.n_ctx, model.template_name,
+                         model.adapter.label if model.adapter else "", tuple(self._rt.model_notes))
+
+    def files(self) -> list[tuple[Path, ModelFileInfo | ModelError]]:
+        """The bundled model and the user's GGUF files, each with what it holds or why it cannot be read."""
+        return list_models(user_models_dir(self._rt.home))
+
+    def file_info(self, path: Path) -> ModelFileInfo:
+        """What a GGUF file holds, read without loading its weights."""
+        return read_info(path)
+
+    def check(self, path: Path, adapter: Path | None = None) -> ModelCheck:
+        """Structure, adapter fit, memory and a trial load in a child process; ``ModelError`` when it fails."""
+        settings = self._rt.settings
+        return check_model(path, settings.n_ctx, settings.n_gpu_layers, adapter)
+
+    def set_adapter(self, path: Path, scale: float = 1.0, persist: bool = True) -> ActiveAdapter:
+        """Apply a LoRA adapter to the loaded model (no reload); checked against the model first."""
+        rt = self._rt
+        active = rt.model.set_adapter(path, scale)
+        settings = rt.settings.changed(adapter_path=str(active.path), adapter_scale=active.scale)
+        if persist:
+            rt.save_settings(settings)
+        else:
+            rt.settings = settings
+        return active
+
+    @contextmanager
+    def other_model(self, path: Path) -> Iterator[Callable[[list[dict[str, str]], int, CancelToken], str]]:
+        """Another GGUF model for a side job (an evaluation's judge), as a completion function.
+
+        The chat model is unloaded first and loads again on next use, so only
+        one model is ever in memory. The function takes chat messages, a token
+        limit and a cancel token, and returns the reply ("" when the messages
+        do not fit the context). Raises ``ModelError`` for a broken file.
+        """
+        settings = self._rt.settings
+        self._rt.unload_model()
+        model = LocalModel(ModelSettings(path=path, n_ctx=settings.n_ctx, n_threads=settings.n_threads or None))
+
+        def complete(messages: list[dict[str, str]], max_tokens: int, cancel: CancelToken) -> str:
+            tokens, stop = model.render(messages)
+            if len(tokens) > model.n_ctx - max_tokens:
+                return ""
+            for piece in model.stream(tokens, stop, max_tokens, 0.0, cancel):
+                if isinstance(piece, Generation):
+                    return piece.text
+            return ""
+
+        try:
+            yield complete
+        finally:
+            model.close()
+
+    def clear_adapter(self) -> None:
+        rt = self._rt
+        if (model := rt.loaded_model) is not None:
+            model.clear_adapter()
+        rt.save_settings(rt.settings.changed(adapter_path="", adapter_scale=1.0))

@@ -1,0 +1,1 @@
+"""Model files: GGUF reading and checks, loading, trial loads, resources, LoRA adapters, embedding backends."""

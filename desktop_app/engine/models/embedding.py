@@ -1,0 +1,95 @@
+"""Sentence embeddings with a local sentence-transformers model folder."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from desktop_app.errors import ModelError
+
+BATCH_SIZE = 32
+
+
+class Embedder:
+    """Loads the model on first use; vectors come back L2-normalised float32."""
+
+    def __init__(self, model_dir: Path, languages: tuple[str, ...] | None = None) -> None:
+        """``languages``: what the model was trained on, when known (None: assume any)."""
+        self.model_dir = model_dir
+        self.languages = languages
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def covers(self, language: str) -> bool:
+        return self.languages is None or language in self.languages
+
+    @property
+    def key(self) -> str:
+        """A file-name-safe name that changes when the model changes."""
+        digest = hashlib.sha256(str(self.model_dir.resolve()).encode()).hexdigest()[:8]
+        return re.sub(r"[^A-Za-z0-9_.-]", "_", self.model_dir.name) + "-" + digest
+
+    @property
+    def dim(self) -> int:
+        model = self._load()
+        size = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(size())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self._load().max_seq_length)
+
+    def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+        model = self._load()
+        vectors = model.encode(
+            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                self._model = load_sentence_transformer(self.model_dir)
+            return self._model
+
+
+@cache
+def load_sentence_transformer(model_dir: Path) -> Any:
+    """Loaded once per process and folder: engines opened again (tests, a reopened library) share it."""
+    if not (model_dir / "modules.json").exists() and not (model_dir / "config.json").exists():
+        raise ModelError(
+            f"{model_dir} is not a sentence-transformers model folder (no modules.json or config.json). "
+            "Choose the folder that holds the model's config files."
+        )
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()
+    transformers_logging.set_verbosity_error()
+
+    try:
+        return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+    except Exception as exc:  # the library raises many kinds for a broken folder
+        raise ModelError(f"The embedding model in {model_dir} could not be loaded: {exc}") from exc
+
+
+def normalised(vectors: Any) -> np.ndarray:
+    """float32 rows of unit length (a bf16 or int8 model's own normalisation is off by ~1e-3)."""
+    matrix = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    unit: np.ndarray = matrix / np.maximum(norms, 1e-12)
+    return unit
+
+
+def folder_fingerprint(model_dir: Path) -> str:
+    """Changes when the weights change: names, sizes and modification times of the folder's files."""
+    parts = [f"{p.relative_to(model_dir)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+             for p in sorted(model_dir.rglob("*")) if p.is_file()]
+    return hashlib.sha256(json.dumps([str(model_dir), *parts]).encode()).hexdigest()[:12]

@@ -1,0 +1,169 @@
+"""Faster ways to run the same sentence-transformers weights.
+
+The setting's default, "auto", is ``torch-bf16`` where the CPU computes
+bfloat16 natively and ``torch`` elsewhere: measured on the corpus chunks
+(benchmarks/embedders.py), bf16 embeds 2.7x faster with the same dev-set
+hit@5 and vectors within cosine 0.9999 of fp32, which meets the rule for a
+default (at least 2x faster, hit@5 down by one point at most).
+
+Every backend runs the model folder given, offline, and returns what the
+default does: one L2-normalised float32 row per text. Measured against the
+default in ``benchmarks/embedders.py`` (speed on the corpus chunks and dev-set
+retrieval), which decides whether one may become the default.
+
+- ``torch``: the SentenceTransformer as loaded by ``Embedder`` (fp32).
+- ``torch-bf16``: the same model cast to bfloat16. Fast only on CPUs with
+  native bf16 (AVX512-BF16 or AMX); elsewhere it is emulated and slower, so it
+  refuses to load there.
+- ``torch-int8``: PyTorch dynamic int8 quantization of the Linear layers.
+- ``onnx`` / ``onnx-int8``: the transformer exported locally to ONNX (mean or
+  CLS pooling inside the graph) and run by onnxruntime, optionally with
+  dynamic int8 weights. Needs the ``onnxruntime`` and ``onnx`` packages; the
+  exported file is cached in ``cache_dir``.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import warnings
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from desktop_app.engine.models.embedding import (
+    BATCH_SIZE,
+    Embedder,
+    load_sentence_transformer,
+    normalised,
+)
+from desktop_app.engine.settings import EMBEDDING_BACKENDS
+from desktop_app.errors import ModelError
+
+BACKENDS = EMBEDDING_BACKENDS
+DEFAULT_BACKEND = "torch"
+SAME_VECTORS = ("torch", "torch-bf16")
+"""Backends whose vectors match fp32 closely enough (cosine >= 0.9998 measured) to share its stored vectors."""
+
+
+def resolve_backend(name: str) -> str:
+    """The backend the setting names; "auto" picks bf16 on CPUs that compute it natively."""
+    if name == "auto":
+        return "torch-bf16" if bf16_supported() else "torch"
+    return name
+
+
+class EncoderBackend(Protocol):
+    name: str
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def max_seq_length(self) -> int: ...
+
+    def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray: ...
+
+
+class SentenceTransformerBackend:
+    """A (possibly cast or quantized) SentenceTransformer."""
+
+    def __init__(self, model: Any, name: str) -> None:
+        self.model = model
+        self.name = name
+
+    @property
+    def dim(self) -> int:
+        size = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(size())
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+        vectors = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False)
+        return normalised(vectors)
+
+
+def bf16_supported() -> bool:
+    """Whether this CPU computes bfloat16 natively (otherwise torch emulates it, slowly)."""
+    import torch
+
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+
+def torch_bf16(model: Any) -> Any:
+    import torch
+
+    if not bf16_supported():
+        raise ModelError("This processor has no native bfloat16 support, so the torch-bf16 embedding backend "
+                         "would be slower than the default; use torch.")
+    return copy.deepcopy(model).to(torch.bfloat16)
+
+
+def torch_int8(model: Any) -> Any:
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=False)
+
+
+def load_backend(model_dir: Path, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> EncoderBackend:
+    """The model in ``model_dir`` run by ``backend`` (one of ``BACKENDS``); loaded once per process."""
+    if backend not in BACKENDS:
+        raise ModelError(f"Unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+    return _load(Path(model_dir).resolve(), backend, Path(cache_dir).resolve() if cache_dir else None)
+
+
+@cache
+def _load(model_dir: Path, backend: str, cache_dir: Path | None) -> EncoderBackend:
+    if backend.startswith("onnx"):
+        from desktop_app.engine.models.onnx_backend import OnnxBackend
+
+        return OnnxBackend.load(model_dir, quantized=backend == "onnx-int8", cache_dir=cache_dir)
+    model = load_sentence_transformer(model_dir)
+    converted = {"torch": lambda m: m, "torch-bf16": torch_bf16, "torch-int8": torch_int8}[backend](model)
+    return SentenceTransformerBackend(converted, backend)
+
+
+class BackendEmbedder(Embedder):
+    """An ``Embedder`` whose model runs on ``backend``; a drop-in for the engine.
+
+    A quantized backend gets its own vector key, because its vectors differ
+    from fp32 ones (cosine 0.85-0.95 for int8): switching to it goes through a
+    re-embedding like a change of model. bf16 shares fp32's vectors.
+    """
+
+    def __init__(self, model_dir: Path, languages: tuple[str, ...] | None = None, backend: str = DEFAULT_BACKEND,
+                 cache_dir: Path | None = None) -> None:
+        super().__init__(model_dir, languages)
+        self.backend = backend
+        self.cache_dir = cache_dir
+        self._backend: EncoderBackend | None = None
+        self._backend_lock = threading.Lock()
+
+    @property
+    def key(self) -> str:
+        base = super().key
+        return base if self.backend in SAME_VECTORS else f"{base}-{self.backend}"
+
+    @property
+    def dim(self) -> int:
+        return self._encoder().dim
+
+    @property
+    def max_tokens(self) -> int:
+        return self._encoder().max_seq_length
+
+    def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+        return self._encoder().encode(texts, batch_size)
+
+    def _encoder(self) -> EncoderBackend:
+        with self._backend_lock:
+            if self._backend is None:
+                self._backend = load_backend(self.model_dir, self.backend, self.cache_dir)
+            return self._backend

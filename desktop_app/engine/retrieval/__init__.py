@@ -1,0 +1,1 @@
+"""Retrieval: keyword and vector search, fusion, scope filters."""

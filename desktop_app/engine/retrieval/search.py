@@ -1,0 +1,163 @@
+"""Hybrid retrieval: BM25 (FTS5) and dense (HNSW), fused by reciprocal rank.
+
+Neighbouring chunks of one section are merged into one source, identical text
+is dropped, and a similarity floor separates relevant passages from the
+closest-but-unrelated ones shown when the library does not cover a question.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from desktop_app.engine.language import detect_language
+from desktop_app.engine.models.embedding import Embedder
+from desktop_app.engine.settings import DEFAULT_RELEVANCE_FLOOR, RETRIEVAL_MODES
+from desktop_app.store.fusion import rrf
+from desktop_app.store.keywords import STOPWORDS, WORD
+from desktop_app.store.library import ChunkRow, LibraryStore
+from desktop_app.store.vectors import VectorIndex
+
+MODES = RETRIEVAL_MODES
+UNCOVERED_DENSE_WEIGHT = 0.1
+"""Weight of the dense ranking for a query in a language the embedding model was not trained on."""
+DEFAULT_FLOOR = DEFAULT_RELEVANCE_FLOOR
+
+
+@dataclass
+class Source:
+    """One passage offered to the model (one chunk, or neighbouring chunks merged)."""
+
+    chunks: list[ChunkRow]
+    score: float
+    similarity: float
+    number: int = 0
+    context: list[ChunkRow] = field(default_factory=list)
+
+    @property
+    def first(self) -> ChunkRow:
+        return self.chunks[0]
+
+    @property
+    def pages(self) -> list[int]:
+        return sorted({p for c in self.chunks for p in range(c.page_start, c.page_end + 1)})
+
+    @property
+    def main_page(self) -> int:
+        """The page that holds most of the passage's blocks (the earliest on a tie)."""
+        counts = Counter(int(pos[0]) for pos in self.positions)
+        return min(counts, key=lambda page: (-counts[page], page)) if counts else self.first.page_start
+
+    @property
+    def text(self) -> str:
+        return join_chunks(self.chunks)
+
+    @property
+    def positions(self) -> list[list[float]]:
+        return [pos for c in self.chunks for pos in c.positions]
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: str
+    sources: list[Source]
+    closest: list[Source]
+
+
+def join_chunks(chunks: list[ChunkRow]) -> str:
+    """Text of consecutive chunks without repeating their overlaps."""
+    parts = [chunks[0].text] + [c.text[c.overlap:] for c in chunks[1:]]
+    return "\n".join(parts)
+
+
+class Retriever:
+    def __init__(self, store: LibraryStore, vectors: VectorIndex, embedder: Embedder, floor: float) -> None:
+        self.store = store
+        self.vectors = vectors
+        self.embedder = embedder
+        self.floor = floor
+
+    def search(self, query: str, k: int, mode: str = "hybrid", documents: list[int] | None = None) -> SearchResult:
+        """Best sources for ``query``; with ``documents``, only from those, and with no relevance floor
+        (the user chose them)."""
+        if mode not in MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
+        self.vectors.sync(self.store)
+        depth = max(30, 5 * k) if not documents else max(300, 5 * k)
+        query_vector = self.embedder.encode([query])[0]
+        lists: list[tuple[list[int], float]] = []
+        similarity: dict[int, float] = {}
+        if mode in ("hybrid", "bm25"):
+            lists.append(([cid for cid, _ in self.store.keyword_search(query, depth)], 1.0))
+        if mode in ("hybrid", "dense"):
+            dense = self.vectors.search(query_vector, depth)
+            similarity.update(dense)
+            covered = self.embedder.covers(detect_language(query))
+            lists.append(([cid for cid, _ in dense], 1.0 if covered or mode == "dense" else UNCOVERED_DENSE_WEIGHT))
+        fused = rrf(lists)
+        self._fill_similarity(query_vector, list(fused), similarity)
+        ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
+        rows = {row.id: row for row in self.store.chunks(ranked) if not documents or row.document_id in documents}
+        terms = query_terms(query)
+        relevant = [cid for cid in ranked if cid in rows and (
+            documents or similarity.get(cid, 0.0) >= self.floor
+            or keyword_coverage(terms, rows[cid].text) >= MIN_COVERAGE)]
+        sources = self._merge([rows[cid] for cid in relevant], fused, similarity, k)
+        closest = [] if sources else self._merge([rows[cid] for cid in ranked if cid in rows], fused, similarity, 3)
+        return SearchResult(query, mode, sources, closest)
+
+    def _fill_similarity(self, query_vector: np.ndarray, ids: list[int], similarity: dict[int, float]) -> None:
+        missing = [cid for cid in ids if cid not in similarity]
+        if missing:
+            found, matrix = self.store.vectors(self.embedder.key, missing)
+            if found:
+                similarity.update(zip(found, (matrix @ query_vector).tolist(), strict=True))
+
+    def _merge(self, ranked: list[ChunkRow], fused: dict[int, float], similarity: dict[int, float], k: int
+               ) -> list[Source]:
+        """Group ranked chunks into at most ``k`` sources; adjacent chunks of a section join one source."""
+        sources: list[Source] = []
+        seen_text: set[str] = set()
+        for row in ranked:
+            key = " ".join(row.text.split()).lower()
+            if key in seen_text:
+                continue
+            seen_text.add(key)
+            neighbour = next((s for s in sources if adjacent(s, row)), None)
+            if neighbour is not None:
+                neighbour.chunks = sorted([*neighbour.chunks, row], key=lambda c: c.ord)
+                continue
+            sources.append(Source([row], fused.get(row.id, 0.0), similarity.get(row.id, 0.0)))
+            if len(sources) >= k:
+                break
+        for number, source in enumerate(sources, start=1):
+            source.number = number
+        return sources
+
+
+MAX_MERGED = 3
+MIN_COVERAGE = 0.5
+MIN_COVERED_TERMS = 2
+PREFIX = 5
+
+
+def query_terms(query: str) -> list[str]:
+    return [t for t in dict.fromkeys(WORD.findall(query.lower())) if t not in STOPWORDS]
+
+
+def keyword_coverage(terms: list[str], text: str) -> float:
+    """Share of the query's content words found in ``text`` (compared by their first letters, as a crude stem)."""
+    if len(terms) < MIN_COVERED_TERMS:
+        return 0.0
+    prefixes = {w[:PREFIX] for w in WORD.findall(text.lower())}
+    found = sum(1 for t in terms if t[:PREFIX] in prefixes)
+    return found / len(terms) if found >= MIN_COVERED_TERMS else 0.0
+
+
+def adjacent(source: Source, row: ChunkRow) -> bool:
+    if len(source.chunks) >= MAX_MERGED:
+        return False
+    return any(c.section_id == row.section_id and abs(c.ord - row.ord) == 1 for c in source.chunks)

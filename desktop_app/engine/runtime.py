@@ -1,0 +1,146 @@
+"""What an engine holds: its data folder, settings, database and stores, and the models loaded on first use.
+
+The facade and its managers share one ``Runtime``; nothing outside the
+engine package sees it. A runtime can *borrow* another's models
+(``Runtime.borrowing``): a scratch library (the evaluation's) then answers
+with the chat model and embedder already loaded, never a second copy, and
+closing it leaves them loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from desktop_app.engine.answering.conversations import ConversationStore
+from desktop_app.engine.models.chat import LocalModel, ModelSettings
+from desktop_app.engine.models.embedding import Embedder
+from desktop_app.engine.models.embedding_backends import BackendEmbedder, resolve_backend
+from desktop_app.engine.models.files import locate, manifest
+from desktop_app.engine.models.loading import TrialRecord, load_model
+from desktop_app.engine.settings import Settings, load_settings, save_settings
+from desktop_app.errors import ModelError
+from desktop_app.home import ensure_home, index_dir, library_db, user_dir, user_models_dir
+from desktop_app.indexer.extract import PdfExtractor
+from desktop_app.store.copies import DocumentCopies
+from desktop_app.store.database import open_database
+from desktop_app.store.library import LibraryStore
+from desktop_app.store.vectors import VectorIndex
+
+
+class Runtime:
+    def __init__(self, home: Path | None = None, settings: Settings | None = None,
+                 lender: Runtime | None = None) -> None:
+        self.home = ensure_home(home) if home else user_dir()
+        self.settings = settings or load_settings(self.home)
+        self.db = open_database(library_db(self.home))
+        self.store = LibraryStore(self.db)
+        self.conversations = ConversationStore(self.db)
+        self.copies = DocumentCopies(self.home / "files")
+        self.verified_files: dict[str, bool] = {}
+        self.model_notes: list[str] = []
+        self._lender = lender
+        self._embedder: Embedder | None = None
+        self._vectors: VectorIndex | None = None
+        self._model: LocalModel | None = None
+        self._extractor: PdfExtractor | None = None
+
+    @classmethod
+    def borrowing(cls, lender: Runtime, home: Path, settings: Settings) -> Runtime:
+        """A runtime over the library in ``home`` that uses ``lender``'s models (its model settings win)."""
+        model_fields = ("model_path", "n_ctx", "n_gpu_layers", "n_threads", "chat_template", "adapter_path",
+                        "adapter_scale", "embedding_model_path", "embedding_backend")
+        settings = settings.changed(**{name: getattr(lender.settings, name) for name in model_fields})
+        return cls(home, settings, lender)
+
+    def save_settings(self, settings: Settings) -> None:
+        self.settings = settings
+        save_settings(self.home, settings)
+
+    # --- models, loaded on first use ------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._lender is not None:
+            return self._lender.embedder
+        if self._embedder is None:
+            given = Path(self.settings.embedding_model_path) if self.settings.embedding_model_path else None
+            self._embedder = self.make_embedder(given)
+        return self._embedder
+
+    def make_embedder(self, folder: Path | None) -> Embedder:
+        """The model in ``folder`` (None: the bundled one) on the backend the settings choose."""
+        languages = None if folder else manifest()["embedding"].languages
+        return BackendEmbedder(locate("embedding", user_models_dir(self.home), folder), languages,
+                               resolve_backend(self.settings.embedding_backend), self.home / "cache")
+
+    def use_embedder(self, embedder: Embedder) -> None:
+        self._embedder, self._vectors = embedder, None
+
+    @property
+    def vectors(self) -> VectorIndex:
+        """The HNSW index of the current embedder, brought in step with SQLite."""
+        if self._vectors is None:
+            self._vectors = VectorIndex(index_dir(self.home), self.embedder.key, self.embedder.dim)
+        self._vectors.sync(self.store)
+        return self._vectors
+
+    def forget_vectors(self) -> None:
+        self._vectors = None
+
+    @property
+    def extractor(self) -> PdfExtractor:
+        if self._extractor is None:
+            self._extractor = PdfExtractor()
+        return self._extractor
+
+    def model_settings(self, settings: Settings) -> ModelSettings:
+        given = Path(settings.model_path) if settings.model_path else None
+        return ModelSettings(
+            path=locate("chat", user_models_dir(self.home), given), n_ctx=settings.n_ctx,
+            n_gpu_layers=settings.n_gpu_layers, n_threads=settings.n_threads or None,
+            chat_template=settings.chat_template,
+        )
+
+    @property
+    def model(self) -> LocalModel:
+        if self._lender is not None:
+            return self._lender.model
+        if self._model is None:
+            record = TrialRecord(self.home / "trial-loads.json")
+            loaded = load_model(self.model_settings(self.settings), not self.settings.model_path, record)
+            self._model, self.model_notes = loaded.model, loaded.notes
+            if self.settings.adapter_path:
+                try:
+                    self._model.set_adapter(Path(self.settings.adapter_path), self.settings.adapter_scale)
+                except ModelError as exc:
+                    self.model_notes.append(f"The saved adapter was not applied: {exc}")
+        return self._model
+
+    @property
+    def loaded_model(self) -> LocalModel | None:
+        """The chat model if it is loaded now (never loads it)."""
+        return self._lender.loaded_model if self._lender is not None else self._model
+
+    def unload_model(self) -> None:
+        """Close the chat model (this runtime's or the lender's); it loads again on next use."""
+        if self._lender is not None:
+            self._lender.unload_model()
+        elif self._model is not None:
+            self._model.close()
+            self._model = None
+
+    def unload_model_if_changed(self, settings: Settings) -> None:
+        """Close the loaded model when ``settings`` need another one; it loads again on next use."""
+        if self._lender is None and self._model is not None and \
+                self.model_settings(settings) != self._model.settings:
+            self._model.close()
+            self._model = None
+
+    def close(self) -> None:
+        if self._extractor is not None:
+            self._extractor.close()
+        if self._vectors is not None:
+            self._vectors.save(self.store)
+        if self._model is not None:
+            self._model.close()
+            self._model = None
+        self.db.conn.close()

@@ -1,0 +1,1 @@
+"""Safety: the policy on questions and answers, and the prompt-injection defence."""

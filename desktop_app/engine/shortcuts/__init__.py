@@ -1,0 +1,1 @@
+"""Shortcuts: curated answers and the answer cache, answered without the model."""

@@ -1,0 +1,66 @@
+"""Answers without the model: a curated answer, or the cached answer to the same question.
+
+The answerer consults ``Shortcuts.lookup`` after the safety policy let the
+question through and before retrieval, and hands every finished model answer
+to ``Shortcuts.remember``. Only plain questions that open a conversation use
+the cache: a follow-up's answer depends on the turns before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from desktop_app.engine.answering.answer import Answer, Question, Shortcut
+from desktop_app.engine.settings import Settings
+from desktop_app.engine.shortcuts.cache import AnswerCache, answer_payload, replay
+from desktop_app.engine.shortcuts.curated import FaqStore
+
+
+class Shortcuts:
+    def __init__(
+        self, curated: FaqStore, cache: AnswerCache, settings: Callable[[], Settings],
+        fingerprint: Callable[[], str | None],
+    ) -> None:
+        """``fingerprint``: everything besides the question an answer depends on (None: cache nothing)."""
+        self.curated = curated
+        self.cache = cache
+        self.settings = settings
+        self.fingerprint = fingerprint
+
+    def lookup(self, question: Question) -> Shortcut | None:
+        """A curated answer that matches, else a cached one; None: ask the model."""
+        if not question.plain:
+            return None
+        settings = self.settings()
+        if settings.faq_enabled and (curated := self.curated.match(question.text)) is not None:
+            return shortcut(curated.payload(), "faq")
+        under = self._cache_key(question)
+        cached = self.cache.lookup(question.text, under) if under else None
+        return shortcut(cached.payload, "cache") if cached else None
+
+    def remember(self, question: Question, answer: Answer) -> None:
+        """Keep a complete model answer to a conversation's first plain question."""
+        under = self._cache_key(question)
+        if under and cacheable(answer):
+            self.cache.store(question.text, under, answer_payload(answer))
+
+    def _cache_key(self, question: Question) -> str | None:
+        if not (question.plain and question.opens_conversation and self.settings().cache_enabled):
+            return None
+        return self.fingerprint()
+
+
+def shortcut(payload: dict[str, Any], origin: str) -> Shortcut | None:
+    """A stored payload as a ``Shortcut``; None when it no longer fits (it was written by older code)."""
+    found = replay(payload)
+    if found is None:
+        return None
+    return Shortcut(origin, found.text, found.citations, found.related, found.verification, found.flagged_sources,
+                    found.unknown_citations, found.details)
+
+
+def cacheable(answer: Answer) -> bool:
+    """Only complete model answers are kept: not stopped, refused, abstained, empty, structured or replayed."""
+    return not (answer.stopped or answer.refused or answer.abstained or answer.structured is not None) \
+        and answer.origin == "model" and bool(answer.text.strip())

@@ -1,0 +1,1 @@
+"""Evaluation: scored runs over a questions file, a client of the engine facade."""

@@ -1,0 +1,102 @@
+"""The keyword index: SQLite FTS5 rows beside each chunk, and BM25 search over them.
+
+This module is the only writer of the keyword tables. Every chunk has a row
+in ``chunks_fts`` (its words, and its document and section titles); a chunk
+with Hangul also has rows in ``chunks_bigrams`` (syllable bigrams) and
+``chunks_trigrams`` (FTS5 trigram tokenizer), because Korean text out of a PDF
+often has no spaces and its words carry particles (see ``korean.py``).
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlite_utils
+
+from desktop_app.store.fusion import rrf
+from desktop_app.store.korean import hangul_bigrams, has_hangul, trigram_terms
+
+WORD = re.compile(r"\w+", re.UNICODE)
+KEYWORD_TABLES = ("chunks_fts", "chunks_bigrams", "chunks_trigrams")
+STOPWORDS = frozenset(
+    """a an and are as at be by can do does for from how i if in into is it its me my of on or so
+    that the their them then there these they this to was what when where which who why will with
+    you your yours we our us not no than too very just about should would could has have had""".split()
+)
+
+
+def query_terms(query: str) -> list[str]:
+    """The distinct lower-case words of ``query`` that are not stop words, in order."""
+    return [t for t in dict.fromkeys(WORD.findall(query.lower())) if t not in STOPWORDS]
+
+
+class KeywordIndex:
+    """Keyword rows of the chunks in ``db``; writes join the caller's open transaction."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def add(self, chunk_id: int, text: str, title: str, tables: tuple[str, ...] = KEYWORD_TABLES) -> None:
+        """The rows of one chunk (inside the caller's transaction); ``title``: document and section titles."""
+        conn = self.db.conn
+        if "chunks_fts" in tables:
+            conn.execute("INSERT INTO chunks_fts (rowid, text, title) VALUES (?,?,?)", (chunk_id, text, title))
+        if not has_hangul(text):
+            return
+        if "chunks_bigrams" in tables:
+            conn.execute("INSERT INTO chunks_bigrams (rowid, grams) VALUES (?,?)",
+                         (chunk_id, " ".join(hangul_bigrams(text))))
+        if "chunks_trigrams" in tables:
+            conn.execute("INSERT INTO chunks_trigrams (rowid, text) VALUES (?,?)", (chunk_id, text))
+
+    def remove(self, chunk_ids: list[int], tables: tuple[str, ...] = KEYWORD_TABLES) -> None:
+        """Drop the rows of these chunks (inside the caller's transaction)."""
+        for table in tables:
+            self.db.conn.executemany(f"DELETE FROM {table} WHERE rowid=?", [(i,) for i in chunk_ids])
+
+    def expected_rows(self, table: str) -> dict[int, str]:
+        """Chunk id -> text of every chunk that should have a row in ``table``."""
+        chunks: dict[int, str] = dict(self.db.execute("SELECT id, text FROM chunks").fetchall())
+        return chunks if table == "chunks_fts" else {i: t for i, t in chunks.items() if has_hangul(t)}
+
+    def present_rows(self, table: str) -> set[int]:
+        return {int(r[0]) for r in self.db.execute(f"SELECT rowid FROM {table}")}
+
+    def rewrite(self, table: str, missing: dict[int, str], orphans: set[int]) -> None:
+        """Repair ``table`` in one transaction: add rows for ``missing`` chunks, drop ``orphans``."""
+        titles = dict(self.db.execute(
+            "SELECT c.id, d.title || ' ' || s.title FROM chunks c JOIN documents d ON d.id = c.document_id "
+            "JOIN sections s ON s.id = c.section_id").fetchall())
+        with self.db.conn:
+            self.remove(sorted(orphans), (table,))
+            for chunk_id, text in missing.items():
+                self.add(chunk_id, text, titles.get(chunk_id, ""), (table,))
+
+    def search(self, query: str, limit: int) -> list[tuple[int, float]]:
+        """BM25 over chunk words and titles; for a query with Hangul, over bigrams and trigrams too.
+
+        In a Korean query only the non-Hangul words (names, commands) go to the
+        word index: whole Hangul words carry particles and rarely match (see
+        ``korean.py``). Returns (chunk id, score), best first; several rankings
+        are fused by reciprocal rank.
+        """
+        terms = query_terms(query)
+        if not has_hangul(query):
+            return self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", terms, limit)
+        ranked = [
+            self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", [t for t in terms if not has_hangul(t)], limit),
+            self._match("chunks_bigrams", "bm25(chunks_bigrams)", list(dict.fromkeys(hangul_bigrams(query))), limit),
+            self._match("chunks_trigrams", "bm25(chunks_trigrams)", trigram_terms(query), limit),
+        ]
+        scores = rrf([([chunk_id for chunk_id, _ in results], 1.0) for results in ranked])
+        return sorted(scores.items(), key=lambda item: item[1], reverse=True)[:limit]
+
+    def _match(self, table: str, rank: str, terms: list[str], limit: int) -> list[tuple[int, float]]:
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        rows = self.db.execute(
+            f"SELECT rowid, {rank} AS score FROM {table} WHERE {table} MATCH ? ORDER BY score LIMIT ?",
+            (match, limit),
+        ).fetchall()
+        return [(int(r[0]), -float(r[1])) for r in rows]

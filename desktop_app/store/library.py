@@ -1,0 +1,305 @@
+"""Documents, chunks, vectors and keyword rows in SQLite: the source of truth.
+
+Every multi-row write happens in one transaction, so a document is either
+fully stored or not at all. ``library_state.version`` grows with every write,
+which lets the HNSW cache tell whether it is in step.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import numpy as np
+import sqlite_utils
+
+from desktop_app.errors import StorageError
+from desktop_app.store.keywords import KeywordIndex
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    sha256: str
+    path: str
+    title: str
+    pages: int
+    size: int
+    added: str
+    warnings: list[str]
+    chunks: int
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    id: int
+    document_id: int
+    section_id: int
+    ord: int
+    page_start: int
+    page_end: int
+    text: str
+    overlap: int
+    positions: list[list[float]]
+    document_title: str
+    document_path: str
+    section_title: str
+
+
+class SectionHeading(Protocol):
+    """What the store keeps of a section: its order in the document and its title."""
+
+    @property
+    def ord(self) -> int: ...
+
+    @property
+    def title(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A chunk to store: ``positions`` are (page, x0, y0, x1, y1) of each block it came from, in PDF points."""
+
+    section_ord: int
+    ord: int
+    text: str
+    overlap: int
+    positions: tuple[tuple[int, float, float, float, float], ...]
+
+    @property
+    def pages(self) -> list[int]:
+        return sorted({p[0] for p in self.positions})
+
+
+@dataclass(frozen=True)
+class NewDocument:
+    sha256: str
+    path: str
+    title: str
+    pages: int
+    size: int
+    warnings: list[str]
+
+
+CHUNK_SELECT = """
+SELECT c.id, c.document_id, c.section_id, c.ord, c.page_start, c.page_end, c.text, c.overlap,
+       c.positions, d.title, d.path, s.title
+FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sections s ON s.id = c.section_id
+"""
+
+
+def storage_guard(exc: sqlite3.Error) -> StorageError:
+    """A failed write, said so the user knows the likely cause and that nothing earlier was lost."""
+    return StorageError(f"The library could not be saved ({exc}). Free disk space and check that the data folder "
+                        "is writable, then try again; nothing stored earlier was changed.")
+
+
+class LibraryStore:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        self.keywords = KeywordIndex(db)
+
+    def version(self) -> int:
+        return int(self.db.execute("SELECT value FROM library_state WHERE key='version'").fetchone()[0])
+
+    def _bump(self) -> None:
+        self.db.conn.execute("UPDATE library_state SET value = value + 1 WHERE key='version'")
+
+    def documents(self) -> list[DocumentRow]:
+        rows = self.db.execute(
+            "SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) FROM documents d ORDER BY d.id"
+        ).fetchall()
+        return [document_row(row) for row in rows]
+
+    def document(self, document_id: int) -> DocumentRow | None:
+        return next((d for d in self.documents() if d.id == document_id), None)
+
+    def document_by_hash(self, sha256: str) -> DocumentRow | None:
+        return next((d for d in self.documents() if d.sha256 == sha256), None)
+
+    def documents_by_path(self, path: str) -> list[DocumentRow]:
+        return [d for d in self.documents() if d.path == path]
+
+    def add_document(
+        self, doc: NewDocument, sections: Sequence[SectionHeading], chunks: list[Chunk],
+        vectors: np.ndarray, model: str, replaces: list[int],
+    ) -> tuple[int, list[int], list[int]]:
+        """Store a document whole, removing the versions it replaces in the same transaction.
+
+        Returns the new document id, the new chunk ids and the removed chunk ids.
+        """
+        try:
+            with self.db.conn:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                removed = [cid for old in replaces for cid in self._delete_document(old)]
+                doc_id = self._insert_document(doc)
+                section_ids = self._insert_sections(doc_id, sections)
+                chunk_ids = self._insert_chunks(doc_id, doc.title, section_ids, sections, chunks)
+                self.db.conn.executemany(
+                    "INSERT INTO vectors (chunk_id, model, vector) VALUES (?, ?, ?)",
+                    [(cid, model, v.astype(np.float32).tobytes()) for cid, v in zip(chunk_ids, vectors, strict=True)],
+                )
+                self._bump()
+        except sqlite3.Error as exc:
+            raise storage_guard(exc) from exc
+        return doc_id, chunk_ids, removed
+
+    def _insert_document(self, doc: NewDocument) -> int:
+        cursor = self.db.conn.execute(
+            "INSERT INTO documents (sha256, path, title, pages, size, added, warnings) VALUES (?,?,?,?,?,?,?)",
+            (doc.sha256, doc.path, doc.title, doc.pages, doc.size,
+             datetime.now(UTC).isoformat(timespec="seconds"), json.dumps(doc.warnings)),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _insert_sections(self, doc_id: int, sections: Sequence[SectionHeading]) -> dict[int, int]:
+        ids = {}
+        for section in sections:
+            cursor = self.db.conn.execute(
+                "INSERT INTO sections (document_id, ord, title) VALUES (?,?,?)", (doc_id, section.ord, section.title)
+            )
+            ids[section.ord] = int(cursor.lastrowid or 0)
+        return ids
+
+    def _insert_chunks(
+        self, doc_id: int, title: str, section_ids: dict[int, int], sections: Sequence[SectionHeading],
+        chunks: list[Chunk],
+    ) -> list[int]:
+        section_titles = {s.ord: s.title for s in sections}
+        ids = []
+        for chunk in chunks:
+            pages = chunk.pages
+            cursor = self.db.conn.execute(
+                "INSERT INTO chunks (document_id, section_id, ord, page_start, page_end, text, overlap, positions)"
+                " VALUES (?,?,?,?,?,?,?,?)",
+                (doc_id, section_ids[chunk.section_ord], chunk.ord, pages[0], pages[-1], chunk.text,
+                 chunk.overlap, json.dumps(chunk.positions)),
+            )
+            chunk_id = int(cursor.lastrowid or 0)
+            self.keywords.add(chunk_id, chunk.text, f"{title} {section_titles[chunk.section_ord]}")
+            ids.append(chunk_id)
+        return ids
+
+    def remove_document(self, document_id: int) -> list[int]:
+        try:
+            with self.db.conn:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                removed = self._delete_document(document_id)
+                self._bump()
+        except sqlite3.Error as exc:
+            raise storage_guard(exc) from exc
+        return removed
+
+    def _delete_document(self, document_id: int) -> list[int]:
+        ids = [r[0] for r in self.db.conn.execute("SELECT id FROM chunks WHERE document_id=?", (document_id,))]
+        self.keywords.remove(ids)
+        self.db.conn.execute("DELETE FROM documents WHERE id=?", (document_id,))
+        return ids
+
+    def chunks(self, ids: list[int]) -> list[ChunkRow]:
+        """Rows for the given ids, in the order given; unknown ids are left out."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(f"{CHUNK_SELECT} WHERE c.id IN ({marks})", ids).fetchall()
+        by_id = {row[0]: chunk_row(row) for row in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def neighbours(self, chunk: ChunkRow, before: int, after: int) -> list[ChunkRow]:
+        """Chunks of the same section around ``chunk``, in reading order."""
+        rows = self.db.execute(
+            f"{CHUNK_SELECT} WHERE c.section_id=? AND c.ord BETWEEN ? AND ? ORDER BY c.ord",
+            (chunk.section_id, chunk.ord - before, chunk.ord + after),
+        ).fetchall()
+        return [chunk_row(row) for row in rows]
+
+    def keyword_search(self, query: str, limit: int) -> list[tuple[int, float]]:
+        """BM25 keyword search: (chunk id, score), best first (see ``KeywordIndex.search``)."""
+        return self.keywords.search(query, limit)
+
+    def vectors(self, model: str, ids: list[int] | None = None) -> tuple[list[int], np.ndarray]:
+        if ids is None:
+            rows = self.db.execute("SELECT chunk_id, vector FROM vectors WHERE model=? ORDER BY chunk_id", (model,))
+        else:
+            marks = ",".join("?" * len(ids))
+            rows = self.db.execute(
+                f"SELECT chunk_id, vector FROM vectors WHERE model=? AND chunk_id IN ({marks})", (model, *ids)
+            )
+        pairs = rows.fetchall()
+        if not pairs:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.stack([np.frombuffer(blob, dtype=np.float32) for _, blob in pairs])
+        return [int(cid) for cid, _ in pairs], matrix
+
+    def chunks_without_vectors(self, model: str) -> list[ChunkRow]:
+        rows = self.db.execute(
+            f"{CHUNK_SELECT} WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.chunk_id = c.id AND v.model = ?)"
+            " ORDER BY c.id", (model,),
+        ).fetchall()
+        return [chunk_row(row) for row in rows]
+
+    def add_vectors(self, chunk_ids: list[int], vectors: np.ndarray, model: str) -> None:
+        """Vectors of another embedding model for existing chunks (one transaction)."""
+        try:
+            with self.db.conn:
+                self.db.conn.executemany(
+                    "INSERT OR REPLACE INTO vectors (chunk_id, model, vector) VALUES (?, ?, ?)",
+                    [(cid, model, v.astype(np.float32).tobytes()) for cid, v in zip(chunk_ids, vectors, strict=True)],
+                )
+        except sqlite3.Error as exc:
+            raise storage_guard(exc) from exc
+
+    def drop_vectors_except(self, model: str) -> None:
+        try:
+            with self.db.conn:
+                self.db.conn.execute("DELETE FROM vectors WHERE model != ?", (model,))
+        except sqlite3.Error as exc:
+            raise storage_guard(exc) from exc
+
+    def vector_count(self, model: str) -> int:
+        return int(self.db.execute("SELECT count(*) FROM vectors WHERE model=?", (model,)).fetchone()[0])
+
+    def index_record(self, model: str) -> tuple[int, int] | None:
+        """(library version, vector count) the saved HNSW index of ``model`` was written at."""
+        rows = dict(self.db.execute(
+            "SELECT key, value FROM library_state WHERE key IN (?, ?)", (f"hnsw:{model}:version", f"hnsw:{model}:count")
+        ).fetchall())
+        if len(rows) != 2:
+            return None
+        return int(rows[f"hnsw:{model}:version"]), int(rows[f"hnsw:{model}:count"])
+
+    def set_index_record(self, model: str, version: int, count: int) -> None:
+        try:
+            with self.db.conn:
+                self.db.conn.executemany(
+                    "INSERT OR REPLACE INTO library_state (key, value) VALUES (?, ?)",
+                    [(f"hnsw:{model}:version", version), (f"hnsw:{model}:count", count)],
+                )
+        except sqlite3.Error as exc:
+            raise storage_guard(exc) from exc
+
+    def chunk_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def iter_chunk_texts(self) -> Iterator[tuple[int, str]]:
+        yield from self.db.execute("SELECT id, text FROM chunks ORDER BY id")
+
+
+def document_row(row: tuple[Any, ...]) -> DocumentRow:
+    return DocumentRow(
+        id=row[0], sha256=row[1], path=row[2], title=row[3], pages=row[4], size=row[5], added=row[6],
+        warnings=json.loads(row[7]), chunks=row[8],
+    )
+
+
+def chunk_row(row: tuple[Any, ...]) -> ChunkRow:
+    return ChunkRow(
+        id=row[0], document_id=row[1], section_id=row[2], ord=row[3], page_start=row[4], page_end=row[5],
+        text=row[6], overlap=row[7], positions=json.loads(row[8]), document_title=row[9],
+        document_path=row[10], section_title=row[11],
+    )
+

@@ -1,0 +1,167 @@
+"""Append-only schema migrations, recorded in the database.
+
+Never edit a migration that has shipped: add ``m00N_...`` below it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+
+def m001_library(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL,
+            title TEXT NOT NULL,
+            pages INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            added TEXT NOT NULL,
+            warnings TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX documents_path ON documents(path);
+        CREATE TABLE sections (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            title TEXT NOT NULL
+        );
+        CREATE INDEX sections_document ON sections(document_id);
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            section_id INTEGER NOT NULL REFERENCES sections(id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            page_start INTEGER NOT NULL,
+            page_end INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            overlap INTEGER NOT NULL,
+            positions TEXT NOT NULL
+        );
+        CREATE INDEX chunks_document ON chunks(document_id, ord);
+        CREATE TABLE vectors (
+            chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (chunk_id, model)
+        );
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(
+            text, title, tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        CREATE TABLE library_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT INTO library_state VALUES ('version', 0);
+        """
+    )
+
+
+def m002_conversations(db: sqlite_utils.Database) -> None:
+    run_script(
+        db,
+        """
+        CREATE TABLE conversations (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '',
+            summary_upto INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            content TEXT NOT NULL,
+            search_query TEXT NOT NULL DEFAULT '',
+            sources TEXT NOT NULL DEFAULT '[]',
+            meta TEXT NOT NULL DEFAULT '{}',
+            created TEXT NOT NULL
+        );
+        CREATE INDEX messages_conversation ON messages(conversation_id, id);
+        """
+    )
+
+
+def m003_korean_keywords(db: sqlite_utils.Database) -> None:
+    """Bigram and trigram keyword tables for chunks with Hangul (see indexer/korean.py)."""
+    from desktop_app.store.korean import hangul_bigrams, has_hangul
+
+    run_script(
+        db,
+        """
+        CREATE VIRTUAL TABLE chunks_bigrams USING fts5(grams, tokenize = 'unicode61');
+        CREATE VIRTUAL TABLE chunks_trigrams USING fts5(text, tokenize = 'trigram')
+        """,
+    )
+    for chunk_id, text in db.conn.execute("SELECT id, text FROM chunks").fetchall():
+        if has_hangul(text):
+            db.conn.execute("INSERT INTO chunks_bigrams (rowid, grams) VALUES (?, ?)",
+                            (chunk_id, " ".join(hangul_bigrams(text))))
+            db.conn.execute("INSERT INTO chunks_trigrams (rowid, text) VALUES (?, ?)", (chunk_id, text))
+
+
+def m004_faq_and_cache(db: sqlite_utils.Database) -> None:
+    """Curated answers (engine/faq.py) and the answer cache (engine/answer_cache.py).
+
+    Both keep the question's embedding; ``faq.embedder`` names the model that
+    made it, so entries are re-embedded after the embedding model changes.
+    Cache rows are found by fingerprint and normalised wording, then checked
+    by cosine.
+    """
+    run_script(
+        db,
+        """
+        CREATE TABLE faq (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            vector BLOB,
+            embedder TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL
+        );
+        CREATE TABLE answer_cache (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            question_key TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            answer_json TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            created TEXT NOT NULL
+        );
+        CREATE INDEX answer_cache_lookup ON answer_cache(fingerprint, question_key)
+        """,
+    )
+
+
+def run_script(db: sqlite_utils.Database, script: str) -> None:
+    """Run statements one by one (``executescript`` would commit mid-migration)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.conn.execute(statement)
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    m001_library, m002_conversations, m003_korean_keywords, m004_faq_and_cache,
+]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply, in order and each in its own transaction, what has not been applied."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations").fetchall()}
+    for migration in MIGRATIONS:
+        if migration.__name__ in done:
+            continue
+        with db.conn:
+            db.conn.execute("BEGIN")
+            migration(db)
+            db.conn.execute(
+                "INSERT INTO _migrations VALUES (?, ?)",
+                (migration.__name__, datetime.now(UTC).isoformat()),
+            )

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests: generated documents, a fake chat model, and small answer helpers."""
