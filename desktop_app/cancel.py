@@ -46,5 +46,5 @@ class StopCondition:
 
     @property
     def stopped_by(self) -> str:
-        """"user", this condition's reason, or "" when nothing stopped it."""
-        return "user" if self.user.cancelled else self.reason
+        """This condition's reason if it stopped first, else "user" if the user did, else ""."""
+        return self.reason or ("user" if self.user.cancelled else "")

@@ -128,8 +128,17 @@ class ModelManager:
         does not pause to import and load them. Raises ``ModelError``.
         """
         if with_embedder:
-            _ = self._rt.embedder.dim
+            self.load_embedder()
         return self.info()
+
+    def load_embedder(self) -> None:
+        """Load the embedding model now, so that timed work after it does not include loading it."""
+        _ = self._rt.embedder.dim
+
+    def busy(self) -> bool:
+        """Whether the chat model is in the middle of an answer (a stream paused between pieces counts)."""
+        model = self._rt.loaded_model
+        return model is not None and model.streaming
 
     def info(self) -> ModelInfo:
         """The loaded chat model (loading it first if needed)."""

@@ -17,7 +17,7 @@ from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.models.embedding_backends import BackendEmbedder, resolve_backend
 from desktop_app.engine.models.files import locate, manifest
 from desktop_app.engine.models.loading import TrialRecord, load_model
-from desktop_app.engine.settings import Settings, load_settings, save_settings
+from desktop_app.engine.settings import SETTING_SPECS, Settings, load_settings, save_settings
 from desktop_app.errors import ModelError
 from desktop_app.home import ensure_home, index_dir, library_db, user_dir, user_models_dir
 from desktop_app.indexer.extract import PdfExtractor
@@ -47,9 +47,9 @@ class Runtime:
     @classmethod
     def borrowing(cls, lender: Runtime, home: Path, settings: Settings) -> Runtime:
         """A runtime over the library in ``home`` that uses ``lender``'s models (its model settings win)."""
-        model_fields = ("model_path", "n_ctx", "n_gpu_layers", "n_threads", "chat_template", "adapter_path",
-                        "adapter_scale", "embedding_model_path", "embedding_backend")
-        settings = settings.changed(**{name: getattr(lender.settings, name) for name in model_fields})
+        models = {name: getattr(lender.settings, name) for name, spec in SETTING_SPECS.items()
+                  if spec.group == "Model"}
+        settings = settings.changed(**models)
         return cls(home, settings, lender)
 
     def save_settings(self, settings: Settings) -> None:

@@ -11,6 +11,7 @@ cannot be left out of any of them.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -19,11 +20,13 @@ from typing import Any
 from desktop_app.files import fsync_file
 from desktop_app.home import ensure_home
 
+log = logging.getLogger(__name__)
 RETRIEVAL_MODES = ("hybrid", "bm25", "dense")
 SAFETY_LEVELS = ("off", "standard", "strict")
 EMBEDDING_BACKENDS = ("torch", "torch-bf16", "torch-int8", "onnx", "onnx-int8")
 DEFAULT_RELEVANCE_FLOOR = 0.3
 DEFAULT_GROUNDING_FLOOR = 0.5
+"""Below this grounding score an answer is withheld (benchmarks/abstention.py; README, Abstention)."""
 DEFAULT_SYSTEM_PROMPT = (
     "You answer an analyst's questions using only the numbered sources in the user's message.\n"
     "- Use only facts stated in the sources. After each fact, cite its source number in square brackets, "
@@ -56,6 +59,8 @@ class SettingSpec:
     ``choices`` lists a "choice" setting's values. ``changes_answers``: an
     answer given under another value may differ, so the value is part of the
     answer cache's fingerprint (model and adapter files enter it by identity).
+    ``group`` is the dialog's tab; the "Model" group holds the settings of
+    the loaded models, which a scratch library takes from its lender.
     """
 
     label: str
@@ -68,6 +73,8 @@ class SettingSpec:
     apply: str = APPLY_AT_ONCE
     changes_answers: bool = False
     group: str = "Answers"
+    in_dialog: bool = True
+    """False for a setting kept for measurements and support, edited in settings.json only."""
 
 
 def setting(default: Any, spec: SettingSpec) -> Any:
@@ -91,8 +98,10 @@ class Settings:
         "A sentence-transformers model folder; empty: the bundled all-MiniLM-L6-v2 (English). Changing it "
         "re-embeds the library", apply=APPLY_REEMBED, changes_answers=True, group="Model"))
     embedding_backend: str = setting("auto", SettingSpec(
-        "Embedding backend", "choice", "auto: bf16 where the CPU computes it natively, else torch",
-        choices=("auto", *EMBEDDING_BACKENDS), apply=APPLY_RESTART, group="Model"))
+        "Embedding backend", "choice", "auto: bf16 where the CPU computes it natively, else torch. Vectors of "
+        "a backend outside auto's pair are stored under another key, so the library must be re-embedded; the "
+        "ONNX backends are not in the installers (benchmarks/embedders.py measures them)",
+        choices=("auto", *EMBEDDING_BACKENDS), apply=APPLY_RESTART, group="Model", in_dialog=False))
     n_ctx: int = setting(4096, SettingSpec(
         "Context size (tokens)", "int", low=256, high=131072, step=512, apply=APPLY_RELOAD, changes_answers=True,
         group="Model"))
@@ -161,28 +170,41 @@ class Settings:
         return replace(self, **values).validated()
 
     def answer_values(self) -> dict[str, Any]:
-        """The values that change answers, except model files (which enter the fingerprint by identity)."""
+        """The values that change answers, except the models (the fingerprint takes the model and adapter
+        files by identity, the adapter with its scale, and the embedding model by its key)."""
         return {name: getattr(self, name) for name, spec in SETTING_SPECS.items()
-                if spec.changes_answers and spec.kind not in ("model file", "adapter file", "folder")}
+                if spec.changes_answers and spec.apply not in (APPLY_ADAPTER, APPLY_REEMBED)
+                and spec.kind != "model file"}
 
 
 SETTING_SPECS: dict[str, SettingSpec] = {f.name: f.metadata["spec"] for f in fields(Settings)}
 
 
+KIND_TYPES: dict[str, type | tuple[type, ...]] = {
+    "int": int, "float": (int, float), "bool": bool, "terms": tuple, "model file": str, "adapter file": str,
+    "folder": str, "choice": str, "text": str,
+}
+
+
 def check_value(spec: SettingSpec, value: Any) -> None:
-    """``ValueError`` with the setting's label when ``value`` is outside the spec's range or choices."""
+    """``ValueError`` with the setting's label when ``value`` is of the wrong type or outside the spec's range
+    or choices."""
+    if not isinstance(value, KIND_TYPES[spec.kind]) or (spec.kind != "bool" and isinstance(value, bool)):
+        raise ValueError(f"{spec.label} must be a {spec.kind} value, not {value!r}")
+    check_range(spec, value)
+
+
+def check_range(spec: SettingSpec, value: Any) -> None:
+    """The range and word checks of ``check_value``, for a value already of its kind's type."""
     if spec.choices and value not in spec.choices:
         raise ValueError(f"{spec.label} must be one of {', '.join(spec.choices)}")
-    if spec.kind in ("int", "float") and (
-            (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high)):
-        raise ValueError(f"{spec.label} must be between {spec.low:g} and {spec.high:g}")
+    if spec.kind in ("int", "float"):
+        number = float(value)
+        if number != number or (spec.low is not None and number < spec.low) or \
+                (spec.high is not None and number > spec.high):  # number != number: NaN
+            raise ValueError(f"{spec.label} must be between {spec.low:g} and {spec.high:g}")
     if spec.kind == "terms" and not all(isinstance(term, str) for term in value):
         raise ValueError(f"{spec.label} must be a list of words")
-
-
-def settings_applied(spec_apply: str) -> tuple[str, ...]:
-    """Names of the settings applied in the given way (``APPLY_*``)."""
-    return tuple(name for name, spec in SETTING_SPECS.items() if spec.apply == spec_apply)
 
 
 def settings_path(home: Path) -> Path:
@@ -190,14 +212,28 @@ def settings_path(home: Path) -> Path:
 
 
 def load_settings(home: Path) -> Settings:
-    """Saved settings; unknown keys are ignored and a damaged file falls back to defaults."""
+    """Saved settings. Unknown keys are ignored; a value out of its range or of the wrong type falls back
+    to its default (the others are kept); an unreadable file gives the defaults."""
     try:
         raw = json.loads(settings_path(home).read_text(encoding="utf-8"))
-        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()
-                                  if k in SETTING_SPECS}
-        return Settings(**values).validated()
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError):
         return Settings()
+    good: dict[str, Any] = {}
+    for name, value in (raw.items() if isinstance(raw, dict) else ()):
+        if name not in SETTING_SPECS:
+            continue
+        value = tuple(value) if isinstance(value, list) else value
+        try:
+            check_value(SETTING_SPECS[name], value)
+            good[name] = value
+        except (ValueError, TypeError):
+            log.warning("setting %s in settings.json is not valid; using its default", name)
+    for dropped in ((), ("max_answer_tokens",), tuple(good)):  # the last resort: all defaults
+        try:
+            return Settings(**{k: v for k, v in good.items() if k not in dropped}).validated()
+        except (ValueError, TypeError):
+            log.warning("settings.json does not hold together; dropping %s", ", ".join(dropped) or "nothing")
+    return Settings()
 
 
 def save_settings(home: Path, settings: Settings) -> None:

@@ -9,7 +9,7 @@ bundled 135M model is far too weak to be trusted as a judge.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Generator
 from pathlib import Path
 
 from desktop_app.engine import CancelToken, Engine
@@ -42,19 +42,18 @@ def verdict(text: str) -> str:
 
 def judge_rows(
     engine: Engine, rows: list[QuestionRow], model_path: Path, cancel: CancelToken,
-    progress: Callable[[int, int, str], None] | None = None,
-) -> str:
-    """Grade the asked answerable rows in place (``row.judge``); returns the line describing the judge.
+) -> Generator[tuple[int, int, str], None, str]:
+    """Grade the asked answerable rows in place (``row.judge``), yielding (done, total, row id) as it goes.
 
-    The judge model is loaded through ``engine.models.other_model``, which
-    unloads the chat model meanwhile, so only one model is in memory.
+    Returns the line describing the judge. The judge model is loaded through
+    ``engine.models.other_model``, which unloads the chat model meanwhile, so
+    only one model is in memory; the chat model loads again on next use.
     """
     todo = [r for r in rows if r.asked and r.answerable and (r.reference or r.must_contain)]
     with engine.models.other_model(Path(model_path)) as complete:
         for done, row in enumerate(todo):
             cancel.raise_if_cancelled()
-            if progress:
-                progress(done, len(todo), row.id)
+            yield done, len(todo), row.id
             messages = [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": judge_prompt(row)}]
             row.judge = verdict(complete(messages, JUDGE_TOKENS, cancel))
     return f"LLM judge: {Path(model_path).name} graded {len(todo)} answers"

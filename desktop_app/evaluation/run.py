@@ -3,10 +3,10 @@
 ``evaluate`` never touches the user's library: it works in a scratch library
 of the engine it is given (``Engine.scratch``), in a temporary folder, with
 that engine's loaded models, so the numbers come from exactly the given PDFs
-and settings and no second model is loaded. Retrieval is scored per mode as ``evaluation.score_retrieval`` does
-(follow-ups searched with their predecessor's query); answers go through
-``Engine.ask`` as a user's would, a follow-up inside its predecessor's
-conversation. The report keeps one row per question, so a saved run can be
+and settings and no second model is loaded. Retrieval is scored per mode as
+``evaluation.retrieval.score_retrieval`` does (follow-ups searched with their
+predecessor's query); answers go through ``Engine.ask`` as a user's would, a
+follow-up inside its predecessor's conversation. The report keeps one row per question, so a saved run can be
 scored again with ``rescore`` when the scoring changes.
 """
 
@@ -16,6 +16,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,12 +204,14 @@ def run_eval(
     judge_model: Path | None = None,
 ) -> EvalReport:
     """``evaluate`` run to its end, with ``progress`` called for each step; the report."""
-    for step in evaluate(engine, questions_path, docs_folder, modes, answer_mode, limit, cancel, settings=settings,
-                         answers=answers, judge_model=judge_model):
-        if isinstance(step, EvalReport):
-            return step
-        if progress is not None:
-            progress(step)
+    steps = evaluate(engine, questions_path, docs_folder, modes, answer_mode, limit, cancel, settings=settings,
+                     answers=answers, judge_model=judge_model)
+    with closing(steps):
+        for step in steps:
+            if isinstance(step, EvalReport):
+                return step
+            if progress is not None:
+                progress(step)
     raise AppError("The evaluation ended without a report.")
 
 
@@ -216,7 +219,7 @@ def evaluate(
     engine: Engine, questions_path: Path, docs_folder: Path, modes: tuple[str, ...] | list[str] = DEFAULT_MODES,
     answer_mode: str = "hybrid", limit: int | None = None, cancel: CancelToken | None = None, *,
     settings: Settings | None = None, answers: bool = True, judge_model: Path | None = None,
-) -> Iterator[EvalProgress | EvalReport]:
+) -> Generator[EvalProgress | EvalReport, None, None]:
     """Index ``docs_folder`` into a scratch library, retrieve in each of ``modes``, answer in ``answer_mode``.
 
     Yields progress steps, then the ``EvalReport`` last. ``settings``: the
@@ -246,10 +249,14 @@ def evaluate(
             yield from ask_all(scratch, rows, cancel)
     judge = NOT_CONFIGURED
     if judge_model is not None and answers:
-        steps: list[EvalProgress] = []
-        judge = judge_rows(engine, rows, Path(judge_model), cancel,
-                           lambda done, total, detail: steps.append(EvalProgress("judging", done, total, detail)))
-        yield from steps
+        judging = judge_rows(engine, rows, Path(judge_model), cancel)
+        while True:
+            try:
+                done, total, detail = next(judging)
+            except StopIteration as finished:
+                judge = finished.value
+                break
+            yield EvalProgress("judging", done, total, detail)
     yield EvalReport(str(questions_path), str(docs_folder), modes, answer_mode, asdict(settings), library, judge,
                      notes, rows)
 
@@ -263,6 +270,7 @@ def index_folder(
     files = expand_paths([folder])
     if not files:
         raise AppError(f"There are no PDF files in {folder}.")
+    engine.models.load_embedder()
     started = time.perf_counter()
     failed: list[str] = []
     indexed: list[FileIndexed] = []
@@ -311,7 +319,7 @@ def retrieve(
     ours = {r.id: first_rank(r.retrieved[mode], r) for r in rows if r.id in score.ranks}
     if ours != score.ranks:
         log.warning("ranks disagree with score_retrieval in %s mode: %s vs %s", mode, ours, score.ranks)
-        return [f"{mode}: ranks recorded here disagree with evaluation.score_retrieval"]
+        return [f"{mode}: ranks recorded here disagree with evaluation.retrieval.score_retrieval"]
     return []
 
 
@@ -321,6 +329,9 @@ def ask_all(engine: Engine, rows: list[QuestionRow], cancel: CancelToken) -> Ite
     for done, row in enumerate(rows):
         cancel.raise_if_cancelled()
         yield EvalProgress("answering", done, len(rows), row.id)
+        while engine.models.busy():  # the window's own answer is streaming: let it finish first
+            cancel.raise_if_cancelled()
+            yield EvalProgress("answering", done, len(rows), "waiting for the model")
         conversation = conversations.get(row.follows) if row.follows else None
         started = time.perf_counter()
         answer = ask_one(engine, row.question, conversation, cancel)

@@ -88,7 +88,7 @@ def m002_conversations(db: sqlite_utils.Database) -> None:
 
 
 def m003_korean_keywords(db: sqlite_utils.Database) -> None:
-    """Bigram and trigram keyword tables for chunks with Hangul (see indexer/korean.py)."""
+    """Bigram and trigram keyword tables for chunks with Hangul (see store/korean.py)."""
     from desktop_app.store.korean import hangul_bigrams, has_hangul
 
     run_script(
@@ -106,7 +106,7 @@ def m003_korean_keywords(db: sqlite_utils.Database) -> None:
 
 
 def m004_faq_and_cache(db: sqlite_utils.Database) -> None:
-    """Curated answers (engine/faq.py) and the answer cache (engine/answer_cache.py).
+    """Curated answers (engine/shortcuts/curated.py) and the answer cache (engine/shortcuts/cache.py).
 
     Both keep the question's embedding; ``faq.embedder`` names the model that
     made it, so entries are re-embedded after the embedding model changes.

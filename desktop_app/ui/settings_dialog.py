@@ -40,7 +40,8 @@ class PathField(QWidget):
         super().__init__()
         self.spec = spec
         self.edit = QLineEdit(value)
-        self.edit.setPlaceholderText(spec.help.split(";")[-1].strip() if ";" in spec.help else "")
+        if "empty:" in spec.help:  # "..., empty: the bundled model. More..." -> "the bundled model"
+            self.edit.setPlaceholderText(spec.help.split("empty:", 1)[1].split(".")[0].strip())
         browse = QPushButton("Browse…")
         browse.setAccessibleName(f"Browse for {spec.label}")
         browse.clicked.connect(self._browse)
@@ -126,6 +127,8 @@ class SettingsDialog(QDialog):
         tabs = QTabWidget()
         forms: dict[str, QFormLayout] = {}
         for name, spec in SETTING_SPECS.items():
+            if not spec.in_dialog:
+                continue
             if spec.group not in forms:
                 page = QWidget()
                 forms[spec.group] = QFormLayout(page)

@@ -72,7 +72,7 @@ class SourceViewer(QWidget):
         if not page.png:
             self.image.clear()
             return
-        image = QImage.fromData(page.png, b"PNG")
+        image = QImage.fromData(page.png)  # the format is read from the data
         pixmap = QPixmap.fromImage(image)
         painter = QPainter(pixmap)
         for x0, y0, x1, y1 in page.highlights:

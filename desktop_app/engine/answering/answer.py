@@ -127,10 +127,18 @@ class Answer:
             safety=list(meta.get("safety") or []), refused=bool(meta.get("refused")),
             structured=meta.get("structured"), origin=str(meta.get("origin") or "model"),
             withheld=str(meta.get("withheld") or ""),
-            stopped_by=str(meta.get("stopped_by") or ("user" if meta.get("stopped") else "")),
+            stopped_by=str(meta.get("stopped_by") or legacy_stopped_by(meta)),
             model=str(meta.get("model") or ""), adapter=meta.get("adapter"),
             origin_details=dict(meta.get("origin_details") or {}),
         )
+
+
+def legacy_stopped_by(meta: dict[str, Any]) -> str:
+    """Who stopped an answer stored before answers said so: the policy if it recorded a stop, else the user."""
+    if not meta.get("stopped"):
+        return ""
+    policy = any(d.get("action") == "stopped" for d in meta.get("safety") or [])
+    return "policy" if policy else "user"
 
 
 def verification_from(data: Any) -> Verification | None:

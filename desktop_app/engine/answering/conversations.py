@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -13,6 +14,8 @@ import sqlite_utils
 from desktop_app.engine.answering.answer import Answer
 from desktop_app.engine.answering.memory import Turn
 from desktop_app.errors import NotFoundError, StorageError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ class ConversationStore:
         question = ""
         for r in rows:
             sources, meta = json.loads(r[4]), json.loads(r[5])
-            answer = Answer.from_record(conversation_id, r[0], question, r[2], sources, meta) \
+            answer = readable_answer(conversation_id, r[0], question, r[2], sources, meta) \
                 if r[1] == "assistant" else None
             question = r[2] if r[1] == "user" else question
             messages.append(Message(r[0], r[1], r[2], r[3], sources, meta, r[6], answer))
@@ -156,6 +159,20 @@ class ConversationStore:
                 lines += [f"- [{c.number}] {c.document_title}, page {c.page}" for c in answer.shown_sources]
                 lines.append("")
         return "\n".join(lines)
+
+
+def readable_answer(
+    conversation_id: int, message_id: int, question: str, text: str, sources: list[dict[str, Any]],
+    meta: dict[str, Any],
+) -> Answer:
+    """The stored answer; one whose record cannot be read (damaged, or from an unknown version) comes back as
+    its text alone, so one bad row never hides the rest of the conversation."""
+    try:
+        return Answer.from_record(conversation_id, message_id, question, text, sources, meta)
+    except (TypeError, KeyError, ValueError, AttributeError):
+        log.warning("message %d has a record that cannot be read; showing its text only", message_id)
+        return Answer(conversation_id, message_id, question, question, "", text, [], [], abstained=False,
+                      stopped=False)
 
 
 class ConversationManager:

@@ -29,7 +29,6 @@ COMMON = frozenset("""The A An I It In On At To Of For And But Or If When Then T
     First Second Finally Answer Source Sources Question Document Documents Page""".split())
 
 
-# Below this grounding score an answer is withheld (benchmarks/abstention.py; README, Abstention).
 QUOTES = str.maketrans("“”‘’\u00a0", "\"\"'' ")
 
 

@@ -76,6 +76,8 @@ class LocalModel:
         self.template_name, self._formatter = chat_formatter(self._llm, settings.chat_template)
         self._adapter: ActiveAdapter | None = None
         self._adapter_handle: Any = None
+        self.streaming = False
+        """True while a ``stream`` is under way (also while its consumer pauses between pieces)."""
 
     @property
     def n_ctx(self) -> int:
@@ -164,8 +166,12 @@ class LocalModel:
         """Yield text pieces as they come, then one ``Generation`` summary.
 
         Stops at once when ``cancel`` is set; the KV cache of the shared prompt
-        prefix stays in the model for the next turn.
+        prefix stays in the model for the next turn. One stream at a time:
+        llama.cpp keeps one context, so a second stream started while another
+        is paused would garble both; it raises ``ModelError`` instead.
         """
+        if self.streaming:
+            raise ModelError("The model is busy with another answer. Wait for it to finish, then try again.")
         start = time.perf_counter()
         first = 0.0
         pieces: list[str] = []
@@ -174,6 +180,7 @@ class LocalModel:
             prompt=tokens, max_tokens=max_tokens, temperature=temperature, top_p=0.9, repeat_penalty=1.1,
             stop=stop, stream=True, seed=self.settings.seed,
         )
+        self.streaming = True
         try:
             for chunk in stream:
                 if cancel.cancelled:
@@ -185,6 +192,7 @@ class LocalModel:
                     pieces.append(text)
                     yield text
         finally:
+            self.streaming = False
             stream.close()
         total = time.perf_counter() - start
         yield Generation("".join(pieces), len(tokens), count, first or total, total, cancel.cancelled)

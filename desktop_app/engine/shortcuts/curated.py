@@ -2,7 +2,7 @@
 
 A curated answer that reaches the wrong question does more harm than no
 curated answer (the question then goes to the documents as usual), so
-matching is conservative; see question_match.py and tests/faq_cases.py for
+matching is conservative; see matching.py and tests/faq_cases.py for
 the measurements behind ``FAQ_THRESHOLD``. A question matches an entry when:
 
 - it is the entry's question in other spelling (case, punctuation, articles,

@@ -18,6 +18,8 @@ from desktop_app.engine.shortcuts.curated import FaqStore
 
 
 class Shortcuts:
+    """The shortcuts of one question: made for it, asked once (``lookup``), told its answer (``remember``)."""
+
     def __init__(
         self, curated: FaqStore, cache: AnswerCache, settings: Callable[[], Settings],
         fingerprint: Callable[[], str | None],
@@ -27,23 +29,28 @@ class Shortcuts:
         self.cache = cache
         self.settings = settings
         self.fingerprint = fingerprint
+        self._key: str | None = None
 
     def lookup(self, question: Question) -> Shortcut | None:
-        """A curated answer that matches, else a cached one; None: ask the model."""
+        """A curated answer that matches, else a cached one; None: ask the model.
+
+        The cache key is taken here, before the answer is made, and kept for
+        ``remember``: the library, models or settings may change while the
+        answer streams, and the answer belongs to what it was made from.
+        """
+        self._key = self._cache_key(question)
         if not question.plain:
             return None
         settings = self.settings()
         if settings.faq_enabled and (curated := self.curated.match(question.text)) is not None:
             return shortcut(curated.payload(), "faq")
-        under = self._cache_key(question)
-        cached = self.cache.lookup(question.text, under) if under else None
+        cached = self.cache.lookup(question.text, self._key) if self._key else None
         return shortcut(cached.payload, "cache") if cached else None
 
     def remember(self, question: Question, answer: Answer) -> None:
-        """Keep a complete model answer to a conversation's first plain question."""
-        under = self._cache_key(question)
-        if under and cacheable(answer):
-            self.cache.store(question.text, under, answer_payload(answer))
+        """Keep a complete model answer to a conversation's first plain question, under the key of ``lookup``."""
+        if self._key and cacheable(answer):
+            self.cache.store(question.text, self._key, answer_payload(answer))
 
     def _cache_key(self, question: Question) -> str | None:
         if not (question.plain and question.opens_conversation and self.settings().cache_enabled):
