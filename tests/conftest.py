@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,16 +12,14 @@ import pytest
 import sqlite_utils
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-NETBLOCK = Path(__file__).parent / "netblock"
-sys.path.insert(0, str(NETBLOCK))
+sys.path.insert(0, str(Path(__file__).parent / "netblock"))
 import desktop_app_testing_netblock  # noqa: E402,F401  (blocks non-local connections in this process)
-from desktop_app.engine import Engine, FileFailed, FileIndexed, Settings  # noqa: E402
+from desktop_app.engine import Engine  # noqa: E402
+from support.library import FAST, index_all  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "eval" / "corpus"
 QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
-# Small settings keep model calls quick in tests; the defaults are measured in benchmarks/.
-FAST = Settings(n_ctx=2048, max_answer_tokens=48, top_k=3, temperature=0.0)
 
 
 @pytest.fixture(autouse=True)
@@ -39,20 +36,6 @@ def engine(data_home: Path) -> Iterator[Engine]:
     eng.close()
 
 
-def subprocess_env(home: Path) -> dict[str, str]:
-    """Environment for CLI subprocesses: their own data folder and the network block."""
-    env = dict(os.environ)
-    env["DESKTOP_APP_HOME"] = str(home)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETBLOCK), env.get("PYTHONPATH", "")]))
-    return env
-
-
-def run_cli(home: Path, *args: str, stdin: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """The CLI in a subprocess with its own data folder and the network block."""
-    return subprocess.run([sys.executable, "-m", "desktop_app", *args], input=stdin, capture_output=True,
-                          text=True, timeout=timeout, env=subprocess_env(home))
-
-
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
     """A migrated library database of its own, for store-level tests."""
@@ -61,13 +44,6 @@ def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
     database = open_database(tmp_path / "lib.sqlite3")
     yield database
     database.conn.close()
-
-
-def index_all(
-    engine: Engine, paths: list[Path], password: str | None = None
-) -> tuple[list[FileIndexed], list[FileFailed]]:
-    events = list(engine.library.index(paths, password=password))
-    return [e for e in events if isinstance(e, FileIndexed)], [e for e in events if isinstance(e, FileFailed)]
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from desktop_app.engine.models.lora import check_adapter_matches
 from desktop_app.engine.models.resources import check_memory, estimate_memory, gpu_support, kv_cache_bytes
 from desktop_app.engine.models.trial_load import trial_load
 from desktop_app.errors import ModelError
-from lora_files import (
+from support.lora_files import (
     base_model,
     truncate,
     write_header,

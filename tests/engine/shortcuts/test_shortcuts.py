@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import FAST, index_all, run_cli
 from desktop_app.engine import AnswerDone, Engine
 from desktop_app.engine.models.chat import LocalModel
 from desktop_app.engine.settings import save_settings
-from pdfs import garden_notes, harbour_report
+from support.cli import run_cli
+from support.library import FAST, index_all
+from support.pdfs import garden_notes, harbour_report
 
 
 def final(events):

@@ -5,11 +5,11 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from conftest import index_all
 from desktop_app.cancel import CancelToken
 from desktop_app.engine import AnswerDone, Engine, SourcesFound, TokenText
 from desktop_app.engine.answering.citations import resolve
-from pdfs import garden_notes, harbour_report
+from support.library import index_all
+from support.pdfs import garden_notes, harbour_report
 
 
 @pytest.fixture
@@ -107,7 +107,7 @@ def test_follow_up_retrieves_the_same_document_as_its_predecessor(corpus_engine:
 
 
 def test_many_turns_stay_within_a_small_context_window(data_home: Path, tmp_path: Path) -> None:
-    from conftest import FAST
+    from support.library import FAST
 
     engine = Engine(data_home, FAST.changed(n_ctx=1024, max_answer_tokens=32))
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -11,21 +10,16 @@ import time
 from pathlib import Path
 
 from desktop_app.engine import Engine, Settings
-from pdfs import garden_notes, harbour_report, korean_manual
+from support.cli import subprocess_env
+from support.pdfs import garden_notes, harbour_report, korean_manual
 
 SQLITE_CHECKS = ("database integrity", "keyword rows", "vectors")
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "corpus"
-
-
-def cli_env(home: Path) -> dict[str, str]:
-    netblock = Path(__file__).parent / "netblock"
-    return dict(os.environ, DESKTOP_APP_HOME=str(home),
-                PYTHONPATH=os.pathsep.join(filter(None, [str(netblock), os.environ.get("PYTHONPATH", "")])))
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "corpus"
 
 
 def start_cli(home: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "desktop_app", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=cli_env(home))
+                            stderr=subprocess.PIPE, text=True, env=subprocess_env(home))
 
 
 def chunk_set(engine: Engine) -> list[tuple[str, int, str]]:

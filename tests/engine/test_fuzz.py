@@ -10,9 +10,9 @@ from desktop_app.engine import Engine, FileFailed, FileIndexed
 from desktop_app.engine.models.gguf_info import read_info
 from desktop_app.engine.models.trial_load import trial_load
 from desktop_app.errors import ModelError
-from lora_files import base_model, write_lora
-from mutations import gguf_mutations, pdf_mutations
-from pdfs import harbour_report
+from support.lora_files import base_model, write_lora
+from support.mutations import gguf_mutations, pdf_mutations
+from support.pdfs import harbour_report
 
 
 def test_damaged_pdfs_are_each_indexed_or_refused_with_a_reason(engine: Engine, tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import run_cli, subprocess_env
-from pdfs import corrupt_pdf, harbour_report
+from support.cli import run_cli, subprocess_env
+from support.pdfs import corrupt_pdf, harbour_report
 
 SMALL = ["--top-k", "2"]
 

@@ -22,7 +22,7 @@ from desktop_app.engine.shortcuts.cache import (
 )
 from desktop_app.engine.shortcuts.curated import FaqStore
 from desktop_app.store.database import open_database
-from faq_cases import CASES, HOLDOUT, KOREAN_CASES, FaqCase, MemoEmbedder, all_texts, bundled_embedder
+from support.faq_cases import CASES, HOLDOUT, KOREAN_CASES, FaqCase, MemoEmbedder, all_texts, bundled_embedder
 
 FINGERPRINT = fingerprint({"library_version": 7, "model": "m.gguf"})
 

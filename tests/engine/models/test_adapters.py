@@ -5,12 +5,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import FAST, index_all, run_cli
 from desktop_app.engine import AnswerDone, Engine
 from desktop_app.engine.settings import load_settings, save_settings
-from lora_files import base_model, write_lora, write_wrong_shape_lora
-from pdfs import harbour_report
-from test_window import open_window
+from support.cli import run_cli
+from support.library import FAST, index_all
+from support.lora_files import base_model, write_lora, write_wrong_shape_lora
+from support.pdfs import harbour_report
+from support.window import open_window
 
 
 def answer(engine: Engine, question: str):

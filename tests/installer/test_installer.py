@@ -15,12 +15,12 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from conftest import index_all
 from desktop_app import frozen
 from desktop_app.engine import Engine
 from desktop_app.engine.models import files as model_files
+from support.library import index_all
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "installer"))
 import smoke_test  # noqa: E402  (a script beside the spec, not a package)
 

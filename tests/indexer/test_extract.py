@@ -9,9 +9,9 @@ from desktop_app.cancel import CancelToken
 from desktop_app.errors import DocumentError
 from desktop_app.indexer.chunking import chunk_document
 from desktop_app.indexer.extract import PdfExtractor
-from pdfs import corrupt_pdf, empty_pdf, encrypted_pdf, garbled_pdf, harbour_report, not_a_pdf, scanned_pdf
+from support.pdfs import corrupt_pdf, empty_pdf, encrypted_pdf, garbled_pdf, harbour_report, not_a_pdf, scanned_pdf
 
-CORPUS_GUIDE = Path(__file__).resolve().parents[2] / "shared" / "eval" / "corpus" / "reportlab-userguide.pdf"
+CORPUS_GUIDE = Path(__file__).resolve().parents[3] / "shared" / "eval" / "corpus" / "reportlab-userguide.pdf"
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,16 @@ from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.shortcuts.curated import FAQ_THRESHOLD, FaqError, FaqFileError, FaqStore
 from desktop_app.errors import AppError, NotFoundError
 from desktop_app.store.database import open_database
-from faq_cases import CASES, HOLDOUT, KOREAN_CASES, KOREAN_MISSES, FaqCase, MemoEmbedder, all_texts, bundled_embedder
+from support.faq_cases import (
+    CASES,
+    HOLDOUT,
+    KOREAN_CASES,
+    KOREAN_MISSES,
+    FaqCase,
+    MemoEmbedder,
+    all_texts,
+    bundled_embedder,
+)
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 
 import pytest
+
+from desktop_app.engine import SETTING_SPECS, AskOptions, CancelToken, Engine, Settings
 from support.answers import final
 from support.fake_model import use_fake_model
-
-from conftest import FAST, index_all
-from desktop_app.engine import SETTING_SPECS, AskOptions, CancelToken, Engine, Settings
-from pdfs import harbour_report
+from support.library import FAST, index_all
+from support.pdfs import harbour_report
 
 KESTREL = "The dredger Kestrel worked only at night [1]."
 

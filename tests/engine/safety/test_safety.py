@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import FAST, index_all
 from desktop_app.engine import AnswerDone, Engine, TokenText
 from desktop_app.engine.models.chat import Generation, LocalModel
 from desktop_app.engine.safety.policy import OutputFilter, Policy
-from pdfs import harbour_report
+from support.library import FAST, index_all
+from support.pdfs import harbour_report
 
 
 def stream_all(pieces: list[str], terms: tuple[str, ...], stop: bool) -> tuple[str, OutputFilter]:

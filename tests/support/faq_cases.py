@@ -10,8 +10,8 @@ entries with Korean paraphrases and near misses, to show why matching falls
 back to exact text for languages the embedder does not cover.
 
 The thresholds in desktop_app/engine/faq.py and answer_cache.py were chosen
-from ``CASES``; ``HOLDOUT`` checks them. tests/test_faq.py and
-tests/test_answer_cache.py print the hit and false-hit counts (pytest -s).
+from ``CASES``; ``HOLDOUT`` checks them. tests/engine/shortcuts/test_faq.py and
+tests/engine/shortcuts/test_answer_cache.py print the hit and false-hit counts (pytest -s).
 """
 
 from __future__ import annotations

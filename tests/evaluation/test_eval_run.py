@@ -21,7 +21,7 @@ from desktop_app.evaluation.scoring import (
     mode_summary,
     percentile,
 )
-from pdfs import garden_notes, harbour_report
+from support.pdfs import garden_notes, harbour_report
 
 # One llama.cpp thread: on a busy two-core machine a second thread mostly waits at barriers.
 SMALL = Settings(n_ctx=2048, max_answer_tokens=32, top_k=3, temperature=0.0, n_threads=1)

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAST, index_all
 from desktop_app.cancel import CancelToken
 from desktop_app.engine import Cancelled, Engine, FileFailed, FileIndexed, FileProgress, FileSkipped
-from pdfs import corrupt_pdf, encrypted_pdf, garden_notes, harbour_report, not_a_pdf, scanned_pdf
+from support.library import FAST, index_all
+from support.pdfs import corrupt_pdf, encrypted_pdf, garden_notes, harbour_report, not_a_pdf, scanned_pdf
 
 
 def row_counts(engine: Engine) -> dict[str, int]:
@@ -103,7 +103,7 @@ def test_hnsw_index_out_of_step_with_sqlite_is_rebuilt(data_home: Path, tmp_path
 
 def test_cancelling_during_embedding_stores_nothing_of_that_file(engine: Engine, tmp_path: Path) -> None:
     big = tmp_path / "big.pdf"
-    shutil.copy(Path(__file__).resolve().parents[2] / "shared/eval/corpus/reportlab-userguide.pdf", big)
+    shutil.copy(Path(__file__).resolve().parents[4] / "shared/eval/corpus/reportlab-userguide.pdf", big)
     token = CancelToken()
     with pytest.raises(Cancelled):
         for event in engine.library.index([big], cancel=token):

@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import index_all
 from desktop_app.engine import AnswerDone, Engine
 from desktop_app.engine.answering.tasks import choose_examples, parse_json_answer
 from desktop_app.engine.models.chat import LocalModel
 from desktop_app.errors import AppError
-from pdfs import garden_notes, harbour_report
+from support.library import index_all
+from support.pdfs import garden_notes, harbour_report
 
 
 def final(events) -> object:

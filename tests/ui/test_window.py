@@ -11,22 +11,16 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from conftest import CORPUS, FAST
+from conftest import CORPUS
 from desktop_app.engine import SETTING_SPECS
 from desktop_app.engine.settings import load_settings, save_settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.widgets import safe_markdown
-from pdfs import corrupt_pdf, encrypted_pdf, harbour_report
+from support.library import FAST
+from support.pdfs import corrupt_pdf, encrypted_pdf, harbour_report
+from support.window import open_window
 
 READY_TIMEOUT = 120_000
-
-
-def open_window(qtbot, home: Path) -> MainWindow:
-    window = MainWindow(home)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitUntil(lambda: window.model_status.text().startswith("Model: SmolLM2"), timeout=60_000)
-    return window
 
 
 @pytest.fixture

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FAST, index_all
 from desktop_app.engine import Answer, AnswerDone, Citation, Engine
 from desktop_app.engine.answering.verification import verify
 from desktop_app.engine.models.chat import Generation, LocalModel
 from desktop_app.engine.settings import DEFAULT_GROUNDING_FLOOR
 from desktop_app.ui.chat_view import answer_note, withheld_markdown
-from pdfs import harbour_report
+from support.library import FAST, index_all
+from support.pdfs import harbour_report
 
 CITATION = Citation(1, 1, "Harbour Survey Report", "harbour.pdf", 3, [3], "Dredging removed silt.", [1], [])
 SUPPORTED = "Dredging removed 41,500 cubic metres of silt, and the dredger Kestrel worked at night [1]."

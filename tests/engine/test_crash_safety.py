@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, FAST, index_all, subprocess_env
-from crashing import chunk_set, finish_ingest, kill_and_check, make_docs
+from conftest import CORPUS
 from desktop_app.cancel import CancelToken
 from desktop_app.engine import Engine
 from desktop_app.errors import DocumentError
 from desktop_app.indexer.extract import PdfExtractor
-from pdfs import garden_notes, harbour_report
+from support.cli import subprocess_env
+from support.crashing import chunk_set, finish_ingest, kill_and_check, make_docs
+from support.library import FAST, index_all
+from support.pdfs import garden_notes, harbour_report
 
 KILLS = 10
 
