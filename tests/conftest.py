@@ -1,8 +1,7 @@
-"""Shared fixtures: a temporary data folder per test, no network, generated PDFs, an indexed corpus."""
+"""Shared fixtures: a temporary data folder per test, no network, and generated documents indexed once."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -16,10 +15,8 @@ sys.path.insert(0, str(Path(__file__).parent / "netblock"))
 import desktop_app_testing_netblock  # noqa: E402,F401  (blocks non-local connections in this process)
 from desktop_app.engine import Engine  # noqa: E402
 from support.library import FAST, index_all  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "eval" / "corpus"
-QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+from support.pdfs import hangul_manual_pdf, user_guide  # noqa: E402
+from support.questions import GUIDE, MANUAL  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -47,19 +44,29 @@ def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
 
 
 @pytest.fixture(scope="session")
-def corpus_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """An engine with the two corpus PDFs indexed once for the whole session (read-mostly)."""
-    if not CORPUS.is_dir():
-        pytest.fail(f"the evaluation corpus is missing: {CORPUS}")
-    home = tmp_path_factory.mktemp("corpus-home")
-    eng = Engine(home, FAST)
-    indexed, failed = index_all(eng, [CORPUS])
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with the two generated manuals the questions in ``support.questions`` are about, made once.
+
+    Read-only for tests: copy a file before changing or moving it.
+    """
+    folder = tmp_path_factory.mktemp("corpus")
+    user_guide(folder / GUIDE)
+    hangul_manual_pdf(folder / MANUAL)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def guide_pdf(corpus: Path) -> Path:
+    """The 130-page English user guide (read-only: copy it to change it)."""
+    return corpus / GUIDE
+
+
+@pytest.fixture(scope="session")
+def corpus_engine(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """An engine with the two generated manuals indexed once for the whole session (read-mostly)."""
+    eng = Engine(tmp_path_factory.mktemp("corpus-home"), FAST)
+    indexed, failed = index_all(eng, [corpus])
     assert not failed, failed
     assert len(indexed) == 2
     yield eng
     eng.close()
-
-
-@pytest.fixture(scope="session")
-def dev_questions() -> list[dict]:
-    return [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS
 from desktop_app.cancel import CancelToken
 from desktop_app.engine import Engine
 from desktop_app.errors import DocumentError
@@ -79,7 +78,8 @@ def limit_file_size(limit: int):
     return apply
 
 
-def test_a_full_disk_gives_a_clear_error_and_corrupts_nothing(data_home: Path, tmp_path: Path) -> None:
+def test_a_full_disk_gives_a_clear_error_and_corrupts_nothing(data_home: Path, tmp_path: Path,
+                                                               guide_pdf: Path) -> None:
     engine = Engine(data_home, FAST)
     index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
     before = chunk_set(engine)
@@ -87,7 +87,7 @@ def test_a_full_disk_gives_a_clear_error_and_corrupts_nothing(data_home: Path, t
     database = data_home / "library.sqlite3"
     limit = database.stat().st_size + 64 * 1024
     big = tmp_path / "guide.pdf"
-    big.write_bytes((CORPUS / "reportlab-userguide.pdf").read_bytes())
+    big.write_bytes(guide_pdf.read_bytes())
     process = cli(data_home, "index", str(big), preexec_fn=limit_file_size(limit))
     out, err = process.communicate(timeout=600)
     assert process.returncode in (1, 4), err
@@ -102,7 +102,7 @@ def test_a_full_disk_gives_a_clear_error_and_corrupts_nothing(data_home: Path, t
         engine.close()
 
 
-def test_a_pdf_reader_that_dies_mid_file_becomes_a_per_file_error(tmp_path: Path) -> None:
+def test_a_pdf_reader_that_dies_mid_file_becomes_a_per_file_error(tmp_path: Path, guide_pdf: Path) -> None:
     extractor = PdfExtractor()
     try:
         extractor.extract(harbour_report(tmp_path / "warm.pdf"), None, CancelToken())
@@ -110,7 +110,7 @@ def test_a_pdf_reader_that_dies_mid_file_becomes_a_per_file_error(tmp_path: Path
         assert worker is not None and worker.pid is not None
         threading.Timer(0.05, os.kill, (worker.pid, signal.SIGKILL)).start()
         with pytest.raises(DocumentError) as caught:
-            extractor.extract(CORPUS / "reportlab-userguide.pdf", None, CancelToken())
+            extractor.extract(guide_pdf, None, CancelToken())
         assert caught.value.reason == "crashed" and "crash" in str(caught.value)
         assert extractor.extract(garden_notes(tmp_path / "after.pdf"), None, CancelToken()).page_count == 1
     finally:

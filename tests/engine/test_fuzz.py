@@ -5,18 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import CORPUS
 from desktop_app.engine import Engine, FileFailed, FileIndexed
 from desktop_app.engine.models.gguf_info import read_info
 from desktop_app.engine.models.trial_load import trial_load
 from desktop_app.errors import ModelError
 from support.lora_files import base_model, write_lora
 from support.mutations import gguf_mutations, pdf_mutations
-from support.pdfs import harbour_report
+from support.pdfs import hangul_manual_pdf, harbour_report
 
 
 def test_damaged_pdfs_are_each_indexed_or_refused_with_a_reason(engine: Engine, tmp_path: Path) -> None:
-    sources = {"kotex.pdf": (CORPUS / "kotex-doc.pdf").read_bytes(),
+    sources = {"hanji.pdf": hangul_manual_pdf(tmp_path / "hanji.pdf").read_bytes(),
                "harbour.pdf": harbour_report(tmp_path / "harbour.pdf").read_bytes()}
     folder = tmp_path / "fuzz"
     folder.mkdir()

@@ -11,8 +11,6 @@ from desktop_app.indexer.chunking import chunk_document
 from desktop_app.indexer.extract import PdfExtractor
 from support.pdfs import corrupt_pdf, empty_pdf, encrypted_pdf, garbled_pdf, harbour_report, not_a_pdf, scanned_pdf
 
-CORPUS_GUIDE = Path(__file__).resolve().parents[3] / "shared" / "eval" / "corpus" / "reportlab-userguide.pdf"
-
 
 @pytest.fixture(scope="module")
 def extractor():
@@ -25,10 +23,10 @@ def words(text: str) -> set[str]:
     return {w.strip(".,;:()[]'\"").lower() for w in text.split() if len(w) > 3}
 
 
-def test_chunk_positions_map_back_to_the_text_on_their_page(extractor: PdfExtractor) -> None:
-    doc = extractor.extract(CORPUS_GUIDE, None, CancelToken())
+def test_chunk_positions_map_back_to_the_text_on_their_page(extractor: PdfExtractor, guide_pdf: Path) -> None:
+    doc = extractor.extract(guide_pdf, None, CancelToken())
     _, chunks = chunk_document(doc.blocks, doc.page_count)
-    pdf = pymupdf.open(CORPUS_GUIDE)
+    pdf = pymupdf.open(guide_pdf)
     checked = 0
     for chunk in chunks[::25]:
         body = chunk.text[chunk.overlap:]
@@ -75,8 +73,9 @@ def test_encrypted_pdf_opens_with_its_password_only(tmp_path: Path, extractor: P
     assert caught.value.reason == "bad_password"
 
 
-def test_truncated_pdf_is_read_as_far_as_possible_or_refused(tmp_path: Path, extractor: PdfExtractor) -> None:
-    data = CORPUS_GUIDE.read_bytes()
+def test_truncated_pdf_is_read_as_far_as_possible_or_refused(tmp_path: Path, extractor: PdfExtractor,
+                                                             guide_pdf: Path) -> None:
+    data = guide_pdf.read_bytes()
     path = tmp_path / "truncated.pdf"
     path.write_bytes(data[: len(data) // 3])
     try:
@@ -87,11 +86,11 @@ def test_truncated_pdf_is_read_as_far_as_possible_or_refused(tmp_path: Path, ext
         assert doc.blocks and any("damaged" in w for w in doc.warnings)
 
 
-def test_a_worker_past_its_time_limit_is_killed_and_the_next_file_works(tmp_path: Path) -> None:
+def test_a_worker_past_its_time_limit_is_killed_and_the_next_file_works(tmp_path: Path, guide_pdf: Path) -> None:
     slow = PdfExtractor(timeout_s=0.05)
     try:
         with pytest.raises(DocumentError) as caught:
-            slow.extract(CORPUS_GUIDE, None, CancelToken())
+            slow.extract(guide_pdf, None, CancelToken())
         assert caught.value.reason == "timeout"
         slow.timeout_s = 60
         assert slow.extract(harbour_report(tmp_path / "ok.pdf"), None, CancelToken()).page_count == 3

@@ -11,10 +11,9 @@ from pathlib import Path
 
 from desktop_app.engine import Engine, Settings
 from support.cli import subprocess_env
-from support.pdfs import garden_notes, harbour_report, korean_manual
+from support.pdfs import garden_notes, hangul_manual_pdf, harbour_report, korean_manual
 
 SQLITE_CHECKS = ("database integrity", "keyword rows", "vectors")
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "eval" / "corpus"
 
 
 def start_cli(home: Path, *args: str) -> subprocess.Popen:
@@ -32,7 +31,7 @@ def make_docs(folder: Path) -> Path:
     harbour_report(folder / "harbour.pdf")
     garden_notes(folder / "garden.pdf")
     korean_manual(folder / "manual.pdf")
-    (folder / "kotex.pdf").write_bytes((CORPUS / "kotex-doc.pdf").read_bytes())
+    hangul_manual_pdf(folder / "hanji.pdf")
     return folder
 
 

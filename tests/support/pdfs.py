@@ -1,4 +1,4 @@
-"""PDFs made with PyMuPDF for tests: structured, encrypted, scanned, corrupt, garbled."""
+"""PDFs made with PyMuPDF for tests: structured, encrypted, scanned, corrupt, garbled, and two long manuals."""
 
 from __future__ import annotations
 
@@ -7,23 +7,32 @@ from pathlib import Path
 
 import pymupdf
 
-Page = list[tuple[str, str]]  # ("h", heading) or ("p", paragraph)
+from support import guide, hangul_manual
+from support.hangul_manual import shift_ascii
+
+Page = list[tuple[str, str]]  # ("h", heading), ("p", paragraph) or ("c", code)
+BOTTOM = 780.0  # lowest text line on an A4 page; the footer goes below it
 
 
-def write_pdf(path: Path, pages: list[Page], title: str = "") -> Path:
+def write_pdf(path: Path, pages: list[Page], title: str = "", footer: str = "", font: str = "helv") -> Path:
+    """One A4 page per entry of ``pages``; a block that does not fit on its page is an error, not lost text."""
     doc = pymupdf.open()
-    for content in pages:
+    for number, content in enumerate(pages, start=1):
         page = doc.new_page(width=595, height=842)
         y = 72.0
         for kind, text in content:
             if kind == "h":
-                page.insert_text((72, y + 16), text, fontsize=16, fontname="hebo")
+                page.insert_text((72, y + 16), text, fontsize=16, fontname="hebo" if font == "helv" else font)
                 y += 34
-            else:
-                rect = pymupdf.Rect(72, y, 523, y + 400)
-                left = page.insert_textbox(rect, text, fontsize=10, fontname="helv")
-                used = 400 - left if left >= 0 else 400
-                y += used + 14
+                continue
+            size, name = (10, font) if kind == "p" else (9, "cour")
+            height = min(400.0, BOTTOM - y)
+            left = page.insert_textbox(pymupdf.Rect(72, y, 523, y + height), text, fontsize=size, fontname=name)
+            if left < 0:
+                raise ValueError(f"page {number} of {path.name} overflows at: {text[:60]!r}")
+            y += height - left + 14
+        if footer:
+            page.insert_text((72, 810), f"{footer}    Page {number}", fontsize=8, fontname="helv")
     if title:
         doc.set_metadata({"title": title})
     doc.save(path)
@@ -140,13 +149,8 @@ def korean_manual(path: Path) -> Path:
     return path
 
 
-def shift_ascii(text: str, base: int = 0xC900) -> str:
-    """ASCII as a broken Korean font encoding renders it: moved into one Hangul block."""
-    return "".join(chr(base + ord(c)) if 0x21 <= ord(c) <= 0x7E else c for c in text)
-
-
 def korean_garbled(path: Path) -> Path:
-    """Korean text whose Latin words come out shifted into Hangul, like kotex-doc.pdf."""
+    """One page of Korean text whose Latin words come out shifted into Hangul by a broken font."""
     doc = pymupdf.open()
     page = doc.new_page()
     body = ("ko" + shift_ascii(".TeX") + "은한국어" + shift_ascii("(Hangul)") + "조판을위한" + shift_ascii("plain TeX")
@@ -156,3 +160,13 @@ def korean_garbled(path: Path) -> Path:
     doc.save(path)
     doc.close()
     return path
+
+
+def user_guide(path: Path) -> Path:
+    """A 130-page English manual of a PDF library: headings, paragraphs, code, a running footer."""
+    return write_pdf(path, guide.guide_pages(), title=guide.TITLE, footer=guide.FOOTER)
+
+
+def hangul_manual_pdf(path: Path) -> Path:
+    """An 18-page Korean manual; most pages have Latin text shifted into Hangul by a broken font encoding."""
+    return write_pdf(path, hangul_manual.manual_pages(), title=hangul_manual.TITLE, font="korea")

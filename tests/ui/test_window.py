@@ -11,11 +11,11 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-from conftest import CORPUS
 from desktop_app.engine import SETTING_SPECS
 from desktop_app.engine.settings import load_settings, save_settings
 from desktop_app.ui.main_window import MainWindow
 from desktop_app.ui.widgets import safe_markdown
+from support import guide
 from support.library import FAST
 from support.pdfs import corrupt_pdf, encrypted_pdf, harbour_report
 from support.window import open_window
@@ -124,15 +124,15 @@ def test_stop_ends_the_answer_at_once(qtbot, window: MainWindow, tmp_path: Path)
     assert window.chat.send_button.isEnabled()
 
 
-def test_event_loop_keeps_running_while_indexing_a_large_pdf(qtbot, window: MainWindow, tmp_path: Path) -> None:
+def test_event_loop_keeps_running_while_indexing_a_large_pdf(qtbot, window: MainWindow, tmp_path: Path,
+                                                             guide_pdf: Path) -> None:
     big = tmp_path / "guide.pdf"
-    shutil.copy(CORPUS / "reportlab-userguide.pdf", big)
+    shutil.copy(guide_pdf, big)
     meter = GapMeter()
     drop(window, big)
     qtbot.waitUntil(lambda: window.library.status_of("guide.pdf") == "indexing", timeout=30_000)
-    qtbot.waitUntil(lambda: window.library.status_of("ReportLab PDF Generation User Guide") == "ready",
-                    timeout=300_000)
-    print(f"longest event-loop stall while indexing 134 pages: {meter.longest * 1000:.0f} ms")
+    qtbot.waitUntil(lambda: window.library.status_of(guide.TITLE) == "ready", timeout=300_000)
+    print(f"longest event-loop stall while indexing {guide.PAGES} pages: {meter.longest * 1000:.0f} ms")
     assert meter.longest < 0.3
 
 
@@ -198,11 +198,12 @@ def test_links_open_only_after_confirmation_and_images_are_never_loaded(window: 
 
 
 def test_closing_while_indexing_and_answering_leaves_a_consistent_library(qtbot, window: MainWindow,
-                                                                          data_home: Path, tmp_path: Path) -> None:
+                                                                          data_home: Path, tmp_path: Path,
+                                                                          guide_pdf: Path) -> None:
     drop(window, harbour_report(tmp_path / "harbour.pdf"))
     qtbot.waitUntil(lambda: window.library.status_of("Harbour Survey Report") == "ready", timeout=READY_TIMEOUT)
     big = tmp_path / "guide.pdf"
-    shutil.copy(CORPUS / "reportlab-userguide.pdf", big)
+    shutil.copy(guide_pdf, big)
     drop(window, big)
     ask(qtbot, window, "How much silt did the dredging remove?")
     qtbot.waitUntil(lambda: any(p.done > 0 for p in window.library.pending.values()), timeout=60_000)

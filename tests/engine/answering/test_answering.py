@@ -10,6 +10,7 @@ from desktop_app.engine import AnswerDone, Engine, SourcesFound, TokenText
 from desktop_app.engine.answering.citations import resolve
 from support.library import index_all
 from support.pdfs import garden_notes, harbour_report
+from support.questions import FOLLOW_UPS, QUESTIONS
 
 
 @pytest.fixture
@@ -84,9 +85,9 @@ def test_a_korean_question_gets_the_korean_abstention_message(harbour: Engine) -
     assert answer.abstained and answer.language == "ko" and "문서" in answer.text
 
 
-def test_follow_up_retrieves_the_same_document_as_its_predecessor(corpus_engine: Engine, dev_questions) -> None:
-    by_id = {q["id"]: q for q in dev_questions}
-    for first_id, follow_id in (("B011", "B012"), ("B019", "B020"), ("B026", "B027")):
+def test_follow_up_retrieves_the_same_document_as_its_predecessor(corpus_engine: Engine) -> None:
+    by_id = {q["id"]: q for q in QUESTIONS}
+    for first_id, follow_id in FOLLOW_UPS:
         first, follow = by_id[first_id], by_id[follow_id]
         token = CancelToken()
         conversation = None

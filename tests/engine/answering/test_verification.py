@@ -1,4 +1,5 @@
-"""Answer verification on real passages from the evaluation corpus: correct sentences pass, changed ones are flagged."""
+"""Answer verification on indexed passages of the generated user guide: correct sentences pass, changed ones are
+flagged."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def passage(engine: Engine, needle: str) -> str:
 
 @pytest.fixture(scope="module")
 def sources(corpus_engine: Engine) -> dict[int, str]:
-    return {1: passage(corpus_engine, "drawCentredString"), 2: passage(corpus_engine, "PCMYKColor ( for integer"),
+    return {1: passage(corpus_engine, "drawCentredString"), 2: passage(corpus_engine, "PCMYKColor (for integer"),
             3: passage(corpus_engine, "repeatRows=0")}
 
 
@@ -28,7 +29,7 @@ CHANGED = [
     ("Use canvas.drawCenteredString(x, y, text) to write a line centred on x [1].", "drawCenteredString"),
     ("CMYKColor takes real values between 0 and 1, while PCMYKColor takes integers between 0 and 255 [2].", "255"),
     ("Pass repeatHeaderRows to the Table constructor to repeat the header row [3].", "repeatHeaderRows"),
-    ("PCMYKColor was added to ReportLab in 2019 [2].", "2019"),
+    ("PCMYKColor was added to the library in 2019 [2].", "2019"),
     ("Ask Adobe Acrobat to draw the string centred on x [1].", "Adobe"),
 ]
 

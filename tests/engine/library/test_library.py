@@ -101,9 +101,10 @@ def test_hnsw_index_out_of_step_with_sqlite_is_rebuilt(data_home: Path, tmp_path
         second.close()
 
 
-def test_cancelling_during_embedding_stores_nothing_of_that_file(engine: Engine, tmp_path: Path) -> None:
+def test_cancelling_during_embedding_stores_nothing_of_that_file(engine: Engine, tmp_path: Path,
+                                                                  guide_pdf: Path) -> None:
     big = tmp_path / "big.pdf"
-    shutil.copy(Path(__file__).resolve().parents[4] / "shared/eval/corpus/reportlab-userguide.pdf", big)
+    shutil.copy(guide_pdf, big)
     token = CancelToken()
     with pytest.raises(Cancelled):
         for event in engine.library.index([big], cancel=token):

@@ -8,6 +8,7 @@ from desktop_app.engine import Engine
 from desktop_app.evaluation.retrieval import score_retrieval
 from support.library import index_all
 from support.pdfs import korean_manual
+from support.questions import QUESTIONS
 
 
 def test_korean_question_with_particles_finds_the_page_of_unspaced_text(engine: Engine, tmp_path: Path) -> None:
@@ -18,8 +19,8 @@ def test_korean_question_with_particles_finds_the_page_of_unspaced_text(engine: 
             assert result.sources and result.sources[0].main_page == page, (question, mode)
 
 
-def test_korean_dev_questions_find_their_page(corpus_engine: Engine, dev_questions) -> None:
-    korean = [q for q in dev_questions if q["lang"] == "ko"]
+def test_korean_questions_about_the_manual_find_their_page(corpus_engine: Engine) -> None:
+    korean = [q for q in QUESTIONS if q["lang"] == "ko"]
     scores = {mode: score_retrieval(korean, lambda q, m=mode: corpus_engine.search(q, k=5, mode=m), mode)
               for mode in ("bm25", "hybrid")}
     for mode, s in scores.items():
