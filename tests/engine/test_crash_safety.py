@@ -18,6 +18,7 @@ from desktop_app.cancel import CancelToken
 from desktop_app.engine import Engine
 from desktop_app.errors import DocumentError
 from desktop_app.indexer.extract import PdfExtractor
+from support.answers import final
 from support.cli import subprocess_env
 from support.crashing import chunk_set, finish_ingest, kill_and_check, make_docs
 from support.library import FAST, index_all
@@ -54,7 +55,7 @@ def test_ingests_killed_at_random_moments_recover_to_the_same_chunks(tmp_path: P
 def test_a_kill_during_an_answer_keeps_every_earlier_message(data_home: Path, tmp_path: Path) -> None:
     engine = Engine(data_home, FAST)
     index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
-    first = [e for e in engine.ask("Which gauge is on the northern breakwater?")][-1].answer
+    first = final(engine.ask("Which gauge is on the northern breakwater?"))
     engine.close()
     process = cli(data_home, "ask", "Describe the dredging in detail.", "--conversation", str(first.conversation_id))
     assert process.stdout is not None

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.engine import Answer, AnswerDone, Citation, Engine
+from desktop_app.engine import Answer, Citation, Engine
 from desktop_app.engine.answering.verification import verify
 from desktop_app.engine.models.chat import Generation, LocalModel
 from desktop_app.engine.settings import DEFAULT_GROUNDING_FLOOR
 from desktop_app.ui.chat_view import answer_note, withheld_markdown
+from support.answers import final
 from support.library import FAST, index_all
 from support.pdfs import harbour_report
 
@@ -37,17 +38,13 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return script
 
 
-def ask(engine: Engine, question: str):
-    return [e for e in engine.ask(question) if isinstance(e, AnswerDone)][0].answer
-
-
 def test_an_unsupported_answer_is_withheld_and_the_closest_passages_are_shown(
         data_home: Path, tmp_path: Path, scripted: list[str]) -> None:
     engine = Engine(data_home, FAST.changed(cache_enabled=True))
     try:
         index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
         scripted.append(UNSUPPORTED)
-        answer = ask(engine, "How much silt did the dredging remove?")
+        answer = final(engine.ask("How much silt did the dredging remove?"))
         assert answer.abstained and answer.withheld == UNSUPPORTED
         assert "don't seem to cover" in answer.text and "'Osprey'" in answer.text
         assert answer.citations == [] and answer.related and 3 in {c.page for c in answer.related}
@@ -58,7 +55,7 @@ def test_an_unsupported_answer_is_withheld_and_the_closest_passages_are_shown(
         assert stored.meta["abstained"] is True
         # A withheld answer is never cached: the same question reaches the model again.
         scripted.append(SUPPORTED)
-        again = ask(engine, "How much silt did the dredging remove?")
+        again = final(engine.ask("How much silt did the dredging remove?"))
         assert not again.abstained and again.text == SUPPORTED and again.citations and not scripted
     finally:
         engine.close()
@@ -70,11 +67,11 @@ def test_a_supported_answer_is_shown_and_threshold_zero_shows_everything(
     try:
         index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
         scripted.append(SUPPORTED)
-        shown = ask(engine, "How much silt did the dredging remove?")
+        shown = final(engine.ask("How much silt did the dredging remove?"))
         assert not shown.abstained and shown.withheld == "" and shown.verification.score == 1.0
         engine.override_settings(abstain_below_grounding=0.0)
         scripted.append(UNSUPPORTED)
-        kept = ask(engine, "Which dredger worked at night?")
+        kept = final(engine.ask("Which dredger worked at night?"))
         assert not kept.abstained and kept.text == UNSUPPORTED and kept.verification.unsupported
     finally:
         engine.close()

@@ -8,16 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_app.engine import AnswerDone, Engine
+from desktop_app.engine import Engine
 from desktop_app.engine.answering.tasks import choose_examples, parse_json_answer
 from desktop_app.engine.models.chat import LocalModel
 from desktop_app.errors import AppError
+from support.answers import final
 from support.library import index_all
 from support.pdfs import garden_notes, harbour_report
-
-
-def final(events) -> object:
-    return [e for e in events if isinstance(e, AnswerDone)][0].answer
 
 
 @pytest.fixture

@@ -5,17 +5,14 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from desktop_app.engine import AnswerDone, Engine
+from desktop_app.engine import Engine
 from desktop_app.engine.settings import load_settings, save_settings
+from support.answers import final
 from support.cli import run_cli
 from support.library import FAST, index_all
 from support.lora_files import base_model, write_lora, write_wrong_shape_lora
 from support.pdfs import harbour_report
 from support.window import open_window
-
-
-def answer(engine: Engine, question: str):
-    return [e for e in engine.ask(question) if isinstance(e, AnswerDone)][0].answer
 
 
 def test_adapter_applies_without_reload_is_recorded_and_survives_a_restart(engine: Engine, tmp_path: Path) -> None:
@@ -25,7 +22,7 @@ def test_adapter_applies_without_reload_is_recorded_and_survives_a_restart(engin
     active = engine.models.set_adapter(adapter, 0.5)
     assert engine._rt.model is model, "the base model was not reloaded"
     assert engine.models.load().adapter == active.label == "style ×0.5"
-    recorded = answer(engine, "Which dredger worked at night?")
+    recorded = final(engine.ask("Which dredger worked at night?"))
     _, messages = engine.conversations.get(recorded.conversation_id)
     assert messages[-1].meta["adapter"] == {"path": str(adapter.resolve()), "name": "style", "scale": 0.5}
     assert load_settings(engine.home).adapter_path == str(adapter.resolve())
@@ -50,7 +47,7 @@ def test_a_mismatched_adapter_is_refused_and_the_model_keeps_working(engine: Eng
     else:
         raise AssertionError("a wrong-shape adapter was applied")
     assert engine._rt.model.adapter is None
-    assert answer(engine, "Which dredger worked at night?").completion_tokens > 0
+    assert final(engine.ask("Which dredger worked at night?")).completion_tokens > 0
 
 
 def test_cli_lora_option_and_models_commands(data_home: Path, tmp_path: Path) -> None:

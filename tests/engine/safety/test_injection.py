@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.engine import AnswerDone, Engine
+from desktop_app.engine import Engine
 from desktop_app.engine.safety.injection import neutralise
 from desktop_app.engine.settings import DEFAULT_SYSTEM_PROMPT
+from support.answers import final
 from support.library import index_all
 from support.pdfs import write_pdf
 
@@ -35,7 +36,7 @@ def test_an_injected_passage_does_not_change_what_the_model_is_told(engine: Engi
         return original(self, tokens, *args, **kwargs)
 
     monkeypatch.setattr(type(model), "stream", spy)
-    answer = [e for e in engine.ask("When does the morning ferry leave?") if isinstance(e, AnswerDone)][0].answer
+    answer = final(engine.ask("When does the morning ferry leave?"))
     assert answer.flagged_sources and 1 in answer.flagged_sources
     prompt = model._llm.detokenize(seen[0], special=True).decode()
     start = model._llm.tokenize(b"<|im_start|>", add_bos=False, special=True)

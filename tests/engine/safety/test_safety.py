@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.engine import AnswerDone, Engine, TokenText
+from desktop_app.engine import Engine, TokenText
 from desktop_app.engine.models.chat import Generation, LocalModel
 from desktop_app.engine.safety.policy import OutputFilter, Policy
+from support.answers import final
 from support.library import FAST, index_all
 from support.pdfs import harbour_report
 
@@ -43,13 +44,12 @@ def test_engine_refuses_before_retrieval_and_records_the_reason(data_home: Path,
     engine = Engine(data_home, FAST.changed(blocked_terms=("Kestrel",)))
     try:
         index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
-        events = list(engine.ask("When did the Kestrel work?"))
-        answer = events[-1].answer
+        answer = final(engine.ask("When did the Kestrel work?"))
         assert answer.refused and "blocked term" in answer.text and engine._rt._model is None
         _, messages = engine.conversations.get(answer.conversation_id)
         assert messages[-1].meta["safety"][0]["reason"] == answer.safety[0]["reason"]
         engine.override_settings(blocked_terms=(), safety_level="strict")
-        outside = list(engine.ask("Who won the football world cup in 2014?"))[-1].answer
+        outside = final(engine.ask("Who won the football world cup in 2014?"))
         assert outside.refused and "indexed documents" in outside.text
     finally:
         engine.close()
@@ -68,7 +68,7 @@ def test_forbidden_output_never_reaches_the_stream_or_the_stored_answer(data_hom
         index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
         events = list(engine.ask("Which dredger worked at night?"))
         streamed = "".join(e.text for e in events if isinstance(e, TokenText))
-        answer = [e for e in events if isinstance(e, AnswerDone)][0].answer
+        answer = final(events)
         assert "Kestrel" not in streamed and "[redacted]" in streamed
         assert answer.text == "The dredger [redacted] worked at night [1]." and answer.safety
         assert engine.conversations.get(answer.conversation_id)[1][-1].content == answer.text

@@ -5,16 +5,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from desktop_app.engine import AnswerDone, Engine
+from desktop_app.engine import Engine
 from desktop_app.engine.models.chat import LocalModel
 from desktop_app.engine.settings import save_settings
+from support.answers import final
 from support.cli import run_cli
 from support.library import FAST, index_all
 from support.pdfs import garden_notes, harbour_report
-
-
-def final(events):
-    return [e for e in events if isinstance(e, AnswerDone)][0].answer
 
 
 def test_repeats_are_cached_follow_ups_and_changed_libraries_are_not(engine: Engine, tmp_path: Path,
