@@ -1,10 +1,8 @@
-"""Shared fixtures: a temporary data folder per test, no network, generated PDFs, an indexed corpus."""
+"""Shared fixtures: a temporary data folder per test, no network, and generated documents indexed once."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,16 +11,12 @@ import pytest
 import sqlite_utils
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-NETBLOCK = Path(__file__).parent / "netblock"
-sys.path.insert(0, str(NETBLOCK))
+sys.path.insert(0, str(Path(__file__).parent / "netblock"))
 import desktop_app_testing_netblock  # noqa: E402,F401  (blocks non-local connections in this process)
-from desktop_app.engine import Engine, FileFailed, FileIndexed, Settings  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "eval" / "corpus"
-QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
-# Small settings keep model calls quick in tests; the defaults are measured in benchmarks/.
-FAST = Settings(n_ctx=2048, max_answer_tokens=48, top_k=3, temperature=0.0)
+from desktop_app.engine import Engine  # noqa: E402
+from support.library import FAST, index_all  # noqa: E402
+from support.pdfs import hangul_manual_pdf, user_guide  # noqa: E402
+from support.questions import GUIDE, MANUAL  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -39,20 +33,6 @@ def engine(data_home: Path) -> Iterator[Engine]:
     eng.close()
 
 
-def subprocess_env(home: Path) -> dict[str, str]:
-    """Environment for CLI subprocesses: their own data folder and the network block."""
-    env = dict(os.environ)
-    env["DESKTOP_APP_HOME"] = str(home)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETBLOCK), env.get("PYTHONPATH", "")]))
-    return env
-
-
-def run_cli(home: Path, *args: str, stdin: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    """The CLI in a subprocess with its own data folder and the network block."""
-    return subprocess.run([sys.executable, "-m", "desktop_app", *args], input=stdin, capture_output=True,
-                          text=True, timeout=timeout, env=subprocess_env(home))
-
-
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
     """A migrated library database of its own, for store-level tests."""
@@ -63,27 +43,30 @@ def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
     database.conn.close()
 
 
-def index_all(
-    engine: Engine, paths: list[Path], password: str | None = None
-) -> tuple[list[FileIndexed], list[FileFailed]]:
-    events = list(engine.library.index(paths, password=password))
-    return [e for e in events if isinstance(e, FileIndexed)], [e for e in events if isinstance(e, FileFailed)]
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with the two generated manuals the questions in ``support.questions`` are about, made once.
+
+    Read-only for tests: copy a file before changing or moving it.
+    """
+    folder = tmp_path_factory.mktemp("corpus")
+    user_guide(folder / GUIDE)
+    hangul_manual_pdf(folder / MANUAL)
+    return folder
 
 
 @pytest.fixture(scope="session")
-def corpus_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """An engine with the two corpus PDFs indexed once for the whole session (read-mostly)."""
-    if not CORPUS.is_dir():
-        pytest.fail(f"the evaluation corpus is missing: {CORPUS}")
-    home = tmp_path_factory.mktemp("corpus-home")
-    eng = Engine(home, FAST)
-    indexed, failed = index_all(eng, [CORPUS])
+def guide_pdf(corpus: Path) -> Path:
+    """The 130-page English user guide (read-only: copy it to change it)."""
+    return corpus / GUIDE
+
+
+@pytest.fixture(scope="session")
+def corpus_engine(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """An engine with the two generated manuals indexed once for the whole session (read-mostly)."""
+    eng = Engine(tmp_path_factory.mktemp("corpus-home"), FAST)
+    indexed, failed = index_all(eng, [corpus])
     assert not failed, failed
     assert len(indexed) == 2
     yield eng
     eng.close()
-
-
-@pytest.fixture(scope="session")
-def dev_questions() -> list[dict]:
-    return [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]

@@ -1,0 +1,99 @@
+"""The command line as a script would use it: real subprocesses, exit codes, streamed output, Ctrl-C."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from support.cli import run_cli, subprocess_env
+from support.pdfs import corrupt_pdf, harbour_report
+
+SMALL = ["--top-k", "2"]
+
+
+def cli(home: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "desktop_app", *args], capture_output=True, text=True,
+                          timeout=timeout, env=subprocess_env(home))
+
+
+def test_index_list_ask_export_and_remove(data_home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    harbour_report(folder / "harbour.pdf")
+    corrupt_pdf(folder / "broken.pdf")
+
+    run = cli(data_home, "index", str(folder))
+    assert run.returncode == 1, run.stderr
+    assert "indexed: harbour.pdf: 3 pages" in run.stderr
+    assert "failed: broken.pdf is damaged" in run.stderr
+    assert "1 indexed, 0 skipped, 1 failed" in run.stderr
+
+    again = cli(data_home, "index", str(folder / "harbour.pdf"))
+    assert again.returncode == 0 and "skipped: harbour.pdf: already indexed" in again.stderr
+
+    listed = cli(data_home, "docs", "list", "--json")
+    docs = json.loads(listed.stdout)
+    assert [d["title"] for d in docs] == ["Harbour Survey Report"]
+
+    asked = cli(data_home, "ask", "How much silt did the dredging remove?", *SMALL)
+    assert asked.returncode == 0, asked.stderr
+    assert "Harbour Survey Report, page 3" in asked.stdout
+    assert "Sources:" in asked.stdout or "Related (the answer cites no source):" in asked.stdout
+
+    off_topic = cli(data_home, "ask", "Who won the football world cup in 2014?", *SMALL)
+    assert off_topic.returncode == 3
+    assert "don't cover this" in off_topic.stdout and "Closest passages" in off_topic.stdout
+
+    conversations = cli(data_home, "conversations", "list")
+    assert conversations.returncode == 0 and "How much silt" in conversations.stdout
+    first_id = conversations.stdout.split()[0]
+    exported = cli(data_home, "conversations", "export", first_id, "-o", str(tmp_path / "chat.md"))
+    assert exported.returncode == 0
+    markdown = (tmp_path / "chat.md").read_text()
+    assert markdown.startswith("# ") and "page 3" in markdown
+
+    removed = cli(data_home, "docs", "remove", "harbour.pdf")
+    assert removed.returncode == 0 and "removed: Harbour Survey Report" in removed.stdout
+    empty = cli(data_home, "ask", "How much silt?")
+    assert empty.returncode == 4 and "library is empty" in empty.stderr
+
+
+def test_usage_errors_exit_with_2(data_home: Path) -> None:
+    assert cli(data_home, "conversations", "export").returncode == 2
+    assert cli(data_home, "frobnicate").returncode == 2
+
+
+def test_ctrl_c_stops_the_answer_and_keeps_the_conversation(data_home: Path, tmp_path: Path) -> None:
+    assert cli(data_home, "index", str(harbour_report(tmp_path / "harbour.pdf"))).returncode == 0
+    process = subprocess.Popen(
+        [sys.executable, "-m", "desktop_app", "ask", "Describe the harbour survey, the gauges and the dredging.",
+         "--top-k", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env(data_home),
+    )
+    assert process.stdout is not None
+    first = process.stdout.read(1)  # blocks until the first streamed text arrives
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    rest, err = process.communicate(timeout=120)
+    assert time.monotonic() - started < 15, "stopped and exited (including interpreter shutdown) promptly"
+    assert process.returncode == 0, err
+    assert first and "[stopped]" in rest
+    shown = cli(data_home, "conversations", "show", "1")
+    assert "Q: Describe the harbour survey" in shown.stdout and "A: " in shown.stdout
+    stored = run_cli(data_home, "conversations", "export", "1").stdout
+    assert "Describe the harbour survey" in stored
+
+
+def test_chat_keeps_one_conversation_until_new(data_home: Path, tmp_path: Path) -> None:
+    assert cli(data_home, "index", str(harbour_report(tmp_path / "harbour.pdf"))).returncode == 0
+    script = "Which gauge is on the northern breakwater?\n/sources\nWhen was it calibrated?\n/new\n" \
+             "How much silt was removed?\n/quit\n"
+    run = subprocess.run([sys.executable, "-m", "desktop_app", "chat", "--top-k", "2"], input=script,
+                         capture_output=True, text=True, timeout=300, env=subprocess_env(data_home))
+    assert run.returncode == 0, run.stderr
+    assert "Harbour Survey Report, page 2" in run.stdout and "(new conversation)" in run.stdout
+    listed = cli(data_home, "conversations", "list").stdout.splitlines()
+    assert len(listed) == 2
+    first = cli(data_home, "conversations", "show", "1").stdout
+    assert "Q: Which gauge" in first and "Q: When was it calibrated?" in first
