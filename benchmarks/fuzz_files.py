@@ -31,8 +31,8 @@ from desktop_app.engine.models.trial_load import trial_load  # noqa: E402
 from desktop_app.errors import DocumentError, ModelError  # noqa: E402
 from desktop_app.indexer.chunking import chunk_document  # noqa: E402
 from desktop_app.indexer.extract import PdfExtractor  # noqa: E402
-from lora_files import base_model, write_lora  # noqa: E402
-from mutations import gguf_mutations, pdf_mutations  # noqa: E402
+from support.lora_files import base_model, write_lora  # noqa: E402
+from support.mutations import gguf_mutations, pdf_mutations  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "eval" / "corpus"
 

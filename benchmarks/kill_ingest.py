@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from crashing import chunk_set, finish_ingest, kill_and_check, make_docs  # noqa: E402
 from desktop_app.engine import Engine, Settings  # noqa: E402
+from support.crashing import chunk_set, finish_ingest, kill_and_check, make_docs  # noqa: E402
 
 
 def main() -> None:

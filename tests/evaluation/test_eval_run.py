@@ -197,7 +197,15 @@ def test_markdown_shows_the_tables_and_says_the_judge_is_not_configured(small_ru
 def test_a_judge_model_grades_the_answerable_answers(small_run, evaluator: Engine, tmp_path: Path) -> None:
     report = small_run[0]
     rows = [QuestionRow(**r.__dict__) for r in report.rows]
-    line = judge_rows(evaluator, rows, locate("chat", tmp_path), CancelToken())
+    judging = judge_rows(evaluator, rows, locate("chat", tmp_path), CancelToken())
+    steps = []
+    while True:
+        try:
+            steps.append(next(judging))
+        except StopIteration as finished:
+            line = finished.value
+            break
+    assert [done for done, _, _ in steps] == [0, 1, 2] and {total for _, total, _ in steps} == {3}
     assert "graded 3 answers" in line
     assert all(r.judge in ("correct", "incorrect", "unclear") for r in rows[:3]) and rows[3].judge is None
     rejudged = EvalReport(report.questions_path, report.docs_folder, report.modes, report.answer_mode,

@@ -26,6 +26,7 @@ class FakeChatModel:
     adapter: Any = None
     template_name: str = "fake"
     closed: bool = False
+    streaming: bool = False
 
     def count(self, text: str) -> int:
         return len(text.split()) + 1
@@ -42,11 +43,15 @@ class FakeChatModel:
         entry = self.script.pop(0)
         pieces = [entry] if isinstance(entry, str) else entry
         said: list[str] = []
-        for piece in pieces:
-            if cancel.cancelled:
-                break
-            said.append(piece)
-            yield piece
+        self.streaming = True
+        try:
+            for piece in pieces:
+                if cancel.cancelled:
+                    break
+                said.append(piece)
+                yield piece
+        finally:
+            self.streaming = False
         yield Generation("".join(said), len(tokens), len(said), 0.01, 0.02, cancel.cancelled)
 
     def close(self) -> None:

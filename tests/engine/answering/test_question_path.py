@@ -7,12 +7,11 @@ test_answering.py and test_safety.py.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from desktop_app.engine import SETTING_SPECS, AskOptions, CancelToken, Engine, Settings
+from desktop_app.engine import APPLY_ADAPTER, SETTING_SPECS, AskOptions, CancelToken, Engine
 from support.answers import final
 from support.fake_model import use_fake_model
 from support.library import FAST, index_all
@@ -89,25 +88,11 @@ def test_options_keep_curated_answers_and_the_cache_out(harbour: Engine) -> None
     assert answer.origin == "model" and "Kestrel" in answer.text
 
 
-def test_every_setting_is_described_and_validated_from_its_description() -> None:
-    defaults = Settings()
-    for name, spec in SETTING_SPECS.items():
-        assert spec.label and spec.kind, name
-        if spec.choices:
-            assert getattr(defaults, name) in spec.choices
-            with pytest.raises(ValueError, match=re.escape(spec.label)):
-                defaults.changed(**{name: "no such choice"})
-        if spec.kind in ("int", "float") and spec.high is not None and name != "max_answer_tokens":
-            with pytest.raises(ValueError, match=re.escape(spec.label)):
-                defaults.changed(**{name: spec.high + 1})
-    with pytest.raises(ValueError, match="unknown settings"):
-        defaults.changed(colour="blue")
-
-
 def test_the_answer_cache_fingerprint_covers_every_setting_that_changes_answers(harbour: Engine) -> None:
     base = harbour._answer_fingerprint()
     for name, spec in SETTING_SPECS.items():
-        if not spec.changes_answers or spec.kind in ("model file", "adapter file", "folder"):
+        if not spec.changes_answers or spec.kind in ("model file", "adapter file", "folder") or \
+                spec.apply == APPLY_ADAPTER:  # the adapter enters by its file's identity, with its scale
             continue
         value = getattr(harbour.settings, name)
         other = (not value if spec.kind == "bool" else
@@ -122,3 +107,52 @@ def test_the_answer_cache_fingerprint_covers_every_setting_that_changes_answers(
     assert harbour._answer_fingerprint() == base
     harbour.override_settings(n_threads=1, keep_copies=False)
     assert harbour._answer_fingerprint() == base, "settings that do not change answers leave it alone"
+
+
+def test_an_unreadable_record_shows_its_text_and_keeps_the_conversation(harbour: Engine) -> None:
+    use_fake_model(harbour, KESTREL, KESTREL)
+    first = final(harbour.ask("When did the dredger work?"))
+    final(harbour.ask("And the dredger?", first.conversation_id))
+    with harbour._rt.db.conn:
+        harbour._rt.db.conn.execute("UPDATE messages SET meta=? WHERE id=?",
+                                    ('{"format": 2, "citations": [{"bogus": 1}]}', first.message_id))
+    _, messages = harbour.conversations.get(first.conversation_id)
+    damaged, intact = messages[1].answer, messages[3].answer
+    assert damaged is not None and damaged.text == first.text and damaged.citations == []
+    assert intact is not None and "Kestrel" in intact.text and intact.citations
+    assert "Kestrel" in harbour.conversations.export_markdown(first.conversation_id)
+
+
+def test_answers_stored_before_records_named_who_stopped_them_read_back_sensibly(harbour: Engine) -> None:
+    conversation = harbour._rt.conversations.create("old")
+    store = harbour._rt.conversations
+    store.add_message(conversation, "user", "q1")
+    store.add_message(conversation, "assistant", "Our client", meta={"stopped": True, "cited": False, "safety": [
+        {"stage": "output", "action": "stopped", "reason": "forbidden term"}]})
+    store.add_message(conversation, "user", "q2")
+    store.add_message(conversation, "assistant", "Half an ans", meta={"stopped": True, "cited": True})
+    _, messages = harbour.conversations.get(conversation)
+    assert [m.answer.stopped_by for m in messages if m.answer] == ["policy", "user"]
+
+
+def test_the_evaluation_waits_while_an_answer_streams_on_the_shared_model(harbour: Engine, tmp_path: Path) -> None:
+    """The window runs both on one thread, a step at a time: the evaluation must not answer mid-stream."""
+    from desktop_app.evaluation.run import EvalReport, evaluate
+
+    model = use_fake_model(harbour, ["The dredger ", "Kestrel worked only at night [1]."], KESTREL)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    harbour_report(docs / "harbour.pdf")
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text('{"id": "Q1", "question": "When did the dredger work?", "doc": "harbour.pdf", '
+                         '"pages": [3], "must_contain": ["night"]}\n')
+    user = harbour.ask("When did the dredger work?")
+    assert [type(next(user)).__name__ for _ in range(2)] == ["SourcesFound", "TokenText"]
+    assert model.streaming
+    evaluation = evaluate(harbour, questions, docs, modes=["bm25"])
+    steps = [next(evaluation) for _ in range(40)]
+    assert any(getattr(s, "detail", "") == "waiting for the model" for s in steps)
+    assert len(model.script) == 1, "the evaluation did not take the model while the user's answer streamed"
+    assert "Kestrel" in final(user).text and not model.streaming
+    report = [s for s in evaluation if isinstance(s, EvalReport)][0]
+    assert report.rows[0].asked and "night" in report.rows[0].answer
