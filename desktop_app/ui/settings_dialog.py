@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTabWidget,
     QWidget,
@@ -45,6 +46,7 @@ class PathField(QWidget):
         browse = QPushButton("Browse…")
         browse.setAccessibleName(f"Browse for {spec.label}")
         browse.clicked.connect(self._browse)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.edit, 1)
