@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,11 @@ from desktop_app.indexer.pipeline import Indexer
 from desktop_app.indexer.reembed import ReembedProgress, reembed
 from desktop_app.store.library import DocumentRow
 from desktop_app.store.vectors import VectorIndex
+
+
+def name_key(name: str) -> str:
+    """A name as it is compared: Unicode NFC, every run of white space of any kind one plain space, trimmed."""
+    return " ".join(unicodedata.normalize("NFC", name).split())
 
 
 class LibraryManager:
@@ -43,9 +49,15 @@ class LibraryManager:
         return self._rt.store.chunk_count()
 
     def find(self, ref: str) -> DocumentRow:
-        """A document by id, file name or title; ``NotFoundError`` if none matches."""
+        """A document by id, file name or title; ``NotFoundError`` if none matches.
+
+        Names match whatever Unicode form and white-space kind they were
+        typed in: "café report.pdf" finds a file whose name has a decomposed
+        accent (as macOS writes names) or a no-break space.
+        """
+        wanted = name_key(ref)
         for doc in self._rt.store.documents():
-            if ref in (str(doc.id), Path(doc.path).name, doc.title):
+            if wanted in (str(doc.id), name_key(Path(doc.path).name), name_key(doc.title)):
                 return doc
         raise NotFoundError(f"No document matches {ref!r}. `desktop-app docs list` shows the library.")
 

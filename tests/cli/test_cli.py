@@ -60,6 +60,13 @@ def test_index_list_ask_export_and_remove(data_home: Path, tmp_path: Path) -> No
     assert empty.returncode == 4 and "library is empty" in empty.stderr
 
 
+def test_docs_remove_finds_a_name_typed_in_another_unicode_form(data_home: Path, tmp_path: Path) -> None:
+    harbour_report(tmp_path / "cafe\u0301\u00a0report.pdf")  # decomposed accent and a no-break space
+    assert cli(data_home, "index", str(tmp_path)).returncode == 0
+    removed = cli(data_home, "docs", "remove", "café report.pdf")
+    assert removed.returncode == 0 and "removed: Harbour Survey Report" in removed.stdout, removed.stderr
+
+
 def test_usage_errors_exit_with_2(data_home: Path) -> None:
     assert cli(data_home, "conversations", "export").returncode == 2
     assert cli(data_home, "frobnicate").returncode == 2

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.cancel import CancelToken
-from desktop_app.engine import Cancelled, Engine, FileFailed, FileIndexed, FileProgress, FileSkipped
+from desktop_app.engine import Cancelled, Engine, FileFailed, FileIndexed, FileProgress, FileSkipped, NotFoundError
 from support.library import FAST, index_all
 from support.pdfs import corrupt_pdf, encrypted_pdf, garden_notes, harbour_report, not_a_pdf, scanned_pdf
 
@@ -122,3 +122,14 @@ def test_indexing_reports_progress_events(engine: Engine, tmp_path: Path) -> Non
     assert any(isinstance(e, FileProgress) and e.stage == "embedding" for e in events)
     assert not any(isinstance(e, FileFailed) for e in events)
     assert isinstance(events[-1], FileIndexed) and events[-1].chunks >= 3
+
+
+def test_a_file_name_is_found_in_any_unicode_form_and_white_space_kind(engine: Engine, tmp_path: Path) -> None:
+    decomposed = tmp_path / "cafe\u0301\u00a0report.pdf"  # "café report.pdf" as macOS writes it, with a no-break space
+    index_all(engine, [harbour_report(decomposed)])
+    doc = engine.library.find("café report.pdf")
+    assert Path(doc.path).name == decomposed.name
+    assert engine.library.find("  café   report.pdf ") == doc
+    with pytest.raises(NotFoundError):
+        engine.library.find("cafe report.pdf")
+    assert engine.library.remove(doc.id) == doc and engine.library.documents() == []
