@@ -189,8 +189,10 @@ class ModelManager:
         The chat model is unloaded first and loads again on next use, so only
         one model is ever in memory. The function takes chat messages, a token
         limit and a cancel token, and returns the reply ("" when the messages
-        do not fit the context). Raises ``ModelError`` for a broken file.
+        do not fit the context). Raises ``ModelError`` for a broken file, or while an answer streams.
         """
+        if self.busy():
+            raise ModelError("The model is busy with an answer. Wait for it to finish, then try again.")
         settings = self._rt.settings
         self._rt.unload_model()
         model = LocalModel(ModelSettings(path=path, n_ctx=settings.n_ctx, n_threads=settings.n_threads or None))

@@ -249,6 +249,9 @@ def evaluate(
             yield from ask_all(scratch, rows, cancel)
     judge = NOT_CONFIGURED
     if judge_model is not None and answers:
+        while engine.models.busy():  # the judge replaces the chat model: let the window's answer finish first
+            cancel.raise_if_cancelled()
+            yield EvalProgress("judging", 0, 0, "waiting for the model")
         judging = judge_rows(engine, rows, Path(judge_model), cancel)
         while True:
             try:
