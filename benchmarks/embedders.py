@@ -28,8 +28,9 @@ from bench_common import CORPUS, QUESTIONS, md_table, median, write_results
 
 from desktop_app.cancel import CancelToken
 from desktop_app.engine import Engine, Settings
-from desktop_app.engine.models.embedding_backends import BACKENDS, BackendEmbedder, EncoderBackend, load_backend
+from desktop_app.engine.models.embedding_backends import BackendEmbedder, EncoderBackend, load_backend
 from desktop_app.engine.models.files import locate, manifest
+from desktop_app.engine.settings import EMBEDDING_BACKENDS
 from desktop_app.errors import ModelError
 from desktop_app.evaluation.retrieval import score_retrieval
 from desktop_app.evaluation.run import load_questions
@@ -122,7 +123,7 @@ def verdict(row: dict[str, Any], reference: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backends", default=",".join(BACKENDS))
+    parser.add_argument("--backends", default=",".join(EMBEDDING_BACKENDS))
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     names = [n for n in args.backends.split(",") if n]

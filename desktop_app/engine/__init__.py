@@ -28,13 +28,14 @@ from desktop_app.engine.models.chat import ModelInfo
 from desktop_app.engine.models.gguf_info import ModelFileInfo
 from desktop_app.engine.models.loading import ModelCheck
 from desktop_app.engine.models.lora import ActiveAdapter
-from desktop_app.engine.retrieval.search import MODES, SearchResult, Source
+from desktop_app.engine.retrieval.search import SearchResult, Source
 from desktop_app.engine.settings import (
     APPLY_ADAPTER,
     APPLY_AT_ONCE,
     APPLY_REEMBED,
     APPLY_RELOAD,
     APPLY_RESTART,
+    RETRIEVAL_MODES,
     SETTING_SPECS,
     Settings,
     SettingSpec,
@@ -47,11 +48,12 @@ from desktop_app.indexer.reembed import ReembedProgress
 from desktop_app.store.library import DocumentRow
 
 __all__ = [
-    "APPLY_ADAPTER", "APPLY_AT_ONCE", "APPLY_REEMBED", "APPLY_RELOAD", "APPLY_RESTART", "MODES", "ORIGIN_LABELS",
-    "SETTING_SPECS", "STOPPED_BY_LABELS", "ActiveAdapter", "Answer", "AnswerDone", "AnswerEvent", "AppError",
-    "AskOptions", "CancelToken", "Cancelled", "Citation", "Conversation", "DocumentError", "DocumentRow", "Engine",
-    "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted", "Finding", "IndexEvent",
-    "Message", "ModelCheck", "ModelError", "ModelFileInfo", "ModelInfo", "NotFoundError", "PageImage",
-    "PromptParts", "ReembedProgress", "SearchResult", "SettingSpec", "Settings", "Source", "SourcesFound",
-    "StorageError", "TaskTemplate", "TokenText", "detect_language", "expand_paths", "standalone_query",
+    "APPLY_ADAPTER", "APPLY_AT_ONCE", "APPLY_REEMBED", "APPLY_RELOAD", "APPLY_RESTART", "ORIGIN_LABELS",
+    "RETRIEVAL_MODES", "SETTING_SPECS", "STOPPED_BY_LABELS", "ActiveAdapter", "Answer", "AnswerDone", "AnswerEvent",
+    "AppError", "AskOptions", "CancelToken", "Cancelled", "Citation", "Conversation", "DocumentError",
+    "DocumentRow", "Engine", "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted",
+    "Finding", "IndexEvent", "Message", "ModelCheck", "ModelError", "ModelFileInfo", "ModelInfo", "NotFoundError",
+    "PageImage", "PromptParts", "ReembedProgress", "SearchResult", "SettingSpec", "Settings", "Source",
+    "SourcesFound", "StorageError", "TaskTemplate", "TokenText", "detect_language", "expand_paths",
+    "standalone_query",
 ]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop_app.engine import (
-    MODES,
+    RETRIEVAL_MODES,
     Answer,
     AnswerDone,
     AppError,
@@ -231,8 +231,8 @@ def evaluate(
     """
     modes = list(modes)
     for mode in [*modes, answer_mode]:
-        if mode not in MODES:
-            raise AppError(f"Unknown retrieval mode {mode!r}; use {', '.join(MODES)}.")
+        if mode not in RETRIEVAL_MODES:
+            raise AppError(f"Unknown retrieval mode {mode!r}; use {', '.join(RETRIEVAL_MODES)}.")
     questions = load_questions(questions_path, limit)
     settings = (settings or engine.settings).changed(retrieval_mode=answer_mode, keep_copies=False,
                                                      faq_enabled=False, cache_enabled=False)

@@ -124,13 +124,15 @@ class ConversationStore:
 
     def turns_after(self, conversation_id: int, message_id: int) -> list[Turn]:
         """Question/answer pairs whose answer comes after ``message_id`` (not yet summarised)."""
+        rows = self.db.execute("SELECT id, role, content FROM messages WHERE conversation_id=? ORDER BY id",
+                               (conversation_id,)).fetchall()  # the text alone: no answer records to read
         turns: list[Turn] = []
-        question: Message | None = None
-        for message in self.messages(conversation_id):
-            if message.role == "user":
-                question = message
-            elif message.role == "assistant" and question is not None and message.id > message_id:
-                turns.append(Turn(question.content, message.content, message.id))
+        question: str | None = None
+        for row_id, role, content in rows:
+            if role == "user":
+                question = content
+            elif role == "assistant" and question is not None and row_id > message_id:
+                turns.append(Turn(question, content, row_id))
                 question = None
         return turns
 

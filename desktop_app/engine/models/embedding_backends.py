@@ -42,7 +42,6 @@ from desktop_app.engine.models.embedding import (
 from desktop_app.engine.settings import EMBEDDING_BACKENDS
 from desktop_app.errors import ModelError
 
-BACKENDS = EMBEDDING_BACKENDS
 DEFAULT_BACKEND = "torch"
 SAME_VECTORS = ("torch", "torch-bf16")
 """Backends whose vectors match fp32 closely enough (cosine >= 0.9998 measured) to share its stored vectors."""
@@ -113,9 +112,9 @@ def torch_int8(model: Any) -> Any:
 
 
 def load_backend(model_dir: Path, backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> EncoderBackend:
-    """The model in ``model_dir`` run by ``backend`` (one of ``BACKENDS``); loaded once per process."""
-    if backend not in BACKENDS:
-        raise ModelError(f"Unknown embedding backend {backend!r}; use one of {', '.join(BACKENDS)}.")
+    """The model in ``model_dir`` run by ``backend`` (one of ``EMBEDDING_BACKENDS``); loaded once per process."""
+    if backend not in EMBEDDING_BACKENDS:
+        raise ModelError(f"Unknown embedding backend {backend!r}; use one of {', '.join(EMBEDDING_BACKENDS)}.")
     return _load(Path(model_dir).resolve(), backend, Path(cache_dir).resolve() if cache_dir else None)
 
 

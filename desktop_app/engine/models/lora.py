@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop_app.engine.models.gguf_info import ModelFileInfo, Shape
+from desktop_app.engine.models.gguf_info import ModelFileInfo
+from desktop_app.engine.models.gguf_layout import Shape
 from desktop_app.errors import ModelError
 
 LORA_A, LORA_B = ".lora_a", ".lora_b"

@@ -17,7 +17,8 @@ from typing import Any
 
 import psutil
 
-from desktop_app.engine.models.gguf_info import ModelFileInfo, format_bytes
+from desktop_app.engine.models.gguf_info import ModelFileInfo
+from desktop_app.engine.models.gguf_layout import format_bytes
 from desktop_app.errors import ModelError
 
 N_BATCH = 512  # the batch size llm.load_llama uses

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop_app.engine.models.gguf_info import validate_gguf
+from desktop_app.engine.models.gguf_layout import validate_gguf
 from desktop_app.errors import ModelError
 from desktop_app.frozen import child_command
 

@@ -14,16 +14,14 @@ import numpy as np
 
 from desktop_app.engine.language import detect_language
 from desktop_app.engine.models.embedding import Embedder
-from desktop_app.engine.settings import DEFAULT_RELEVANCE_FLOOR, RETRIEVAL_MODES
+from desktop_app.engine.settings import RETRIEVAL_MODES
 from desktop_app.store.fusion import rrf
 from desktop_app.store.keywords import STOPWORDS, WORD
 from desktop_app.store.library import ChunkRow, LibraryStore
 from desktop_app.store.vectors import VectorIndex
 
-MODES = RETRIEVAL_MODES
 UNCOVERED_DENSE_WEIGHT = 0.1
 """Weight of the dense ranking for a query in a language the embedding model was not trained on."""
-DEFAULT_FLOOR = DEFAULT_RELEVANCE_FLOOR
 
 
 @dataclass
@@ -83,8 +81,8 @@ class Retriever:
     def search(self, query: str, k: int, mode: str = "hybrid", documents: list[int] | None = None) -> SearchResult:
         """Best sources for ``query``; with ``documents``, only from those, and with no relevance floor
         (the user chose them)."""
-        if mode not in MODES:
-            raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(MODES)}")
+        if mode not in RETRIEVAL_MODES:
+            raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(RETRIEVAL_MODES)}")
         self.vectors.sync(self.store)
         depth = max(30, 5 * k) if not documents else max(300, 5 * k)
         query_vector = self.embedder.encode([query])[0]

@@ -13,9 +13,6 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from desktop_app.engine.settings import SAFETY_LEVELS
-
-LEVELS = SAFETY_LEVELS
 REDACTED = "[redacted]"
 
 

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from desktop_app.engine.answering.answer import Answer
+from desktop_app.engine.answering.answer import Answer, Shortcut
 from desktop_app.engine.answering.citations import Citation
 from desktop_app.engine.answering.verification import SentenceCheck, Verification
 from desktop_app.engine.models.embedding import Embedder
@@ -59,19 +59,6 @@ class CachedAnswer:
     created: str
 
 
-@dataclass(frozen=True)
-class Replay:
-    """A stored or curated answer, ready to show again as it was first shown."""
-
-    text: str
-    citations: list[Citation]
-    related: list[Citation]
-    verification: Verification | None
-    flagged_sources: dict[int, list[str]]
-    unknown_citations: list[int]
-    details: dict[str, Any]
-
-
 def answer_payload(answer: Answer) -> dict[str, Any]:
     """What the cache keeps of a model answer: all that is shown with it, as JSON."""
     return {
@@ -85,12 +72,14 @@ def answer_payload(answer: Answer) -> dict[str, Any]:
     }
 
 
-def replay(payload: dict[str, Any]) -> Replay | None:
-    """The payload of ``answer_payload`` (or ``FaqMatch.payload``) as objects; None if it no longer fits them."""
+def replay(payload: dict[str, Any], origin: str) -> Shortcut | None:
+    """The payload of ``answer_payload`` (or ``FaqMatch.payload``) as the answer to show again, from ``origin``
+    ("cache" or "faq"); None if the payload no longer fits (written by older code)."""
     try:
         checks = payload.get("verification")
         sentences = checks.get("sentences") if isinstance(checks, dict) else None
-        return Replay(
+        return Shortcut(
+            origin=origin,
             text=str(payload["text"]),
             citations=[Citation(**c) for c in payload.get("citations", [])],
             related=[Citation(**c) for c in payload.get("related", [])],

@@ -9,7 +9,6 @@ the cache: a follow-up's answer depends on the turns before it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from desktop_app.engine.answering.answer import Answer, Question, Shortcut
 from desktop_app.engine.settings import Settings
@@ -43,9 +42,9 @@ class Shortcuts:
             return None
         settings = self.settings()
         if settings.faq_enabled and (curated := self.curated.match(question.text)) is not None:
-            return shortcut(curated.payload(), "faq")
+            return replay(curated.payload(), "faq")
         cached = self.cache.lookup(question.text, self._key) if self._key else None
-        return shortcut(cached.payload, "cache") if cached else None
+        return replay(cached.payload, "cache") if cached else None
 
     def remember(self, question: Question, answer: Answer) -> None:
         """Keep a complete model answer to a conversation's first plain question, under the key of ``lookup``."""
@@ -56,15 +55,6 @@ class Shortcuts:
         if not (question.plain and question.opens_conversation and self.settings().cache_enabled):
             return None
         return self.fingerprint()
-
-
-def shortcut(payload: dict[str, Any], origin: str) -> Shortcut | None:
-    """A stored payload as a ``Shortcut``; None when it no longer fits (it was written by older code)."""
-    found = replay(payload)
-    if found is None:
-        return None
-    return Shortcut(origin, found.text, found.citations, found.related, found.verification, found.flagged_sources,
-                    found.unknown_citations, found.details)
 
 
 def cacheable(answer: Answer) -> bool:

@@ -14,7 +14,8 @@ import pytest
 
 from desktop_app.cancel import CancelToken
 from desktop_app.engine.models.chat import LocalModel, ModelSettings
-from desktop_app.engine.models.gguf_info import read_info, validate_gguf
+from desktop_app.engine.models.gguf_info import read_info
+from desktop_app.engine.models.gguf_layout import validate_gguf
 from desktop_app.engine.models.lora import check_adapter_matches
 from desktop_app.engine.models.resources import check_memory, estimate_memory, gpu_support, kv_cache_bytes
 from desktop_app.engine.models.trial_load import trial_load

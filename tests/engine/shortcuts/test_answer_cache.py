@@ -129,12 +129,12 @@ def test_an_answer_comes_back_from_the_cache_as_it_was_shown(cache: AnswerCache)
                     verification=checked, flagged_sources={1: ["instructions"]})
     cache.store(answer.question, FINGERPRINT, answer_payload(answer))
     found = cache.lookup("which model is the gauge", FINGERPRINT)
-    shown = replay(found.payload) if found else None
+    shown = replay(found.payload, "cache") if found else None
     assert shown is not None and shown.text == answer.text
     assert shown.citations == [citation] and shown.related == []
     assert shown.verification == checked and shown.flagged_sources == {1: ["instructions"]}
     assert shown.details == {"conversation_id": 4, "message_id": 9}
-    assert replay({"text": "x", "citations": [{"number": 1}]}) is None
+    assert replay({"text": "x", "citations": [{"number": 1}]}, "cache") is None
 
 
 def test_a_curated_answer_replays_without_sources(tmp_path: Path, embedder: MemoEmbedder) -> None:
@@ -142,7 +142,7 @@ def test_a_curated_answer_replays_without_sources(tmp_path: Path, embedder: Memo
     faq = FaqStore(database, embedder)
     faq.add("How do I reset my password?", "Use 'Forgot password' on the sign-in page.")
     found = faq.match("how do I reset my password")
-    shown = replay(found.payload()) if found else None
+    shown = replay(found.payload(), "faq") if found else None
     assert shown is not None and shown.text.startswith("Use 'Forgot password'")
     assert shown.citations == [] and shown.details["exact"] is True
     database.conn.close()

@@ -1,0 +1,150 @@
+"""The terminal side of the command line: streamed answers, their sources and checks, progress lines,
+and Ctrl-C as a cancel."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any, TextIO
+
+from desktop_app.engine import (
+    ORIGIN_LABELS,
+    Answer,
+    AnswerDone,
+    CancelToken,
+    Citation,
+    Engine,
+    TokenText,
+)
+
+
+@contextmanager
+def interrupt_cancels(token: CancelToken) -> Iterator[None]:
+    """The first Ctrl-C cancels the running job; a second one interrupts as usual."""
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if token.cancelled:
+            raise KeyboardInterrupt
+        token.cancel()
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Progress:
+    """One status line on a terminal; plain lines otherwise."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+
+    def status(self, text: str) -> None:
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + text[:120])
+            self.stream.flush()
+
+    def line(self, text: str) -> None:
+        if self.tty:
+            self.stream.write("\r\x1b[2K")
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def bar(done: int, total: int, width: int = 24) -> str:
+    filled = int(width * done / total) if total else width
+    return "[" + "#" * filled + "-" * (width - filled) + "]"
+
+
+def print_citations(title: str, citations: list[Citation], out: TextIO) -> None:
+    if not citations:
+        return
+    out.write(f"\n{title}\n")
+    for c in citations:
+        snippet = " ".join(c.passage.split())[:160]
+        out.write(f"  [{c.number}] {c.document_title}, page {c.page}  ({c.document_path})\n      \"{snippet}...\"\n")
+
+
+def print_answer_footer(answer: Answer, out: TextIO) -> None:
+    if answer.stopped:
+        out.write("\n[stopped by the safety policy]" if answer.stopped_by == "policy" else "\n[stopped]")
+    out.write("\n")
+    if answer.origin in ORIGIN_LABELS:
+        out.write(f"({ORIGIN_LABELS[answer.origin]}: no model call)\n")
+    for decision in answer.safety if not answer.refused else []:
+        out.write(f"Policy: {decision['action']}: {decision['reason']}\n")
+    if answer.withheld:
+        out.write("(the draft above is withheld: it is not supported by the sources)\n")
+        print_verification(answer, out)
+        print_citations("Closest passages (the draft is not supported by them):", answer.related, out)
+        return
+    if answer.abstained:
+        print_citations("Closest passages (not relevant enough to answer from):", answer.related, out)
+        return
+    print_citations("Sources:", answer.citations, out)
+    print_citations("Related (the answer cites no source):", answer.related, out)
+    if answer.unknown_citations:
+        out.write(f"  note: the answer cites {answer.unknown_citations}, which match no source\n")
+    for number, reasons in answer.flagged_sources.items():
+        out.write(f"  note: source [{number}] contains {' and '.join(reasons)}; it was given to the model as quoted "
+                  "data only\n")
+    print_verification(answer, out)
+
+
+def print_verification(answer: Answer, out: TextIO) -> None:
+    checked = answer.verification
+    if checked is None or checked.claims == 0:
+        return
+    if not checked.unsupported:
+        out.write(f"\nCheck: all {checked.claims} names, numbers and identifiers were found in the sources.\n")
+        return
+    out.write(f"\nCheck: grounding {checked.score:.0%}; not found in the sources:\n")
+    for sentence in checked.unsupported:
+        out.write(f"  - {', '.join(sentence.unsupported)}  in \"{sentence.text[:120]}\"\n")
+
+
+def stream_answer(engine: Engine, question: str, conversation_id: int | None, as_json: bool,
+                  events: Callable[[CancelToken], Iterator[Any]] | None = None) -> Answer:
+    """Print an answer as it streams (``events`` replaces a plain ask: tasks, strict regeneration)."""
+    token = CancelToken()
+    out = sys.stdout
+    answer: Answer | None = None
+    with interrupt_cancels(token):
+        for event in (events or (lambda t: engine.ask(question, conversation_id, t)))(token):
+            if isinstance(event, TokenText) and not as_json:
+                out.write(event.text)
+                out.flush()
+            elif isinstance(event, AnswerDone):
+                answer = event.answer
+    assert answer is not None
+    if as_json:
+        out.write(json.dumps(answer_dict(answer), indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_answer(answer, out, streamed=True)
+    return answer
+
+
+def print_answer(answer: Answer, out: TextIO, streamed: bool) -> None:
+    """An answer as the terminal shows it, live (its text has ``streamed`` already) or reopened."""
+    if answer.withheld:
+        out.write("\n\n" + answer.text if streamed else answer.withheld + "\n\n" + answer.text)
+    elif answer.abstained or answer.refused or not streamed:
+        out.write(answer.text)
+    print_answer_footer(answer, out)
+
+
+def answer_dict(answer: Answer) -> dict[str, Any]:
+    data = dict(answer.__dict__)
+    data["citations"] = [c.to_dict() for c in answer.citations]
+    data["related"] = [c.to_dict() for c in answer.related]
+    data["verification"] = answer.verification.to_dict() if answer.verification else None
+    return data
+
+
+def format_size(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size < 1e9 else f"{size / 1e9:.2f} GB"
