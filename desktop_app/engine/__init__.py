@@ -17,6 +17,7 @@ from desktop_app.engine.answering.answer import (
 )
 from desktop_app.engine.answering.citations import Citation
 from desktop_app.engine.answering.conversations import Conversation, Message
+from desktop_app.engine.answering.evidence import Evidence
 from desktop_app.engine.answering.memory import standalone_query
 from desktop_app.engine.answering.prompt import PromptParts
 from desktop_app.engine.answering.tasks import TaskTemplate
@@ -50,7 +51,7 @@ from desktop_app.store.library import DocumentRow
 __all__ = [
     "APPLY_ADAPTER", "APPLY_AT_ONCE", "APPLY_REEMBED", "APPLY_RELOAD", "APPLY_RESTART", "ORIGIN_LABELS",
     "RETRIEVAL_MODES", "SETTING_SPECS", "STOPPED_BY_LABELS", "ActiveAdapter", "Answer", "AnswerDone", "AnswerEvent",
-    "AppError", "AskOptions", "CancelToken", "Cancelled", "Citation", "Conversation", "DocumentError",
+    "AppError", "AskOptions", "CancelToken", "Cancelled", "Citation", "Conversation", "Evidence", "DocumentError",
     "DocumentRow", "Engine", "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted",
     "Finding", "IndexEvent", "Message", "ModelCheck", "ModelError", "ModelFileInfo", "ModelInfo", "NotFoundError",
     "PageImage", "PromptParts", "ReembedProgress", "SearchResult", "SettingSpec", "Settings", "Source",

@@ -22,6 +22,7 @@ from desktop_app.engine.answering.conversations import ConversationManager
 from desktop_app.engine.answering.tasks import TaskTemplate, choose_examples, load_examples, load_templates
 from desktop_app.engine.answering.tasks import render as render_task
 from desktop_app.engine.language import detect_language
+from desktop_app.engine.library.quotes import quote_locator
 from desktop_app.engine.managers import LibraryManager, ModelManager
 from desktop_app.engine.retrieval.search import Retriever, SearchResult
 from desktop_app.engine.runtime import Runtime
@@ -134,7 +135,7 @@ class Engine:
         rt = self._rt
         shortcuts = Shortcuts(self.curated, self._answer_cache(), lambda: rt.settings, self._answer_fingerprint)
         return Answerer(rt.store, rt.conversations, self._retriever(), lambda: rt.model, lambda: rt.settings,
-                        shortcuts)
+                        shortcuts, lambda: quote_locator(rt.store, rt.copies, rt.verified_files))
 
     def _answer_fingerprint(self) -> str | None:
         """Everything besides the question that an answer depends on (see shortcuts/cache.py).

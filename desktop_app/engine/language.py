@@ -20,6 +20,11 @@ TEXTS = {
         "instruction": "Using only the sources above, answer briefly and cite the source number like [1].",
         "question": "Question:",
         "earlier": "Earlier in this conversation:",
+        "evidence": "Answer from:",
+        "other_language": ("The question is in another language than the closest passages, and the embedding "
+                           "model cannot match meaning across languages, so this does not mean the documents are "
+                           "silent. The closest passages are below. Ask in the documents' language, or choose a "
+                           "multilingual model in Settings > Model > Embedding model folder."),
     },
     "ko": {
         "not_covered": "라이브러리의 문서에는 이 질문에 대한 내용이 없습니다.",
@@ -33,6 +38,11 @@ TEXTS = {
         "instruction": "위 출처만 사용하여 한국어로 간단히 답하고, [1]처럼 출처 번호를 밝히세요.",
         "question": "질문:",
         "earlier": "이 대화의 앞부분:",
+        "evidence": "다음 문장을 바탕으로 답하세요:",
+        "other_language": ("질문과 가장 가까운 구절의 언어가 다르고, 현재 임베딩 모델은 언어를 넘어 뜻을 찾지 "
+                           "못합니다. 문서에 내용이 없다는 뜻은 아닙니다. 가장 가까운 구절을 아래에 보여 "
+                           "드립니다. 문서의 언어로 질문하거나, 설정 > Model > Embedding model folder에서 다국어 "
+                           "모델을 고르세요."),
         "system": (
             "당신은 분석가의 질문에 사용자 메시지에 번호가 매겨진 출처만 사용하여 답합니다.\n"
             "- 출처에 있는 사실만 사용하고, 각 사실 뒤에 [1]처럼 출처 번호를 대괄호로 밝히세요.\n"

@@ -27,6 +27,9 @@ EMBEDDING_BACKENDS = ("torch", "torch-bf16", "torch-int8", "onnx", "onnx-int8")
 DEFAULT_RELEVANCE_FLOOR = 0.3
 DEFAULT_GROUNDING_FLOOR = 0.5
 """Below this grounding score an answer is withheld (benchmarks/abstention.py; README, Abstention)."""
+DEFAULT_EVIDENCE_FLOOR = 0.45
+"""When no sentence of the sources is this similar to the question, none answers it (benchmarks/evidence.py;
+README, Evidence)."""
 DEFAULT_SYSTEM_PROMPT = (
     "You answer an analyst's questions using only the numbered sources in the user's message.\n"
     "- Use only facts stated in the sources. After each fact, cite its source number in square brackets, "
@@ -134,6 +137,20 @@ class Settings:
         "Withhold an answer when less than this share of its names, numbers and identifiers is found in the "
         "sources, and show the closest passages instead (0: never). Calibrated on the dev questions",
         low=0.0, high=1.0, step=0.05, changes_answers=True))
+    evidence_floor: float = setting(DEFAULT_EVIDENCE_FLOOR, SettingSpec(
+        "Abstain when no sentence is this similar", "float",
+        "Say the documents don't cover a question when no sentence of the retrieved passages is at least this "
+        "similar to it (0: never; not applied to languages the embedding model does not cover). Calibrated on "
+        "the dev questions", low=0.0, high=1.0, step=0.05,
+        changes_answers=True))
+    evidence_in_prompt: bool = setting(True, SettingSpec(
+        "Give the model the key sentences", "bool",
+        "Quote the sentences that best answer the question right after it in the prompt, so the model can "
+        "copy them", changes_answers=True))
+    quotes_only: bool = setting(False, SettingSpec(
+        "Quotes only (no model)", "bool",
+        "Answer with the sentences from the documents alone, at once, without the chat model",
+        changes_answers=True))
     faq_enabled: bool = setting(True, SettingSpec(
         "Curated answers", "bool", "Answer from curated answers when a question matches one"))
     cache_enabled: bool = setting(True, SettingSpec(

@@ -11,12 +11,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from desktop_app.engine.answering.citations import Citation
+from desktop_app.engine.answering.evidence import Evidence
 from desktop_app.engine.answering.prompt import PromptParts
 from desktop_app.engine.answering.verification import SentenceCheck, Verification
 
 RECORD_FORMAT = 2
 """Version of the assistant message's ``meta`` written by ``Answer.to_record`` (1: the fields before it)."""
-ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer"}
+ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer", "quotes": "answer made of quotes"}
 STOPPED_BY_LABELS = {"user": "Stopped.", "policy": "Stopped by the safety policy."}
 
 
@@ -33,6 +34,11 @@ class AskOptions:
     @property
     def plain(self) -> bool:
         return self == AskOptions()
+
+    @property
+    def plain_search(self) -> bool:
+        """Searched as a chat question is: not limited to chosen documents, no structured output."""
+        return not self.documents and not self.json_schema
 
 
 @dataclass(frozen=True)
@@ -76,12 +82,14 @@ class Answer:
     safety: list[dict[str, str]] = field(default_factory=list)
     refused: bool = False
     structured: dict[str, Any] | None = None
-    origin: str = "model"  # "model"; "faq": a curated answer; "cache": an earlier answer to the same question
+    origin: str = "model"  # "model"; "faq": a curated answer; "cache": an earlier answer; "quotes": quotes only
     withheld: str = ""  # the model's draft, when verification found it unsupported and the answer abstained
     stopped_by: str = ""  # "user", "policy" (the safety policy ended it) or "" (not stopped)
     model: str = ""
     adapter: dict[str, Any] | None = None
     origin_details: dict[str, Any] = field(default_factory=dict)
+    evidence: list[Evidence] = field(default_factory=list)
+    """The sentences of the sources that best answer the question, best first; shown before the text."""
 
     @property
     def shown_sources(self) -> list[Citation]:
@@ -100,7 +108,7 @@ class Answer:
             "flagged_sources": {str(n): r for n, r in self.flagged_sources.items()}, "safety": self.safety,
             "refused": self.refused, "structured": self.structured, "origin": self.origin,
             "origin_details": self.origin_details, "withheld": self.withheld, "model": self.model,
-            "adapter": self.adapter,
+            "adapter": self.adapter, "evidence": [e.to_dict() for e in self.evidence],
         }
 
     @classmethod
@@ -130,6 +138,7 @@ class Answer:
             stopped_by=str(meta.get("stopped_by") or legacy_stopped_by(meta)),
             model=str(meta.get("model") or ""), adapter=meta.get("adapter"),
             origin_details=dict(meta.get("origin_details") or {}),
+            evidence=[Evidence(**e) for e in meta.get("evidence") or []],
         )
 
 
@@ -166,6 +175,7 @@ class Shortcut:
     flagged_sources: dict[int, list[str]] = field(default_factory=dict)
     unknown_citations: list[int] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 class ShortcutSource(Protocol):
@@ -182,6 +192,7 @@ class SourcesFound:
     search_query: str
     sources: list[Citation]
     parts: PromptParts | None
+    evidence: list[Evidence] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Answer a question: one path from the question to its stored answer.
 
 Safety policy, then a shortcut (curated or cached answer), then retrieval,
-the prompt, the model's stream, citations and verification; every answer,
-whatever produced it, is stored by ``ConversationStore.add_answer``.
+the evidence (the sentences that answer, quoted), the prompt, the model's
+stream, citations and verification; every answer, whatever produced it, is
+stored by ``ConversationStore.add_answer``. With quotes only, the evidence is
+the answer and the model is not called.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -26,13 +29,14 @@ from desktop_app.engine.answering.answer import (
 )
 from desktop_app.engine.answering.citations import Citation, citation_for, resolve
 from desktop_app.engine.answering.conversations import ConversationStore
-from desktop_app.engine.answering.memory import Turn, fit_history, standalone_query
+from desktop_app.engine.answering.evidence import Evidence, EvidenceSelector, Locate, quotes_answer
+from desktop_app.engine.answering.memory import Turn, fit_history, focus_query, standalone_query
 from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder
 from desktop_app.engine.answering.tasks import parse_json_answer
 from desktop_app.engine.answering.verification import verify
-from desktop_app.engine.language import say
+from desktop_app.engine.language import detect_language, say
 from desktop_app.engine.models.chat import Generation, LocalModel
-from desktop_app.engine.retrieval.search import Retriever, SearchResult, Source
+from desktop_app.engine.retrieval.search import Retriever, Source
 from desktop_app.engine.safety.policy import Decision, OutputFilter, Policy
 from desktop_app.engine.settings import Settings
 from desktop_app.errors import AppError
@@ -51,13 +55,17 @@ class Answerer:
     def __init__(
         self, store: LibraryStore, conversations: ConversationStore, retriever: Retriever,
         model: Callable[[], LocalModel], settings: Callable[[], Settings], shortcuts: ShortcutSource | None = None,
+        locator: Callable[[], AbstractContextManager[Locate | None]] = lambda: nullcontext(None),
     ) -> None:
+        """``locator``: opens what places a quote on its page (``engine.library.quotes``); none: quotes are
+        shown without rectangles, on their passage's main page."""
         self.store = store
         self.conversations = conversations
         self.retriever = retriever
         self.model = model
         self.settings = settings
         self.shortcuts = shortcuts
+        self.locator = locator
 
     def ask(self, question: Question, cancel: CancelToken) -> Iterator[AnswerEvent]:
         """Stream the answer as events; the last one is ``AnswerDone`` with the stored answer.
@@ -73,7 +81,7 @@ class Answerer:
         settings = self.settings()
         conversation_id = question.conversation_id or self.conversations.create(question.text)
         query = question.options.search_query or standalone_query(
-            question.text, self.conversations.last_search_query(conversation_id))
+            focus_query(question.text), self.conversations.last_search_query(conversation_id))
         conversation = self.conversations.get(conversation_id)
         self.conversations.add_message(conversation_id, "user", question.text, search_query=query)
         log.debug("question: %r, search query: %r", question.text, query)
@@ -93,11 +101,24 @@ class Answerer:
         if not result.sources:
             yield SourcesFound(conversation_id, query, [], None)
             refusal = policy.check_scope(found_relevant=False)
-            yield AnswerDone(self._refuse(asked, refusal) if refusal else self._abstain(asked, result, timings))
+            yield AnswerDone(self._refuse(asked, refusal) if refusal else
+                             self._abstain(asked, result.closest, timings))
+            return
+        asked.evidence = self._evidence(query, result.sources, settings)
+        timings["evidence_s"] = time.perf_counter() - started - timings["retrieval_s"]
+        if not asked.evidence and settings.evidence_floor > 0 and question.options.plain_search:
+            yield SourcesFound(conversation_id, query, [], None)
+            yield AnswerDone(self._abstain(asked, result.sources, timings))
+            return
+        if settings.quotes_only:
+            cited = [citation_for(s) for s in result.sources]
+            yield SourcesFound(conversation_id, query, cited, None, asked.evidence)
+            yield AnswerDone(self._quotes(asked, result.sources, timings))
             return
         built = self._prompt(conversation_id, conversation.summary_upto, conversation.summary, result.sources,
-                             question, settings)
-        yield SourcesFound(conversation_id, query, [citation_for(s) for s in built.sources], built.parts)
+                             question, settings, asked.evidence if settings.evidence_in_prompt else [])
+        yield SourcesFound(conversation_id, query, [citation_for(s) for s in built.sources], built.parts,
+                           asked.evidence)
         stop = StopCondition(cancel)
         if cancel.cancelled:
             nothing = Generation("", len(built.tokens), 0, 0.0, 0.0, stopped=True)
@@ -105,10 +126,33 @@ class Answerer:
             return
         yield from self._generate(asked, built, settings, timings, stop, started)
 
-    def _abstain(self, asked: Asked, result: SearchResult, timings: dict[str, float]) -> Answer:
-        text = say("not_covered", asked.question.language)
-        closest = [citation_for(s) for s in result.closest]
-        return self.conversations.add_answer(asked.answer(text, [], closest, abstained=True, timings=timings))
+    def _evidence(self, query: str, sources: list[Source], settings: Settings) -> list[Evidence]:
+        """The sentences of ``sources`` that best answer ``query``, placed on their pages."""
+        embedder = self.retriever.embedder
+        floor = settings.evidence_floor if embedder.covers(detect_language(query)) else 0.0
+        selector = EvidenceSelector(embedder.encode, floor)
+        with self.locator() as locate:
+            return selector.select(query, sources, locate)
+
+    def _abstain(self, asked: Asked, closest: list[Source], timings: dict[str, float]) -> Answer:
+        """The documents don't cover the question; or, when the question is in a language the embedding
+        model does not cover and the closest passages are in another, say that instead (the search could
+        not match across the languages, which says nothing of what the documents hold)."""
+        language = asked.question.language
+        other = bool(closest) and not self.retriever.embedder.covers(language) and all(
+            detect_language(s.text) != language for s in closest)
+        text = say("other_language" if other else "not_covered", language)
+        shown = [citation_for(s) for s in closest]
+        return self.conversations.add_answer(asked.answer(text, [], shown, abstained=True, timings=timings))
+
+    def _quotes(self, asked: Asked, sources: list[Source], timings: dict[str, float]) -> Answer:
+        """The evidence as the answer, without the model (quotes-only mode)."""
+        if not asked.evidence:
+            return self._abstain(asked, sources, timings)
+        text = quotes_answer(asked.evidence)
+        citations, _ = resolve(text, sources)
+        timings["ttft_s"] = sum(timings.values())
+        return self.conversations.add_answer(asked.answer(text, citations, [], timings=timings, origin="quotes"))
 
     def _refuse(self, asked: Asked, decision: Decision) -> Answer:
         """The policy's answer: no retrieval or model call, and the reason, recorded with the conversation."""
@@ -122,14 +166,14 @@ class Answerer:
         answer = asked.answer(shortcut.text, shortcut.citations, shortcut.related,
                               unknown_citations=shortcut.unknown_citations, verification=shortcut.verification,
                               flagged_sources=shortcut.flagged_sources, origin=shortcut.origin,
-                              origin_details=shortcut.details)
-        yield SourcesFound(asked.conversation_id, asked.search_query, answer.shown_sources, None)
+                              origin_details=shortcut.details, evidence=shortcut.evidence)
+        yield SourcesFound(asked.conversation_id, asked.search_query, answer.shown_sources, None, answer.evidence)
         yield TokenText(shortcut.text)
         yield AnswerDone(self.conversations.add_answer(answer))
 
     def _prompt(
         self, conversation_id: int, summary_upto: int, summary: str, sources: list[Source], question: Question,
-        settings: Settings,
+        settings: Settings, evidence: list[Evidence],
     ) -> BuiltPrompt:
         model = self.model()
         turns = self.conversations.turns_after(conversation_id, summary_upto)
@@ -142,7 +186,7 @@ class Answerer:
         budget = model.n_ctx - settings.max_answer_tokens
         while True:
             built = builder.build(system_prompt, summary, kept, sources, question.text, question.language,
-                                  self._expand)
+                                  self._expand, evidence)
             built.tokens, built.stop = model.render(built.messages)
             if len(built.tokens) <= budget:
                 return built
@@ -228,11 +272,13 @@ class Asked:
         self.question = question
         self.conversation_id = conversation_id
         self.search_query = search_query
+        self.evidence: list[Evidence] = []
 
     def answer(self, text: str, citations: list[Citation], related: list[Citation], **fields: Any) -> Answer:
         """An answer to this question, not yet stored (``message_id`` 0)."""
         fields.setdefault("abstained", False)
         fields.setdefault("stopped", False)
+        fields.setdefault("evidence", self.evidence)
         return Answer(self.conversation_id, 0, self.question.text, self.search_query, self.question.language,
                       text, citations, related, **fields)
 

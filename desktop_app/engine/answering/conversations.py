@@ -154,6 +154,11 @@ class ConversationStore:
                 lines += [f"**Question:** {message.content}", ""]
                 continue
             answer = message.answer
+            if answer.evidence:
+                lines += ["From the documents:", ""]
+                lines += [f"> \u201c{e.quote}\u201d ([{e.source_number}] {e.document_title}, {e.where()})"
+                          for e in answer.evidence]
+                lines.append("")
             lines += [message.content, ""]
             label = "Sources" if answer.citations else "Related (not cited)"
             if answer.shown_sources:

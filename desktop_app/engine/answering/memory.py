@@ -255,6 +255,31 @@ def standalone_query(question: str, previous_query: str | None) -> str:
     return " ".join(words[-MAX_QUERY_WORDS:])
 
 
+LONG_QUESTION_CHARS = 1000
+"""A question longer than this is pasted text (an e-mail thread, a report) ending in what is asked."""
+KEY_TERMS = 8
+
+
+def focus_query(question: str) -> str:
+    """The search query for a long pasted text: its last question (else its last sentence), and the words
+    repeated most often in the rest of it. Short questions are searched as they are."""
+    if len(question) <= LONG_QUESTION_CHARS:
+        return question
+    from sentencex import segment
+
+    language = "ko" if any("\uac00" <= c <= "\ud7a3" for c in question) else "en"
+    sentences = [s.strip() for s in segment(language, question) if s.strip()]
+    asked = [s for s in sentences if s.endswith(("?", "？"))]
+    last = (asked or sentences or [question[-LONG_QUESTION_CHARS:]])[-1][-LONG_QUESTION_CHARS:]
+    counts: dict[str, int] = {}
+    for word in re.findall(r"\w{4,}", question.lower()):
+        counts[word] = counts.get(word, 0) + 1
+    seen = set(re.findall(r"\w+", last.lower()))
+    repeated = [w for w in sorted(counts, key=lambda w: -counts[w]) if counts[w] > 1 and w not in seen
+                and not w.isdigit()][:KEY_TERMS]
+    return " ".join([last, *repeated])
+
+
 def first_sentence(text: str, limit: int = 200) -> str:
     sentence = re.split(r"(?<=[.!?。])\s", text.strip(), maxsplit=1)[0]
     return sentence if len(sentence) <= limit else sentence[:limit].rsplit(" ", 1)[0] + "..."

@@ -35,6 +35,7 @@ import sqlite_utils
 
 from desktop_app.engine.answering.answer import Answer, Shortcut
 from desktop_app.engine.answering.citations import Citation
+from desktop_app.engine.answering.evidence import Evidence
 from desktop_app.engine.answering.verification import SentenceCheck, Verification
 from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.settings import Settings
@@ -68,6 +69,7 @@ def answer_payload(answer: Answer) -> dict[str, Any]:
         "verification": asdict(answer.verification) if answer.verification else None,
         "flagged_sources": {str(n): reasons for n, reasons in answer.flagged_sources.items()},
         "unknown_citations": answer.unknown_citations,
+        "evidence": [e.to_dict() for e in answer.evidence],
         "details": {"conversation_id": answer.conversation_id, "message_id": answer.message_id},
     }
 
@@ -87,6 +89,7 @@ def replay(payload: dict[str, Any], origin: str) -> Shortcut | None:
             flagged_sources={int(n): list(r) for n, r in payload.get("flagged_sources", {}).items()},
             unknown_citations=[int(n) for n in payload.get("unknown_citations", [])],
             details=dict(payload.get("details", {})),
+            evidence=[Evidence(**e) for e in payload.get("evidence", [])],
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         return None

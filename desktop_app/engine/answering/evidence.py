@@ -1,0 +1,271 @@
+"""Evidence: the sentences of the retrieved passages that best answer a question, quoted verbatim.
+
+Candidates are the sentences, list items and table rows of the sources an
+answer is built from. Each passage is cut into its line blocks (a paragraph,
+a list item or a table row each), a block that runs on without a full stop
+into a block starting in lower case is joined to it (a sentence continued on
+the next page stays one sentence), and blocks are split into sentences by
+sentencex (Wikimedia's rule-based segmenter, which knows abbreviations, decimal
+numbers and numbered items in English and Korean).
+
+A candidate's score mixes, with weights measured on the dev questions
+(``benchmarks/evidence.py``):
+
+- the cosine between the question's and the sentence's embeddings (the loaded
+  embedder, the one retrieval uses);
+- keyword overlap: the share of the question's terms the sentence holds, each
+  term weighted by its rarity among the candidates (English words compared by
+  their first letters as a crude stem, Korean as syllable bigrams, so particles
+  and missing spaces do not matter);
+- the rank of its passage in retrieval.
+
+The best one to three sentences are the evidence (a second and third only when
+close to the best, ``KEEP_RATIO``). When no sentence's cosine with the
+question reaches the floor, nothing in the sources answers the question.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from desktop_app.engine.retrieval.search import Source
+from desktop_app.engine.settings import DEFAULT_EVIDENCE_FLOOR
+from desktop_app.store.keywords import STOPWORDS, WORD
+from desktop_app.store.korean import hangul_bigrams, has_hangul
+
+MAX_QUOTES = 3
+MAX_CANDIDATES = 48
+"""Sentences embedded per question, the best by keyword overlap and passage rank (bounds the time taken)."""
+MIN_WORDS = 4
+MIN_HANGUL_CHARS = 8
+MAX_QUOTE_CHARS = 600
+KEEP_RATIO = 0.85
+"""A second or third quote is kept only when its score is at least this share of the best one's."""
+WEIGHTS = {"dense": 0.55, "keywords": 0.2, "rank": 0.3, "neighbour": 0.6}
+"""Measured on the dev questions with ``benchmarks/evidence.py --grid`` (README, Evidence)."""
+STEM = 5
+SENTENCE_END = re.compile(r"[.!?。:;)\]\"'”’]$")
+LIST_MARKER = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[•\-*–])$")
+"""A numbered or bulleted item's marker, which the segmenter may leave as a sentence of its own."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One quoted sentence: verbatim text, where it is, and how well it answers (``score`` in 0..1).
+
+    ``rects``: ``[page, x0, y0, x1, y1]`` in PDF points, one per line of the
+    sentence (the format of ``Citation.positions``), empty when the sentence
+    could not be placed on the page; ``pages`` holds more than one page when the
+    sentence runs on to the next page. ``source_number``: the [n] of the
+    passage it was taken from.
+    """
+
+    quote: str
+    source_number: int
+    document_id: int
+    document_title: str
+    document_path: str
+    page: int
+    page_label: str
+    score: float
+    pages: list[int] = field(default_factory=list)
+    rects: list[list[float]] = field(default_factory=list)
+
+    @property
+    def crosses_page(self) -> bool:
+        return len(self.pages) > 1
+
+    def where(self) -> str:
+        """"p. 5", "p. v (PDF page 5)", or "pp. 5-6" for a sentence that runs on to the next page."""
+        if self.crosses_page:
+            return f"pp. {self.pages[0]}-{self.pages[-1]}"
+        label = self.page_label
+        return f"p. {label} (PDF page {self.page})" if label and label != str(self.page) else f"p. {self.page}"
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sentence of a source, before it is scored and placed; ``previous``: the index of the sentence before
+    it in the same source (-1 for the first)."""
+
+    text: str
+    source: Source
+    order: int
+    previous: int = -1
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a quote was found in its document (see ``engine.library.quotes``)."""
+
+    page: int
+    page_label: str
+    pages: list[int]
+    rects: list[list[float]]
+
+
+Locate = Callable[[Source, str], Placement | None]
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences, list items and table rows of a passage, in order, as the source writes them.
+
+    A sentence that ends with a colon is joined to the one it introduces (code, a value, a list item), and
+    a list item's number or bullet to its text.
+    """
+    from sentencex import segment
+
+    units: list[str] = []
+    for block in joined_blocks(text):
+        language = "ko" if has_hangul(block) else "en"
+        for piece in (s.strip() for s in segment(language, block)):
+            joins = units and (LIST_MARKER.match(units[-1]) or units[-1].endswith(":")
+                               and len(units[-1]) < MAX_QUOTE_CHARS // 2)
+            if piece and joins:
+                units[-1] = f"{units[-1]} {piece}"
+            elif piece:
+                units.append(piece)
+    return units
+
+
+def joined_blocks(text: str) -> list[str]:
+    """Line blocks of a passage; a block ending mid-sentence is joined to a next block that starts in
+    lower case (a paragraph that goes on across a column or a page)."""
+    blocks: list[str] = []
+    for line in (b.strip() for b in text.split("\n")):
+        if not line:
+            continue
+        if blocks and not SENTENCE_END.search(blocks[-1]) and line[0].islower():
+            blocks[-1] = f"{blocks[-1]} {line}"
+        else:
+            blocks.append(line)
+    return blocks
+
+
+def substantial(sentence: str) -> bool:
+    """Long enough to be evidence (headings, page furniture and lone numbers are not)."""
+    if has_hangul(sentence):
+        return sum(1 for c in sentence if "\uac00" <= c <= "\ud7a3") >= MIN_HANGUL_CHARS
+    return len(WORD.findall(sentence)) >= MIN_WORDS
+
+
+def candidates(sources: list[Source]) -> list[Candidate]:
+    """Every distinct substantial sentence of ``sources`` (best source first)."""
+    seen: set[str] = set()
+    found: list[Candidate] = []
+    for source in sources:
+        previous = -1
+        for sentence in sentences_of(source.text):
+            key = " ".join(WORD.findall(sentence.lower()))
+            if key in seen or not substantial(sentence):
+                continue
+            seen.add(key)
+            found.append(Candidate(sentence[:MAX_QUOTE_CHARS], source, len(found), previous))
+            previous = len(found) - 1
+    return found
+
+
+def terms(text: str) -> set[str]:
+    """Comparable terms: stems of the non-stop words, and the syllable bigrams of Korean text."""
+    words = {w[:STEM] for w in WORD.findall(text.lower()) if w not in STOPWORDS and not has_hangul(w)}
+    return words | set(hangul_bigrams(text))
+
+
+def keyword_scores(question: str, texts: list[str]) -> list[float]:
+    """Share of the question's terms found in each text, each term weighted by its rarity among ``texts``."""
+    wanted = terms(question)
+    if not wanted or not texts:
+        return [0.0] * len(texts)
+    held = [terms(t) & wanted for t in texts]
+    weight = {t: math.log(1 + len(texts) / (1 + sum(1 for h in held if t in h))) for t in wanted}
+    total = sum(weight.values())
+    return [sum(weight[t] for t in h) / total for h in held]
+
+
+def rank_scores(items: list[Candidate]) -> list[float]:
+    """1 for the sentences of the best source, falling with the source's rank."""
+    return [1.0 / (1.0 + 0.5 * (c.source.number - 1)) for c in items]
+
+
+def features(question: str, found: list[Candidate], encode: Callable[[list[str]], np.ndarray]
+             ) -> dict[str, list[float]]:
+    """Each feature of each candidate, in 0..1. The embedding cosine is computed for the ``MAX_CANDIDATES``
+    best by keywords and rank only (0 for the rest), which bounds the time an answer waits."""
+    lexical = keyword_scores(question, [c.text for c in found])
+    ranks = rank_scores(found)
+    dense = [0.0] * len(found)
+    shortlist = sorted(range(len(found)), key=lambda i: -(lexical[i] + ranks[i]))[:MAX_CANDIDATES]
+    if shortlist:
+        vectors = encode([question] + [found[i].text for i in shortlist])
+        for i, cosine in zip(shortlist, (vectors[1:] @ vectors[0]).tolist(), strict=True):
+            dense[i] = max(float(cosine), 0.0)
+    return {"dense": dense, "keywords": lexical, "rank": ranks}
+
+
+def combine(found: list[Candidate], table: dict[str, list[float]], weights: dict[str, float]) -> list[float]:
+    """Weighted scores; a sentence is lifted by ``weights["neighbour"]`` of the way towards the sentence
+    before it when that one scores higher (the answer often follows the sentence that matches the
+    question's words), never above it."""
+    base = [sum(weights.get(name, 0.0) * values[i] for name, values in table.items()) for i in range(len(found))]
+    lift = weights.get("neighbour", 0.0)
+    return [b + lift * max(base[c.previous] - b, 0.0) if c.previous >= 0 else b
+            for b, c in zip(base, found, strict=True)]
+
+
+def best(found: list[Candidate], scores: list[float]) -> list[tuple[float, Candidate]]:
+    """Up to ``MAX_QUOTES`` candidates, best first, each at least ``KEEP_RATIO`` of the best score."""
+    ranked = sorted(zip(scores, found, strict=True), key=lambda pair: (-pair[0], pair[1].order))
+    return [pair for pair in ranked[:MAX_QUOTES] if pair[0] >= ranked[0][0] * KEEP_RATIO] if ranked else []
+
+
+class EvidenceSelector:
+    """Chooses the evidence for a question from the sources retrieved for it.
+
+    ``encode``: texts -> unit-length embeddings (rows), the embedder retrieval
+    uses. ``floor``: when no sentence's embedding cosine with the question
+    reaches it, nothing answers the question (0: never; pass 0 for a language
+    the embedder was not trained on, where the cosine means little).
+    """
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray], floor: float = DEFAULT_EVIDENCE_FLOOR) -> None:
+        self.encode = encode
+        self.floor = floor
+
+    def select(self, question: str, sources: list[Source], locate: Locate | None = None) -> list[Evidence]:
+        """The best one to three sentences, best first; [] when none is close enough to the question."""
+        found = candidates(sources)
+        table = features(question, found, self.encode)
+        if not found or max(table["dense"]) < self.floor:
+            return []
+        chosen = best(found, combine(found, table, WEIGHTS))
+        return [evidence_for(candidate, score, locate) for score, candidate in chosen]
+
+
+def evidence_for(candidate: Candidate, score: float, locate: Locate | None) -> Evidence:
+    """The quote with its page and rectangles (the passage's main page and no rectangles when it cannot
+    be placed)."""
+    source = candidate.source
+    first = source.first
+    placed = locate(source, candidate.text) if locate is not None else None
+    if placed is None:
+        placed = Placement(source.main_page, "", [source.main_page], [])
+    return Evidence(candidate.text, source.number, first.document_id, first.document_title, first.document_path,
+                    placed.page, placed.page_label, round(score, 4), placed.pages, placed.rects)
+
+
+def evidence_block(evidence: list[Evidence], heading: str) -> str:
+    """The quotes as the prompt shows them after the question, each with its source number."""
+    return f"{heading} " + " ".join(f"\"{e.quote}\" [{e.source_number}]" for e in evidence)
+
+
+def quotes_answer(evidence: list[Evidence]) -> str:
+    """An answer made of the quotes alone, each cited (quotes-only mode: no model call)."""
+    return "\n\n".join(f"\u201c{e.quote}\u201d [{e.source_number}]" for e in evidence)

@@ -1,0 +1,165 @@
+"""Place a quoted sentence on its page: the page, its printed label, and one rectangle per line.
+
+The sentence is matched against the words PyMuPDF reads from the page
+(``Page.get_text("words")``), both folded the same way (Unicode NFKC, case,
+and everything but letters and digits dropped), so ligatures, hyphens at line
+ends, spacing and Korean text without spaces do not stop a match. The pages of
+the passage are tried in order; a sentence that starts at the foot of one page
+and ends on the next is placed on both. Where the words of a page match the
+sentence more than once, the occurrence inside the passage's own blocks wins.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from desktop_app.engine.answering.evidence import Placement
+from desktop_app.engine.library.pages import available_file
+from desktop_app.engine.retrieval.search import Source
+from desktop_app.store.copies import DocumentCopies
+from desktop_app.store.library import LibraryStore
+
+log = logging.getLogger(__name__)
+
+Word = tuple[float, float, float, float, str, int, int, int]
+
+
+def fold(text: str) -> str:
+    """Letters and digits only, NFKC-normalised and case-folded."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
+
+
+class PageWords:
+    """The words of one page and their folded text, with the word each folded character came from."""
+
+    def __init__(self, page_number: int, words: list[Word]) -> None:
+        self.page = page_number
+        self.words = words
+        self.text = ""
+        self.owner: list[int] = []
+        for index, word in enumerate(words):
+            folded = fold(word[4])
+            self.text += folded
+            self.owner += [index] * len(folded)
+
+    def rects(self, start: int, end: int) -> list[list[float]]:
+        """One rectangle per line for the words under folded characters ``start`` to ``end`` (exclusive)."""
+        lines: dict[tuple[int, int], list[float]] = {}
+        for index in dict.fromkeys(self.owner[start:end]):
+            x0, y0, x1, y1, _, block, line, _ = self.words[index]
+            box = lines.setdefault((block, line), [x0, y0, x1, y1])
+            box[:] = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
+        return [[float(self.page), *box] for box in lines.values()]
+
+
+def occurrences(haystack: str, needle: str) -> Iterator[int]:
+    start = haystack.find(needle)
+    while start >= 0:
+        yield start
+        start = haystack.find(needle, start + 1)
+
+
+def inside(rect: list[float], blocks: list[list[float]]) -> bool:
+    """Whether the centre of ``rect`` ([page, x0, y0, x1, y1]) lies in one of ``blocks`` (same format)."""
+    page, x0, y0, x1, y1 = rect
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return any(int(b[0]) == int(page) and b[1] - 1 <= cx <= b[3] + 1 and b[2] - 1 <= cy <= b[4] + 1 for b in blocks)
+
+
+def place_on(page: PageWords, following: PageWords | None, quote: str, blocks: list[list[float]]
+             ) -> list[list[float]] | None:
+    """Rectangles of ``quote`` on ``page`` (or on it and ``following``, when it runs on), None if absent."""
+    needle = fold(quote)
+    if not needle:
+        return None
+    hits = [page.rects(s, s + len(needle)) for s in occurrences(page.text, needle)]
+    if hits:
+        return next((h for h in hits if inside(h[0], blocks)), hits[0])
+    if following is None:
+        return None
+    for cut in range(len(needle) - 1, 0, -1):
+        head, tail = needle[:cut], needle[cut:]
+        if page.text.endswith(head) and following.text.startswith(tail):
+            return page.rects(len(page.text) - cut, len(page.text)) + following.rects(0, len(tail))
+    return None
+
+
+class QuoteLocator:
+    """Places quotes in the library's files (the original if unchanged, else the kept copy)."""
+
+    def __init__(self, store: LibraryStore, copies: DocumentCopies, verified: dict[str, bool]) -> None:
+        self.store = store
+        self.copies = copies
+        self.verified = verified
+        self._open: dict[int, Any] = {}
+        self._words: dict[tuple[int, int], PageWords] = {}
+
+    def __call__(self, source: Source, quote: str) -> Placement | None:
+        """Where ``quote`` (a sentence of ``source``) is; None when its file is gone or it is not found."""
+        try:
+            return self._place(source, quote)
+        except Exception as exc:  # MuPDF raises many kinds; a quote without rectangles is still shown
+            log.warning("could not place a quote in %s: %s", source.first.document_title, exc)
+            return None
+
+    def _place(self, source: Source, quote: str) -> Placement | None:
+        pdf = self._document(source.first.document_id)
+        if pdf is None:
+            return None
+        pages = sorted(source.pages, key=lambda p: (p != source.main_page, p))
+        for number in pages:
+            if not 1 <= number <= pdf.page_count:
+                continue
+            following = self._page_words(pdf, source.first.document_id, number + 1) \
+                if number + 1 in source.pages else None
+            rects = place_on(self._page_words(pdf, source.first.document_id, number), following, quote,
+                             source.positions)
+            if rects:
+                spanned = sorted({int(r[0]) for r in rects})
+                return Placement(spanned[0], pdf[spanned[0] - 1].get_label() or str(spanned[0]), spanned, rects)
+        return None
+
+    def _document(self, document_id: int) -> Any:
+        if document_id not in self._open:
+            doc = self.store.document(document_id)
+            path, _ = available_file(doc, self.copies, self.verified) if doc else (None, "")
+            self._open[document_id] = open_pdf(path) if path else None
+        return self._open[document_id]
+
+    def _page_words(self, pdf: Any, document_id: int, number: int) -> PageWords:
+        key = (document_id, number)
+        if key not in self._words:
+            self._words[key] = PageWords(number, pdf[number - 1].get_text("words", sort=False))
+        return self._words[key]
+
+    def close(self) -> None:
+        for pdf in self._open.values():
+            if pdf is not None:
+                pdf.close()
+        self._open.clear()
+        self._words.clear()
+
+
+def open_pdf(path: Path) -> Any:
+    """The document, or None when it cannot be opened without a password (it is not kept)."""
+    import pymupdf
+
+    pdf = pymupdf.open(path)
+    if pdf.needs_pass:
+        pdf.close()
+        return None
+    return pdf
+
+
+@contextmanager
+def quote_locator(store: LibraryStore, copies: DocumentCopies, verified: dict[str, bool]) -> Iterator[QuoteLocator]:
+    locator = QuoteLocator(store, copies, verified)
+    try:
+        yield locator
+    finally:
+        locator.close()

@@ -1,0 +1,201 @@
+"""Evidence: the sentences that answer a question, chosen from real passages, placed on their pages, shown first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from desktop_app.engine import AnswerDone, AppError, Engine, SourcesFound
+from desktop_app.engine.answering.answer import Answer
+from desktop_app.engine.answering.evidence import Evidence, joined_blocks, sentences_of
+from desktop_app.engine.answering.memory import focus_query
+from desktop_app.engine.language import say
+from support.answers import final
+from support.fake_model import use_fake_model
+from support.library import index_all
+from support.pdfs import harbour_report, korean_manual, write_pdf
+
+ARCHIVE = [
+    "Visitors sign the register at the front desk before entering the reading room.",
+    "The archive opens at eight in the morning on weekdays and stays shut on public holidays.",
+    "Boxes are fetched from the stacks by staff and never by visitors.",
+    "The spare key for the archive room is kept in the blue cabinet behind the reception desk.",
+    "Photographs of the documents may be taken without flash.",
+    "Fragile maps are handled with cotton gloves, which the staff hand out.",
+    "The archive closes at four in the afternoon, when the last boxes go back to the stacks.",
+]
+KEY_SENTENCE = ARCHIVE[3]
+
+
+def archive_pdf(path: Path) -> Path:
+    return write_pdf(path, [[("h", "Archive procedures"), ("p", " ".join(ARCHIVE))]], title="Archive rules")
+
+
+def run_on_pdf(path: Path) -> Path:
+    """A sentence that starts at the foot of page 1 and ends at the top of page 2 (no running footer)."""
+    doc = pymupdf.open()
+    first = doc.new_page(width=595, height=842)
+    first.insert_text((72, 90), "Keys and cabinets", fontsize=16, fontname="hebo")
+    first.insert_textbox(pymupdf.Rect(72, 700, 523, 800), "The garden shed is locked every evening at six. "
+                         "The spare key for the archive room is kept in the", fontsize=10, fontname="helv")
+    second = doc.new_page(width=595, height=842)
+    second.insert_textbox(pymupdf.Rect(72, 72, 523, 200), "blue cabinet behind the reception desk. "
+                          "Nobody else holds a copy of it.", fontsize=10, fontname="helv")
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def ask(engine: Engine, question: str) -> Answer:
+    return final(engine.ask(question))
+
+
+def words_under(path: Path, item: Evidence) -> list[str]:
+    """The words of the page whose centres lie inside the quote's rectangles."""
+    with pymupdf.open(path) as pdf:
+        found = []
+        for rect in item.rects:
+            page = pdf[int(rect[0]) - 1]
+            box = pymupdf.Rect(rect[1:])
+            found += [w[4] for w in page.get_text("words")
+                      if box.contains(pymupdf.Point((w[0] + w[2]) / 2, (w[1] + w[3]) / 2))]
+        return found
+
+
+def test_sentence_splitting_keeps_abbreviations_numbers_and_items() -> None:
+    text = ("See Fig. 3 for the layout. The pump runs at 3.5 bar, e.g. in winter.\n"
+            "1. Open the valve.\n2. Close the drain.\nTo connect, use the following code:\nconnect(host, 22)")
+    assert sentences_of(text) == [
+        "See Fig. 3 for the layout.", "The pump runs at 3.5 bar, e.g. in winter.", "1. Open the valve.",
+        "2. Close the drain.", "To connect, use the following code: connect(host, 22)"]
+
+
+def test_a_block_that_runs_on_is_joined_to_its_continuation() -> None:
+    assert joined_blocks("The key is kept in the\nblue cabinet.\nA new paragraph.") == [
+        "The key is kept in the blue cabinet.", "A new paragraph."]
+
+
+def test_the_answering_sentence_in_the_middle_of_a_passage_comes_first_and_is_highlighted_alone(
+        engine: Engine, tmp_path: Path) -> None:
+    pdf = archive_pdf(tmp_path / "archive.pdf")
+    index_all(engine, [pdf])
+    use_fake_model(engine, "It is in the blue cabinet [1].")
+    answer = ask(engine, "Where can I find the spare key to the archive room?")
+    top = answer.evidence[0]
+    assert top.quote == KEY_SENTENCE
+    assert (top.page, top.page_label, top.pages, top.source_number) == (1, "1", [1], 1)
+    assert words_under(pdf, top) == KEY_SENTENCE.split()
+    assert answer.text == "It is in the blue cabinet [1]."
+
+
+def test_the_prompt_gives_the_key_sentences_right_after_the_question(engine: Engine, tmp_path: Path) -> None:
+    index_all(engine, [archive_pdf(tmp_path / "archive.pdf")])
+    model = use_fake_model(engine, "In the blue cabinet [1].")
+    ask(engine, "Where can I find the spare key to the archive room?")
+    user = model.prompts[-1][-1]["content"]
+    assert user.endswith(f"Where can I find the spare key to the archive room?\nAnswer from: \"{KEY_SENTENCE}\" [1]")
+    assert user.index("Sources") < user.index("Question:")
+    engine.update_settings(evidence_in_prompt=False)
+    model = use_fake_model(engine, "In the blue cabinet [1].")  # a settings change unloads the model it replaced
+    ask(engine, "Where is the spare key for the archive room kept?")
+    assert "Answer from:" not in model.prompts[-1][-1]["content"]
+
+
+def test_a_sentence_running_on_to_the_next_page_is_quoted_whole_and_placed_on_both(
+        engine: Engine, tmp_path: Path) -> None:
+    pdf = run_on_pdf(tmp_path / "run-on.pdf")
+    index_all(engine, [pdf])
+    use_fake_model(engine, "In the blue cabinet [1].")
+    answer = ask(engine, "Where is the spare key for the archive room kept?")
+    top = answer.evidence[0]
+    assert top.quote == "The spare key for the archive room is kept in the blue cabinet behind the reception desk."
+    assert top.pages == [1, 2] and top.crosses_page and top.where() == "pp. 1-2"
+    assert {int(r[0]) for r in top.rects} == {1, 2}
+    assert words_under(pdf, top) == top.quote.split()
+
+
+def test_a_korean_question_gets_a_korean_sentence(engine: Engine, tmp_path: Path) -> None:
+    index_all(engine, [korean_manual(tmp_path / "korean.pdf")])
+    use_fake_model(engine, "암호를 물어본 다음 색인합니다 [1].")
+    answer = ask(engine, "암호가 걸린 문서는 어떻게 색인하나요?")
+    assert "".join(answer.evidence[0].quote.split()) == "암호가걸린문서는암호를물어본다음색인한다."
+    assert answer.evidence[0].page == 2 and answer.evidence[0].rects
+
+
+def test_quotes_only_answers_at_once_without_the_model(engine: Engine, tmp_path: Path) -> None:
+    index_all(engine, [archive_pdf(tmp_path / "archive.pdf")])
+    engine.update_settings(quotes_only=True)
+    events = list(engine.ask("Where can I find the spare key to the archive room?"))
+    answer = events[-1].answer
+    assert isinstance(events[0], SourcesFound) and events[0].evidence == answer.evidence
+    assert answer.origin == "quotes" and answer.text.startswith(f"\u201c{KEY_SENTENCE}\u201d [1]")
+    assert [c.number for c in answer.citations] == [1]
+    assert engine._rt.loaded_model is None, "the chat model was never loaded"
+
+
+def test_no_sentence_close_to_the_question_means_the_documents_do_not_cover_it(
+        engine: Engine, tmp_path: Path) -> None:
+    index_all(engine, [archive_pdf(tmp_path / "archive.pdf")])
+    engine.update_settings(relevance_floor=0.0)  # retrieval lets every passage through; the evidence decides
+    model = use_fake_model(engine, "A ticket costs five pounds [1].")
+    off_topic = "How much does a reader's ticket for the archive cost?"  # retrieved, but no sentence says
+    assert engine.search(off_topic).sources
+    answer = ask(engine, off_topic)
+    assert answer.abstained and not answer.evidence and not model.prompts
+    assert answer.text == "The documents in the library don't cover this."
+    assert answer.related, "the closest passages are still shown"
+    engine.update_settings(evidence_floor=0.0)
+    model = use_fake_model(engine, "A ticket costs five pounds [1].")
+    ask(engine, off_topic)
+    assert model.prompts, "without the evidence floor the model is asked"
+
+
+def test_evidence_is_kept_with_the_answer_and_with_its_cached_replay(engine: Engine, tmp_path: Path) -> None:
+    index_all(engine, [archive_pdf(tmp_path / "archive.pdf")])
+    use_fake_model(engine, "In the blue cabinet [1].")
+    question = "Where can I find the spare key to the archive room?"
+    first = ask(engine, question)
+    stored = engine.conversations.messages(first.conversation_id)[-1].answer
+    assert stored is not None and stored.evidence == first.evidence
+    replayed = ask(engine, question)
+    assert replayed.origin == "cache" and replayed.evidence == first.evidence
+
+
+@pytest.mark.parametrize("label, expected", [("", "p. 5"), ("5", "p. 5"), ("v", "p. v (PDF page 5)")])
+def test_where_names_the_printed_page_label_beside_the_pdf_page(label: str, expected: str) -> None:
+    item = Evidence("A sentence.", 1, 1, "Doc", "doc.pdf", 5, label, 0.5, [5], [])
+    assert item.where() == expected
+
+
+def test_the_real_model_is_given_the_evidence_and_answers(corpus_engine: Engine) -> None:
+    events = list(corpus_engine.ask("On a new canvas, which corner does position (0,0) refer to?"))
+    found = next(e for e in events if isinstance(e, SourcesFound))
+    done = events[-1]
+    assert isinstance(done, AnswerDone) and found.evidence == done.answer.evidence
+    assert any("lower left" in e.quote.lower() for e in done.answer.evidence)
+    assert done.answer.origin == "model" and done.answer.completion_tokens > 0
+
+
+def test_a_long_pasted_thread_is_searched_by_its_last_question_and_too_long_for_the_window_is_said(
+        engine: Engine, tmp_path: Path) -> None:
+    index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
+    filler = "Thanks for the update on the quarterly budget meeting, see you on Tuesday. " * 520
+    thread = f"{filler}\n\nOne more thing from the survey: how much silt did the dredging remove?"
+    assert len(thread) > 38_000
+    query = focus_query(thread)
+    assert query.startswith("One more thing from the survey: how much silt did the dredging remove?")
+    assert len(query) < 300 and engine.search(query).sources[0].main_page == 3
+    use_fake_model(engine, "41,500 cubic metres [1].")
+    with pytest.raises(AppError, match="Shorten the question"):
+        ask(engine, thread)
+
+
+def test_a_question_in_another_language_than_the_documents_is_not_told_they_are_silent(
+        engine: Engine, tmp_path: Path) -> None:
+    index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
+    use_fake_model(engine)
+    answer = ask(engine, "준설 작업으로 제거한 토사의 양은 얼마입니까?")
+    assert answer.abstained and answer.text == say("other_language", "ko")
+    assert "설정 > Model > Embedding model folder" in answer.text and answer.related
