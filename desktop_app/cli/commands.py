@@ -88,20 +88,25 @@ def cmd_docs(engine: Engine, args: argparse.Namespace) -> int:
 
 def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
     apply_overrides(engine, args)
-    strict = AskOptions(strict=True) if args.strict else None
+    options = AskOptions(strict=args.strict)
     answer = stream_answer(engine, args.question, args.conversation, args.json,
-                           lambda t: engine.ask(args.question, args.conversation, t, strict))
+                           lambda t: engine.ask(args.question, args.conversation, t, options))
     if not args.json:
         sys.stdout.flush()
         t = answer.timings
-        if "ttft_s" in t:
+        if answer.origin == "quotes":
+            sys.stderr.write(f"(quotes found in {t.get('ttft_s', 0.0):.2f} s, conversation {answer.conversation_id})\n")
+        elif "ttft_s" in t and "tokens_per_s" in t:
             sys.stderr.write(f"(first token {t['ttft_s']:.2f} s, {t['tokens_per_s']:.0f} tokens/s, "
                              f"conversation {answer.conversation_id})\n")
     return EXIT_NOT_COVERED if answer.abstained else EXIT_OK
 
 
 def apply_overrides(engine: Engine, args: argparse.Namespace) -> None:
-    changes = {k: v for k, v in (("top_k", args.top_k), ("retrieval_mode", args.mode)) if v is not None}
+    changes: dict[str, object] = {k: v for k, v in (("top_k", args.top_k), ("retrieval_mode", args.mode))
+                                  if v is not None}
+    if args.quotes_only:
+        changes["quotes_only"] = True
     if changes:
         engine.override_settings(**changes)
     if args.lora:
@@ -217,7 +222,8 @@ def cmd_eval(engine: Engine, args: argparse.Namespace) -> int:
     with interrupt_cancels(token):
         report = run_eval(engine, Path(args.questions), Path(args.docs), tuple(args.modes), args.answer_mode,
                           args.limit, lambda e: progress.status(f"{e.stage} {bar(e.done, e.total)} {e.done}/{e.total}"),
-                          token, answers=not args.retrieval_only, judge_model=Path(args.judge) if args.judge else None)
+                          token, answers=not args.retrieval_only, judge_model=Path(args.judge) if args.judge else None,
+                          without_evidence_too=args.without_evidence_too)
     progress.line("")
     print(report.to_markdown())
     if args.json:
@@ -313,6 +319,8 @@ def parser() -> argparse.ArgumentParser:
             p.add_argument("question")
             p.add_argument("--json", action="store_true", help="print the answer as JSON at the end")
             p.add_argument("--strict", action="store_true", help="a stricter prompt: only what the sources say")
+        p.add_argument("--quotes-only", action="store_true",
+                       help="answer with the sentences from the documents alone, at once, without the model")
         p.add_argument("--conversation", type=int, help="continue this conversation")
         p.add_argument("--top-k", type=int)
         p.add_argument("--mode", choices=["hybrid", "bm25", "dense"])
@@ -328,6 +336,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="only the first N questions")
     p.add_argument("--retrieval-only", action="store_true", help="skip the answers (much faster)")
     p.add_argument("--judge", help="a GGUF model to grade the answers (LLM-as-judge); none: not graded")
+    p.add_argument("--without-evidence-too", action="store_true",
+                   help="answer every question again with evidence-first prompting off, to compare in one run")
     p.set_defaults(run=cmd_eval)
     p = sub.add_parser("faq", help="curated answers: list, add Q A, remove ID, import FILE, export FILE; "
                                    "clear-cache forgets cached answers")

@@ -18,6 +18,8 @@ from desktop_app.engine import (
     CancelToken,
     Citation,
     Engine,
+    Evidence,
+    SourcesFound,
     TokenText,
 )
 
@@ -70,6 +72,21 @@ def print_citations(title: str, citations: list[Citation], out: TextIO) -> None:
         out.write(f"  [{c.number}] {c.document_title}, page {c.page}  ({c.document_path})\n      \"{snippet}...\"\n")
 
 
+def print_evidence(evidence: list[Evidence], out: TextIO) -> None:
+    """The quotes that answer the question, before the model's wording."""
+    if not evidence:
+        return
+    out.write("From the documents:\n")
+    for item in evidence:
+        runs_on = " (the sentence runs on to the next page)" if item.crosses_page else ""
+        out.write(f"  \u201c{item.quote}\u201d\n      [{item.source_number}] {item.document_title}, "
+                  f"{item.where()}{runs_on}\n")
+    out.write("\n")
+
+
+WORDING = "The model's answer, in its own words:\n"
+
+
 def print_answer_footer(answer: Answer, out: TextIO) -> None:
     if answer.stopped:
         out.write("\n[stopped by the safety policy]" if answer.stopped_by == "policy" else "\n[stopped]")
@@ -114,9 +131,16 @@ def stream_answer(engine: Engine, question: str, conversation_id: int | None, as
     token = CancelToken()
     out = sys.stdout
     answer: Answer | None = None
+    quoted = False
     with interrupt_cancels(token):
         for event in (events or (lambda t: engine.ask(question, conversation_id, t)))(token):
-            if isinstance(event, TokenText) and not as_json:
+            if isinstance(event, SourcesFound) and not as_json:
+                print_evidence(event.evidence, out)
+                quoted = bool(event.evidence)
+            elif isinstance(event, TokenText) and not as_json:
+                if quoted:
+                    out.write(WORDING)
+                    quoted = False
                 out.write(event.text)
                 out.flush()
             elif isinstance(event, AnswerDone):
@@ -130,7 +154,11 @@ def stream_answer(engine: Engine, question: str, conversation_id: int | None, as
 
 
 def print_answer(answer: Answer, out: TextIO, streamed: bool) -> None:
-    """An answer as the terminal shows it, live (its text has ``streamed`` already) or reopened."""
+    """An answer as the terminal shows it, live (its text and quotes have ``streamed`` already) or reopened."""
+    if not streamed:
+        print_evidence(answer.evidence, out)
+        if answer.evidence and answer.origin != "quotes":
+            out.write(WORDING)
     if answer.withheld:
         out.write("\n\n" + answer.text if streamed else answer.withheld + "\n\n" + answer.text)
     elif answer.abstained or answer.refused or not streamed:
@@ -143,7 +171,16 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
     data["citations"] = [c.to_dict() for c in answer.citations]
     data["related"] = [c.to_dict() for c in answer.related]
     data["verification"] = answer.verification.to_dict() if answer.verification else None
+    data["evidence"] = [evidence_dict(e) for e in answer.evidence]
     return data
+
+
+def evidence_dict(evidence: Evidence) -> dict[str, Any]:
+    """A quote as ``ask --json`` gives it: the document by title, with its file, page, label and rectangles."""
+    return {"quote": evidence.quote, "document": evidence.document_title, "document_id": evidence.document_id,
+            "path": evidence.document_path, "page": evidence.page, "page_label": evidence.page_label or
+            str(evidence.page), "pages": evidence.pages, "rects": evidence.rects, "score": evidence.score,
+            "source": evidence.source_number}
 
 
 def format_size(size: int) -> str:

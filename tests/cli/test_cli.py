@@ -104,3 +104,30 @@ def test_chat_keeps_one_conversation_until_new(data_home: Path, tmp_path: Path) 
     assert len(listed) == 2
     first = cli(data_home, "conversations", "show", "1").stdout
     assert "Q: Which gauge" in first and "Q: When was it calibrated?" in first
+
+
+def test_ask_prints_the_quotes_before_the_answer_and_gives_them_in_json(data_home: Path, tmp_path: Path) -> None:
+    cli(data_home, "index", str(harbour_report(tmp_path / "harbour.pdf")))
+    question = "How much silt did the dredging of the eastern channel remove?"
+    silt = "Dredging of the eastern channel removed 41,500 cubic metres of silt."
+
+    asked = cli(data_home, "ask", question, *SMALL)
+    assert asked.returncode == 0, asked.stderr
+    quotes, _, answer = asked.stdout.partition("The model's answer, in its own words:")
+    assert quotes.startswith("From the documents:") and f"\u201c{silt}\u201d" in quotes
+    assert "Harbour Survey Report, p. 3" in quotes and answer.strip()
+
+    data = json.loads(cli(data_home, "ask", question, "--json", *SMALL).stdout)
+    top = data["evidence"][0]
+    assert {"quote", "document", "page", "page_label", "rects", "score"} <= set(top)
+    assert (top["quote"], top["document"], top["page"], top["page_label"]) == (silt, "Harbour Survey Report", 3, "3")
+    assert top["rects"] and all(r[0] == 3 for r in top["rects"])
+
+    quoted = cli(data_home, "ask", question, "--quotes-only", *SMALL)
+    assert quoted.returncode == 0 and f"\u201c{silt}\u201d" in quoted.stdout
+    assert "in its own words" not in quoted.stdout and "no model call" in quoted.stdout
+    assert "quotes found in" in quoted.stderr
+
+    conversation = cli(data_home, "conversations", "list").stdout.split()[0]
+    exported = cli(data_home, "conversations", "export", conversation).stdout
+    assert f"> \u201c{silt}\u201d ([1] Harbour Survey Report, p. 3)" in exported
