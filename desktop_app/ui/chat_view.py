@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -17,12 +18,29 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.engine import ORIGIN_LABELS, STOPPED_BY_LABELS, Answer
+from desktop_app.engine import ORIGIN_LABELS, STOPPED_BY_LABELS, Answer, Evidence
 from desktop_app.ui.widgets import ContextMeter, FlowLayout, MarkdownLabel
 
 
 def chip_label(citation: dict[str, Any]) -> str:
     return f"[{citation['number']}] {citation['document_title']}, p. {citation['page']}"
+
+
+def evidence_html(evidence: list[Evidence]) -> str:
+    """The quotes as links (``quote:N`` opens quote N on its page), each with its document and page."""
+    items = []
+    for index, item in enumerate(evidence):
+        runs_on = " (runs on to the next page)" if item.crosses_page else ""
+        items.append(f"<p><a href=\"quote:{index}\">\u201c{html.escape(item.quote)}\u201d</a><br>"
+                     f"<small>[{item.source_number}] {html.escape(item.document_title)}, {item.where()}"
+                     f"{runs_on}</small></p>")
+    return "<b>From the documents</b>" + "".join(items)
+
+
+def evidence_target(item: Evidence) -> dict[str, Any]:
+    """What the source viewer opens for a quote: its page, with the sentence's own rectangles highlighted."""
+    return {"number": item.source_number, "document_id": item.document_id, "document_title": item.document_title,
+            "page": item.page, "positions": item.rects}
 
 
 class PromptEdit(QPlainTextEdit):
@@ -60,12 +78,37 @@ class MessageWidget(QFrame):
         self.check.setAccessibleName("Answer check")
         self.check.hide()
         self.chips = FlowLayout()
+        self.evidence: list[Evidence] = []
+        self.quotes = QLabel()
+        self.quotes.setWordWrap(True)
+        self.quotes.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.quotes.setAccessibleName("Quotes from the documents")
+        self.quotes.linkActivated.connect(self._open_quote)
+        self.quotes.hide()
+        self.wording = QLabel("<i>The model's answer, in its own words:</i>")
+        self.wording.hide()
         layout.addWidget(title)
+        layout.addWidget(self.quotes)
+        layout.addWidget(self.wording)
         layout.addWidget(self.body)
         layout.addWidget(self.note)
         layout.addWidget(self.check)
         layout.addLayout(self.chips)
         self.text = text
+
+    def set_evidence(self, evidence: list[Evidence], quotes_only: bool = False) -> None:
+        """Show the quotes first; the model's text below them is labelled as its wording (hidden when the
+        answer is the quotes alone)."""
+        self.evidence = list(evidence)
+        self.quotes.setText(evidence_html(self.evidence))
+        self.quotes.setVisible(bool(self.evidence))
+        self.wording.setVisible(bool(self.evidence) and not quotes_only)
+        self.body.setVisible(not (quotes_only and self.evidence))
+
+    def _open_quote(self, link: str) -> None:
+        index = int(link.split(":", 1)[1])
+        if 0 <= index < len(self.evidence):
+            self.citation_clicked.emit(evidence_target(self.evidence[index]))
 
     def append(self, text: str) -> None:
         self.text += text
@@ -212,6 +255,11 @@ class ChatView(QWidget):
         self.current = self.add_message("assistant", "")
         return self.current
 
+    def show_evidence(self, evidence: list[Evidence]) -> None:
+        """The quotes of the answer being written, as soon as retrieval has found them."""
+        if self.current is not None:
+            self.current.set_evidence(evidence)
+
     def append_tokens(self, text: str) -> None:
         if self.current is not None:
             self.current.append(text)
@@ -233,6 +281,7 @@ class ChatView(QWidget):
         for number, reasons in answer.flagged_sources.items():
             note += f" Source [{number}] contains {' and '.join(reasons)}; it was quoted to the model as data only."
         widget.set_citations([c.to_dict() for c in answer.shown_sources], note.strip())
+        widget.set_evidence(answer.evidence, quotes_only=answer.origin == "quotes")
         if answer.verification is not None:
             widget.set_check(answer.verification.to_dict())
         self.current = None

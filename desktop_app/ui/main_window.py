@@ -327,6 +327,7 @@ class MainWindow(QMainWindow):
         if isinstance(event, SourcesFound):
             self.conversation_id = event.conversation_id
             self.chat.meter.set_parts(event.parts)
+            self.chat.show_evidence(event.evidence)
         elif isinstance(event, TokenText):
             self.chat.append_tokens(event.text)
         elif isinstance(event, AnswerDone):

@@ -109,6 +109,17 @@ def test_drop_index_ask_stream_cite_and_view_the_page(qtbot, window: MainWindow,
     assert meter.longest < 0.3, f"the event loop stalled for {meter.longest:.3f} s"
     assert "Sources" in window.chat.meter_label.text()
 
+    gauge = "The northern breakwater gauge is model TG-7 and it was calibrated on 14 March 2031."
+    assert answer.quotes.isVisible() and answer.wording.isVisible()
+    assert "From the documents" in answer.quotes.text() and gauge in answer.quotes.text()
+    assert answer.evidence[0].quote == gauge
+    window.viewer.page = None
+    answer.quotes.linkActivated.emit("quote:0")
+    qtbot.waitUntil(lambda: window.viewer.page is not None, timeout=30_000)
+    quoted = window.viewer.page
+    assert quoted.page == 2 and len(quoted.highlights) == len(answer.evidence[0].rects) >= 1
+    assert quoted.highlights[0][3] - quoted.highlights[0][1] < 30, "a line of the sentence, not the whole block"
+
 
 def test_stop_ends_the_answer_at_once(qtbot, window: MainWindow, tmp_path: Path) -> None:
     drop(window, harbour_report(tmp_path / "harbour.pdf"))
@@ -179,6 +190,7 @@ def test_settings_and_conversations_survive_a_restart(qtbot, data_home: Path, tm
     qtbot.waitUntil(lambda: len(second.chat.messages) == 2, timeout=30_000)
     assert second.chat.messages[0].text == "How much silt did the dredging remove?"
     assert second.chat.messages[1].chip_buttons()
+    assert "41,500 cubic metres" in second.chat.messages[1].quotes.text(), "the quotes are shown when reopened"
     second.close()
 
 
