@@ -41,6 +41,9 @@ def report_markdown(report: EvalReport) -> str:
                     for s in report.retrieval])
     lines += ["", f"## Answers ({report.answer_mode} retrieval)", ""]
     lines += answer_lines(report.answers) if report.answers else ["Answers were not run (retrieval only)."]
+    if report.evidence:
+        lines += ["", "## Evidence (the quotes shown first; answerable questions with expected strings)", ""]
+        lines += evidence_lines(report)
     lines += ["", report.judge, "", "## Per question", ""]
     lines += question_table(report)
     return "\n".join(lines) + "\n"
@@ -80,6 +83,13 @@ def answer_lines(a: AnswerSummary) -> list[str]:
     if a.judged:
         rows.append(["LLM judge: correct", rate(a.judge_accuracy), f"{a.judge_correct}/{a.judged}"])
     return table(["measure", "value", "count"], rows)
+
+
+def evidence_lines(report: EvalReport) -> list[str]:
+    rows = [[e.lang, str(e.questions), rate(e.must_at_1), rate(e.must_at_3), rate(e.page_at_1), rate(e.model_must),
+             rate(e.model_must_without)] for e in report.evidence]
+    return table(["lang", "questions", "quotes must_contain@1", "quotes must_contain@3", "quote page@1",
+                  "model must_contain (evidence first)", "model must_contain (without)"], rows)
 
 
 def pages_text(refs: list[PageRef]) -> str:

@@ -46,10 +46,13 @@ from desktop_app.evaluation.retrieval import score_retrieval
 from desktop_app.evaluation.scoring import (
     RETRIEVAL_K,
     AnswerSummary,
+    EvidenceSummary,
     ModeSummary,
     PageRef,
     QuestionRow,
+    QuoteRef,
     answer_summary,
+    evidence_summaries,
     first_rank,
     retrieval_summaries,
     row_from_dict,
@@ -92,10 +95,12 @@ class EvalReport:
     rows: list[QuestionRow]
     retrieval: list[ModeSummary] = field(default_factory=list)
     answers: AnswerSummary | None = None
+    evidence: list[EvidenceSummary] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.retrieval = retrieval_summaries(self.rows, self.modes)
         self.answers = answer_summary(self.rows)
+        self.evidence = evidence_summaries(self.rows) if self.answers else []
 
     def mode(self, mode: str, lang: str = "all") -> ModeSummary:
         found = next((s for s in self.retrieval if s.mode == mode and s.lang == lang), None)
@@ -107,7 +112,8 @@ class EvalReport:
     def summary(self) -> dict[str, Any]:
         """What ``rescore`` recomputes from the rows."""
         return {"retrieval": [asdict(s) for s in self.retrieval],
-                "answers": asdict(self.answers) if self.answers else None, "judge": self.judge}
+                "answers": asdict(self.answers) if self.answers else None,
+                "evidence": [asdict(s) for s in self.evidence], "judge": self.judge}
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, "questions_path": self.questions_path, "docs_folder": self.docs_folder,
@@ -201,11 +207,11 @@ def run_eval(
     engine: Engine, questions_path: Path, docs_folder: Path, modes: tuple[str, ...] | list[str] = DEFAULT_MODES,
     answer_mode: str = "hybrid", limit: int | None = None, progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None, *, settings: Settings | None = None, answers: bool = True,
-    judge_model: Path | None = None,
+    judge_model: Path | None = None, without_evidence_too: bool = False,
 ) -> EvalReport:
     """``evaluate`` run to its end, with ``progress`` called for each step; the report."""
     steps = evaluate(engine, questions_path, docs_folder, modes, answer_mode, limit, cancel, settings=settings,
-                     answers=answers, judge_model=judge_model)
+                     answers=answers, judge_model=judge_model, without_evidence_too=without_evidence_too)
     with closing(steps):
         for step in steps:
             if isinstance(step, EvalReport):
@@ -219,6 +225,7 @@ def evaluate(
     engine: Engine, questions_path: Path, docs_folder: Path, modes: tuple[str, ...] | list[str] = DEFAULT_MODES,
     answer_mode: str = "hybrid", limit: int | None = None, cancel: CancelToken | None = None, *,
     settings: Settings | None = None, answers: bool = True, judge_model: Path | None = None,
+    without_evidence_too: bool = False,
 ) -> Generator[EvalProgress | EvalReport, None, None]:
     """Index ``docs_folder`` into a scratch library, retrieve in each of ``modes``, answer in ``answer_mode``.
 
@@ -226,7 +233,9 @@ def evaluate(
     answer settings to measure (default: the engine's); the retrieval mode is
     set to ``answer_mode``, and curated answers and the answer cache are off
     so that every answer is the model's. The models are the engine's own.
-    ``answers=False`` measures retrieval only. Raises ``Cancelled`` when
+    ``answers=False`` measures retrieval only. ``without_evidence_too``: ask
+    every question a second time with evidence-first prompting off, to measure
+    what it changes in the same run. Raises ``Cancelled`` when
     ``cancel`` is set, ``AppError`` for a bad questions file or folder.
     """
     modes = list(modes)
@@ -247,6 +256,10 @@ def evaluate(
         if answers:
             library["model"] = scratch.models.info().name
             yield from ask_all(scratch, rows, cancel)
+            if without_evidence_too and settings.evidence_in_prompt and not settings.quotes_only:
+                scratch.override_settings(evidence_in_prompt=False)
+                yield from ask_all(scratch, rows, cancel, record_answer_without_evidence)
+                scratch.override_settings(evidence_in_prompt=True)
     judge = NOT_CONFIGURED
     if judge_model is not None and answers:
         while engine.models.busy():  # the judge replaces the chat model: let the window's answer finish first
@@ -326,8 +339,11 @@ def retrieve(
     return []
 
 
-def ask_all(engine: Engine, rows: list[QuestionRow], cancel: CancelToken) -> Iterator[EvalProgress]:
-    """Ask each question as a user would; a follow-up goes into its predecessor's conversation."""
+def ask_all(engine: Engine, rows: list[QuestionRow], cancel: CancelToken,
+            record: Callable[[QuestionRow, Answer, float], None] | None = None) -> Iterator[EvalProgress]:
+    """Ask each question as a user would; a follow-up goes into its predecessor's conversation.
+
+    ``record`` keeps what is needed of each answer (default: ``record_answer``)."""
     conversations: dict[str, int] = {}
     for done, row in enumerate(rows):
         cancel.raise_if_cancelled()
@@ -338,7 +354,7 @@ def ask_all(engine: Engine, rows: list[QuestionRow], cancel: CancelToken) -> Ite
         conversation = conversations.get(row.follows) if row.follows else None
         started = time.perf_counter()
         answer = ask_one(engine, row.question, conversation, cancel)
-        record_answer(row, answer, time.perf_counter() - started)
+        (record or record_answer)(row, answer, time.perf_counter() - started)
         conversations[row.id] = answer.conversation_id
     yield EvalProgress("answering", len(rows), len(rows))
 
@@ -369,6 +385,12 @@ def record_answer(row: QuestionRow, answer: Answer, total_s: float) -> None:
         row.grounding, row.claims = answer.verification.score, answer.verification.claims
         row.unsupported = answer.verification.unsupported_tokens
     row.withheld = answer.withheld
+    row.evidence = [QuoteRef(e.quote, Path(e.document_path).name, e.page) for e in answer.evidence]
     if answer.search_query != row.search_query:
         log.debug("question %s was searched as %r when asked, %r in retrieval", row.id, answer.search_query,
                     row.search_query)
+
+
+def record_answer_without_evidence(row: QuestionRow, answer: Answer, total_s: float) -> None:
+    """The second run's answer (evidence-first prompting off): its text only."""
+    row.answer_without_evidence = answer.text

@@ -32,6 +32,15 @@ class PageRef:
 
 
 @dataclass
+class QuoteRef:
+    """A quote of the evidence: its text, document file name and page."""
+
+    quote: str
+    doc: str
+    page: int
+
+
+@dataclass
 class QuestionRow:
     """One question: what it expects, and what retrieval and the answer produced."""
 
@@ -66,6 +75,8 @@ class QuestionRow:
     unsupported: list[str] = field(default_factory=list)  # those not found in the sources
     withheld: str = ""  # the draft, when the check withheld it
     judge: str | None = None
+    evidence: list[QuoteRef] = field(default_factory=list)  # the quotes shown first, best first
+    answer_without_evidence: str | None = None  # the model's answer with evidence-first prompting off (None: not run)
 
     @property
     def has_expected_page(self) -> bool:
@@ -78,6 +89,7 @@ def row_from_dict(data: dict[str, Any]) -> QuestionRow:
     values["retrieved"] = {mode: [PageRef(**r) for r in refs] for mode, refs in data.get("retrieved", {}).items()}
     values["cited"] = [PageRef(**r) for r in data.get("cited", [])]
     values["related"] = [PageRef(**r) for r in data.get("related", [])]
+    values["evidence"] = [QuoteRef(**q) for q in data.get("evidence", [])]
     return QuestionRow(**values)
 
 
@@ -123,6 +135,47 @@ class AnswerSummary:
     ttft_p95: float | None
     total_p50: float | None
     total_p95: float | None
+
+
+@dataclass(frozen=True)
+class EvidenceSummary:
+    """The quotes against each answerable question's expected strings and page, and the model's answer with
+    and without evidence-first prompting (``model_must_without`` None when that run was not made)."""
+
+    lang: str
+    questions: int
+    must_at_1: float | None
+    must_at_3: float | None
+    page_at_1: float | None
+    model_must: float | None
+    model_must_without: float | None
+
+
+def evidence_summaries(rows: list[QuestionRow]) -> list[EvidenceSummary]:
+    """One summary over all languages, then one per language when there are several."""
+    langs = sorted({r.lang for r in rows})
+    return [evidence_summary(rows, lang) for lang in [LANG_ALL, *(langs if len(langs) > 1 else [])]]
+
+
+def evidence_summary(rows: list[QuestionRow], lang: str) -> EvidenceSummary:
+    asked = [r for r in rows if r.asked and r.answerable and r.must_contain and lang in (LANG_ALL, r.lang)]
+    paged = [r for r in asked if r.has_expected_page]
+    ablated = [r for r in asked if r.answer_without_evidence is not None]
+
+    return EvidenceSummary(
+        lang=lang, questions=len(asked),
+        must_at_1=ratio(sum(1 for r in asked if r.evidence and contains_all(r.evidence[0].quote, r.must_contain)),
+                        len(asked)),
+        must_at_3=ratio(sum(1 for r in asked if contains_all(" ".join(q.quote for q in r.evidence[:3]),
+                                                             r.must_contain)), len(asked)),
+        page_at_1=ratio(sum(1 for r in paged if r.evidence and r.evidence[0].doc == r.doc
+                            and r.evidence[0].page in r.pages), len(paged)),
+        model_must=ratio(sum(1 for r in ablated if contains_all(r.answer, r.must_contain)), len(ablated))
+        if ablated else ratio(sum(1 for r in asked if contains_all(r.answer, r.must_contain)), len(asked)),
+        model_must_without=ratio(sum(1 for r in ablated if contains_all(r.answer_without_evidence or "",
+                                                                        r.must_contain)), len(ablated))
+        if ablated else None,
+    )
 
 
 def ratio(hits: int, total: int) -> float | None:

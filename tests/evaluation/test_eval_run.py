@@ -17,7 +17,9 @@ from desktop_app.evaluation.run import EvalProgress, EvalReport, load_questions,
 from desktop_app.evaluation.scoring import (
     PageRef,
     QuestionRow,
+    QuoteRef,
     answer_summary,
+    evidence_summaries,
     mode_summary,
     percentile,
 )
@@ -76,6 +78,28 @@ def test_answer_scores_on_known_answers() -> None:
     assert s.total_p50 == pytest.approx(2.5)
     assert s.judge_accuracy is None
     assert answer_summary([row("not-asked")]) is None
+
+
+def test_evidence_scores_on_known_quotes() -> None:
+    rows = [
+        row("first", asked=True, must_contain=["setDash"], answer="Use setDash.", answer_without_evidence="No.",
+            evidence=[QuoteRef("Call setDash(1, 2).", "a.pdf", 3)]),
+        row("third", asked=True, must_contain=["setDash", "gap"], answer="No idea.", answer_without_evidence="No.",
+            evidence=[QuoteRef("Lines have a gap.", "a.pdf", 2), QuoteRef("x", "b.pdf", 3),
+                      QuoteRef("Use setDash.", "a.pdf", 3)]),
+        row("none", asked=True, must_contain=["setDash"], answer="setDash", answer_without_evidence="setDash"),
+        row("ko", asked=True, lang="ko", must_contain=["한지텍"], answer="한지텍", answer_without_evidence="",
+            evidence=[QuoteRef("한지텍이라고 읽는다.", "a.pdf", 3)]),
+        row("off-topic", answerable=False, asked=True, evidence=[QuoteRef("setDash", "a.pdf", 3)]),
+    ]
+    overall, en, ko = evidence_summaries(rows)
+    assert (overall.lang, overall.questions, en.lang, en.questions, ko.questions) == ("all", 4, "en", 3, 1)
+    assert (en.must_at_1, en.must_at_3, en.page_at_1) == (pytest.approx(1 / 3), pytest.approx(2 / 3),
+                                                          pytest.approx(1 / 3))
+    assert (en.model_must, en.model_must_without) == (pytest.approx(2 / 3), pytest.approx(1 / 3))
+    assert (ko.must_at_1, ko.page_at_1, ko.model_must, ko.model_must_without) == (1.0, 1.0, 1.0, 0.0)
+    assert evidence_summaries([row("plain", asked=True, must_contain=["a"], answer="a")])[0].model_must_without \
+        is None, "without the second run there is nothing to compare"
 
 
 def test_percentile_interpolates_like_numpy() -> None:
@@ -138,7 +162,8 @@ def small_run(evaluator: Engine, tmp_path_factory: pytest.TempPathFactory
 
     LocalModel.__init__ = counted  # type: ignore[method-assign]
     try:
-        report = run_eval(evaluator, write_questions(folder), docs, progress=events.append)
+        report = run_eval(evaluator, write_questions(folder), docs, progress=events.append,
+                          without_evidence_too=True)
     finally:
         LocalModel.__init__ = original  # type: ignore[method-assign]
     return report, events, folder, len(loads)
@@ -166,6 +191,10 @@ def test_a_small_run_records_every_question_in_every_mode(small_run) -> None:
     assert q1.grounding is not None and 0.0 <= q1.grounding <= 1.0, "each model answer's check is recorded"
     assert q4.grounding is None and q4.claims == 0, "an abstention at retrieval has no answer to check"
     assert {e.stage for e in events} == {"indexing", "retrieval", "answering"}
+    assert q1.evidence and q1.evidence[0].doc == "harbour.pdf" and q1.evidence[0].page == 2
+    assert "TG-7" in " ".join(q.quote for q in q1.evidence)
+    assert q1.answer_without_evidence is not None, "each question is asked again without evidence first"
+    assert not q4.evidence and report.evidence[0].model_must_without is not None
 
 
 def test_the_json_has_the_documented_shape_and_rescores_to_the_same_summary(small_run) -> None:
@@ -174,11 +203,13 @@ def test_the_json_has_the_documented_shape_and_rescores_to_the_same_summary(smal
     report.to_json(path)
     data = json.loads(path.read_text())
     assert set(data) >= {"format", "settings", "library", "summary", "rows", "modes", "answer_mode"}
-    assert set(data["summary"]) == {"retrieval", "answers", "judge"}
+    assert set(data["summary"]) == {"retrieval", "answers", "evidence", "judge"}
     assert data["summary"]["judge"] == NOT_CONFIGURED
     first = data["rows"][0]
     assert set(first) >= {"id", "lang", "retrieved", "answer", "cited", "related", "abstained", "ttft_s",
-                          "total_s", "timings", "grounding", "claims", "unsupported", "withheld"}
+                          "total_s", "timings", "grounding", "claims", "unsupported", "withheld", "evidence",
+                          "answer_without_evidence"}
+    assert set(first["evidence"][0]) == {"quote", "doc", "page"}
     assert set(first["retrieved"]["hybrid"][0]) == {"doc", "pages", "page"}
     assert rescore(path).summary == report.summary
     data["rows"][0]["retrieved"]["hybrid"] = []
@@ -190,6 +221,7 @@ def test_markdown_shows_the_tables_and_says_the_judge_is_not_configured(small_ru
     text = small_run[0].to_markdown()
     assert "| mode | lang | questions | hit@1 | hit@5 | MRR |" in text
     assert "cited-page accuracy" in text and "must_contain accuracy" in text
+    assert "| lang | questions | quotes must_contain@1 | quotes must_contain@3 | quote page@1 |" in text
     assert NOT_CONFIGURED in text
     assert "| Q4 | en | n/a | n/a | n/a |" in text
 

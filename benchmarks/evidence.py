@@ -1,0 +1,131 @@
+"""Evidence selection on the dev questions: how often the chosen sentences hold the answer, and how fast.
+
+Indexes ../shared/eval/corpus into a temporary library, retrieves the sources
+of every dev question as an answer would (hybrid, the default top-k), and
+scores every candidate sentence by each feature of
+``engine.answering.evidence``. It then reports, per language:
+
+- must_contain@1 / @3: the best sentence (the best three) hold every string a
+  right answer must contain;
+- page@1: the best sentence is on the page that answers the question;
+- the best score of answerable and unanswerable questions (for the floor);
+
+for the shipped weights and a grid of others, and the time selection takes
+(placing the quotes on their pages included), p50 and p95.
+
+    .venv/bin/python benchmarks/evidence.py [--grid]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import CORPUS, QUESTIONS, md_table, percentile, write_results  # noqa: E402
+
+from desktop_app.engine import Engine, Settings  # noqa: E402
+from desktop_app.engine.answering import evidence as ev  # noqa: E402
+from desktop_app.engine.library.quotes import quote_locator  # noqa: E402
+from desktop_app.evaluation.run import load_questions, question_rows  # noqa: E402
+from desktop_app.evaluation.scoring import contains_all  # noqa: E402
+
+
+def features(engine: Engine, query: str, top_k: int) -> dict[str, Any]:
+    """Candidates of ``query``'s sources with each feature, unweighted."""
+    found = ev.candidates(engine.search(query, top_k).sources)
+    return {"found": found, "table": ev.features(query, found, engine._rt.embedder.encode)}
+
+
+def choose(f: dict[str, Any], weights: dict[str, float]) -> list[tuple[float, Any]]:
+    return ev.best(f["found"], ev.combine(f["found"], f["table"], weights))
+
+
+def score_rows(rows: list[Any], feats: dict[str, dict[str, Any]], weights: dict[str, float], engine: Engine,
+               with_pages: bool) -> dict[str, dict[str, Any]]:
+    """must_contain@1/@3, page@1 and best scores per language."""
+    out: dict[str, dict[str, Any]] = {}
+    rt = engine._rt
+    with quote_locator(rt.store, rt.copies, rt.verified_files) as locate:
+        for row in rows:
+            chosen = choose(feats[row.id], weights)
+            stats = out.setdefault(row.lang, {"n": 0, "must1": 0, "must3": 0, "page1": 0, "paged": 0,
+                                              "best_answerable": [], "best_unanswerable": []})
+            best = chosen[0][0] if chosen else 0.0
+            stats["best_answerable" if row.answerable else "best_unanswerable"].append(round(best, 3))
+            if not row.answerable or not row.must_contain:
+                continue
+            stats["n"] += 1
+            stats["must1"] += bool(chosen) and contains_all(chosen[0][1].text, row.must_contain)
+            stats["must3"] += contains_all(" ".join(c.text for _, c in chosen), row.must_contain)
+            if with_pages and chosen and row.pages:
+                stats["paged"] += 1
+                top = ev.evidence_for(chosen[0][1], chosen[0][0], locate)
+                stats["page1"] += Path(top.document_path).name == row.doc and top.page in row.pages
+    return out
+
+
+def timing(engine: Engine, rows: list[Any]) -> dict[str, float | None]:
+    """Seconds per question for selection and placing, the sources already retrieved."""
+    rt = engine._rt
+    took: list[float] = []
+    for row in rows:
+        sources = engine.search(row.search_query).sources
+        started = time.perf_counter()
+        selector = ev.EvidenceSelector(rt.embedder.encode, engine.settings.evidence_floor)
+        with quote_locator(rt.store, rt.copies, rt.verified_files) as locate:
+            selector.select(row.search_query, sources, locate)
+        took.append(time.perf_counter() - started)
+    return {"p50_ms": 1000 * (percentile(took, 50) or 0), "p95_ms": 1000 * (percentile(took, 95) or 0)}
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    lines = []
+    for lang, s in sorted(results.items()):
+        n = s["n"] or 1
+        lines.append([lang, s["n"], s["must1"] / n, s["must3"] / n,
+                      s["page1"] / s["paged"] if s["paged"] else None,
+                      min(s["best_answerable"], default=None), max(s["best_unanswerable"], default=None)])
+    return md_table(["lang", "questions", "must_contain@1", "must_contain@3", "page@1", "lowest best score "
+                     "(answerable)", "highest best score (unanswerable)"], lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grid", action="store_true", help="also try a grid of weights")
+    args = parser.parse_args()
+    os.environ.setdefault("DESKTOP_APP_HOME", tempfile.mkdtemp(prefix="bench-evidence-"))
+    engine = Engine(Path(os.environ["DESKTOP_APP_HOME"]), Settings(keep_copies=False))
+    list(engine.library.index([CORPUS]))
+    rows = question_rows(load_questions(QUESTIONS))
+    feats = {row.id: features(engine, row.search_query, engine.settings.top_k) for row in rows}
+    shipped = score_rows(rows, feats, ev.WEIGHTS, engine, with_pages=True)
+    print(f"Shipped weights {ev.WEIGHTS}:\n{table(shipped)}\n")
+    grid: list[dict[str, Any]] = []
+    if args.grid:
+        for dense, keywords, rank, neighbour in itertools.product(
+                (0.3, 0.45, 0.55, 0.7, 1.0), (0.0, 0.2, 0.35, 0.5), (0.0, 0.1, 0.2, 0.3), (0.0, 0.3, 0.6, 0.9)):
+            weights = {"dense": dense, "keywords": keywords, "rank": rank, "neighbour": neighbour}
+            if not any(weights.values()):
+                continue
+            res = score_rows(rows, feats, weights, engine, with_pages=False)
+            n = sum(s["n"] for s in res.values())
+            grid.append({"weights": weights, "must1": sum(s["must1"] for s in res.values()) / n,
+                         "must3": sum(s["must3"] for s in res.values()) / n})
+        grid.sort(key=lambda g: (-g["must3"], -g["must1"]))
+        print(md_table(["dense", "keywords", "rank", "neighbour", "must_contain@1", "must_contain@3"],
+                       [[*g["weights"].values(), g["must1"], g["must3"]] for g in grid[:12]]))
+    times = timing(engine, rows)
+    print(f"\nSelection and placing per question: p50 {times['p50_ms']:.0f} ms, p95 {times['p95_ms']:.0f} ms")
+    write_results("evidence", {"weights": ev.WEIGHTS, "shipped": shipped, "grid": grid, "timing": times})
+    engine.close()
+
+
+if __name__ == "__main__":
+    main()
