@@ -50,6 +50,7 @@ WEIGHTS = {"dense": 0.55, "keywords": 0.2, "rank": 0.3, "neighbour": 0.6}
 """Measured on the dev questions with ``benchmarks/evidence.py --grid`` (README, Evidence)."""
 STEM = 5
 SENTENCE_END = re.compile(r"[.!?。:;)\]\"'”’]$")
+PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013]?\s*(?:\d{1,4}|[ivxlcdm]{1,6})\s*[-\u2013]?$", re.IGNORECASE)
 LIST_MARKER = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[•\-*–])$")
 """A numbered or bulleted item's marker, which the segmenter may leave as a sentence of its own."""
 
@@ -138,12 +139,15 @@ def sentences_of(text: str) -> list[str]:
 
 def joined_blocks(text: str) -> list[str]:
     """Line blocks of a passage; a block ending mid-sentence is joined to a next block that starts in
-    lower case (a paragraph that goes on across a column or a page)."""
+    lower case (a paragraph that goes on across a column or a page), over a page number between them."""
+    lines = [b.strip() for b in text.split("\n") if b.strip()]
     blocks: list[str] = []
-    for line in (b.strip() for b in text.split("\n")):
-        if not line:
+    for index, line in enumerate(lines):
+        unfinished = bool(blocks) and not SENTENCE_END.search(blocks[-1])
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if unfinished and PAGE_NUMBER.match(line) and following[:1].islower():
             continue
-        if blocks and not SENTENCE_END.search(blocks[-1]) and line[0].islower():
+        if unfinished and line[0].islower():
             blocks[-1] = f"{blocks[-1]} {line}"
         else:
             blocks.append(line)

@@ -27,6 +27,9 @@ from desktop_app.store.library import LibraryStore
 log = logging.getLogger(__name__)
 
 Word = tuple[float, float, float, float, str, int, int, int]
+MIN_PART = 8
+"""Folded characters a sentence must have on each page to be placed across a page break (its longest part
+on the first page wins, so running heads and footers between the two parts do not matter)."""
 
 
 def fold(text: str) -> str:
@@ -82,10 +85,11 @@ def place_on(page: PageWords, following: PageWords | None, quote: str, blocks: l
         return next((h for h in hits if inside(h[0], blocks)), hits[0])
     if following is None:
         return None
-    for cut in range(len(needle) - 1, 0, -1):
+    for cut in range(len(needle) - MIN_PART, MIN_PART - 1, -1):
         head, tail = needle[:cut], needle[cut:]
-        if page.text.endswith(head) and following.text.startswith(tail):
-            return page.rects(len(page.text) - cut, len(page.text)) + following.rects(0, len(tail))
+        start, end = page.text.rfind(head), following.text.find(tail)
+        if start >= 0 and end >= 0:
+            return page.rects(start, start + cut) + following.rects(end, end + len(tail))
     return None
 
 

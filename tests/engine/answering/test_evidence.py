@@ -34,12 +34,13 @@ def archive_pdf(path: Path) -> Path:
 
 
 def run_on_pdf(path: Path) -> Path:
-    """A sentence that starts at the foot of page 1 and ends at the top of page 2 (no running footer)."""
+    """A sentence that starts at the foot of page 1 and ends at the top of page 2, with a page number between."""
     doc = pymupdf.open()
     first = doc.new_page(width=595, height=842)
     first.insert_text((72, 90), "Keys and cabinets", fontsize=16, fontname="hebo")
     first.insert_textbox(pymupdf.Rect(72, 700, 523, 800), "The garden shed is locked every evening at six. "
                          "The spare key for the archive room is kept in the", fontsize=10, fontname="helv")
+    first.insert_text((290, 820), "1", fontsize=8, fontname="helv")
     second = doc.new_page(width=595, height=842)
     second.insert_textbox(pymupdf.Rect(72, 72, 523, 200), "blue cabinet behind the reception desk. "
                           "Nobody else holds a copy of it.", fontsize=10, fontname="helv")
@@ -75,6 +76,8 @@ def test_sentence_splitting_keeps_abbreviations_numbers_and_items() -> None:
 def test_a_block_that_runs_on_is_joined_to_its_continuation() -> None:
     assert joined_blocks("The key is kept in the\nblue cabinet.\nA new paragraph.") == [
         "The key is kept in the blue cabinet.", "A new paragraph."]
+    assert joined_blocks("The key is kept in the\n- 12 -\nblue cabinet.\n7\nSeven more.") == [
+        "The key is kept in the blue cabinet.", "7", "Seven more."]
 
 
 def test_the_answering_sentence_in_the_middle_of_a_passage_comes_first_and_is_highlighted_alone(
