@@ -21,6 +21,8 @@ TEXTS = {
         "question": "Question:",
         "earlier": "Earlier in this conversation:",
         "evidence": "Answer from:",
+        "draft_withheld": ("The model's draft is withheld: it named {tokens}, which the sources do not contain "
+                           "(grounding {score:.0%}). The quotes above are what the documents say."),
         "other_language": ("The question is in another language than the closest passages, and the embedding "
                            "model cannot match meaning across languages, so this does not mean the documents are "
                            "silent. The closest passages are below. Ask in the documents' language, or choose a "
@@ -39,6 +41,8 @@ TEXTS = {
         "question": "질문:",
         "earlier": "이 대화의 앞부분:",
         "evidence": "다음 문장을 바탕으로 답하세요:",
+        "draft_withheld": ("모델의 초안은 보류했습니다: 초안의 {tokens}은(는) 출처에 없습니다 (근거 {score:.0%}). "
+                           "위의 인용문이 문서의 내용입니다."),
         "other_language": ("질문과 가장 가까운 구절의 언어가 다르고, 현재 임베딩 모델은 언어를 넘어 뜻을 찾지 "
                            "못합니다. 문서에 내용이 없다는 뜻은 아닙니다. 가장 가까운 구절을 아래에 보여 "
                            "드립니다. 문서의 언어로 질문하거나, 설정 > Model > Embedding model folder에서 다국어 "

@@ -246,13 +246,14 @@ class Answerer:
         if not generation.stopped and structured is None and checked.below(settings.abstain_below_grounding):
             shown_tokens = ", ".join(f"'{t}'" for t in checked.unsupported_tokens[:3])
             withheld = text
-            text = say("not_supported", asked.question.language).format(tokens=shown_tokens, score=checked.score)
+            verdict = "draft_withheld" if asked.evidence else "not_supported"  # the quotes do answer, if any
+            text = say(verdict, asked.question.language).format(tokens=shown_tokens, score=checked.score)
             citations, related = [], [citation_for(s) for s in built.sources]
             log.info("answer withheld: grounding %.2f below %.2f", checked.score, settings.abstain_below_grounding)
         timings.update(generation_timings(generation))
         model = self.model()
         answer = asked.answer(
-            text, citations, related, abstained=bool(withheld), stopped=generation.stopped,
+            text, citations, related, abstained=bool(withheld) and not asked.evidence, stopped=generation.stopped,
             stopped_by=stop.stopped_by if generation.stopped else "", unknown_citations=unknown, timings=timings,
             prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens,
             verification=checked, flagged_sources=built.flagged, safety=safety or [], structured=structured,

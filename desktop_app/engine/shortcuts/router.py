@@ -58,6 +58,8 @@ class Shortcuts:
 
 
 def cacheable(answer: Answer) -> bool:
-    """Only complete model answers are kept: not stopped, refused, abstained, empty, structured or replayed."""
-    return not (answer.stopped or answer.refused or answer.abstained or answer.structured is not None) \
+    """Only complete model answers are kept: not stopped, refused, abstained, withheld, empty, structured or
+    replayed."""
+    return not (answer.stopped or answer.refused or answer.abstained or answer.withheld
+                or answer.structured is not None) \
         and answer.origin == "model" and bool(answer.text.strip())

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.engine import Answer, Citation, Engine
+from desktop_app.engine.answering.evidence import EvidenceSelector
 from desktop_app.engine.answering.verification import verify
 from desktop_app.engine.models.chat import Generation, LocalModel
 from desktop_app.engine.settings import DEFAULT_GROUNDING_FLOOR
@@ -39,10 +40,13 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def test_an_unsupported_answer_is_withheld_and_the_closest_passages_are_shown(
-        data_home: Path, tmp_path: Path, scripted: list[str]) -> None:
+        data_home: Path, tmp_path: Path, scripted: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without quotes (none found), a withheld draft means the documents don't seem to cover the question."""
     engine = Engine(data_home, FAST.changed(cache_enabled=True))
     try:
         index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
+        engine.override_settings(evidence_in_prompt=False, evidence_floor=0.0)
+        monkeypatch.setattr(EvidenceSelector, "select", lambda self, question, sources, locate=None: [])
         scripted.append(UNSUPPORTED)
         answer = final(engine.ask("How much silt did the dredging remove?"))
         assert answer.abstained and answer.withheld == UNSUPPORTED
@@ -57,6 +61,23 @@ def test_an_unsupported_answer_is_withheld_and_the_closest_passages_are_shown(
         scripted.append(SUPPORTED)
         again = final(engine.ask("How much silt did the dredging remove?"))
         assert not again.abstained and again.text == SUPPORTED and again.citations and not scripted
+    finally:
+        engine.close()
+
+
+def test_with_quotes_a_withheld_draft_points_to_them_and_is_not_an_abstention(
+        data_home: Path, tmp_path: Path, scripted: list[str]) -> None:
+    engine = Engine(data_home, FAST.changed(cache_enabled=True))
+    try:
+        index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
+        scripted.append(UNSUPPORTED)
+        answer = final(engine.ask("How much silt did the dredging remove?"))
+        assert answer.withheld == UNSUPPORTED and not answer.abstained and answer.evidence
+        assert answer.text.startswith("The model's draft is withheld") and "'Osprey'" in answer.text
+        assert "The quotes above are what the documents say." in answer.text
+        scripted.append(SUPPORTED)
+        again = final(engine.ask("How much silt did the dredging remove?"))
+        assert again.origin == "model" and again.text == SUPPORTED and not scripted, "a withheld draft is not cached"
     finally:
         engine.close()
 
