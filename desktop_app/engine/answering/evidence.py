@@ -39,8 +39,10 @@ from desktop_app.store.keywords import STOPWORDS, WORD
 from desktop_app.store.korean import hangul_bigrams, has_hangul
 
 MAX_QUOTES = 3
-MAX_CANDIDATES = 48
+MAX_CANDIDATES = 24
 """Sentences embedded per question, the best by keyword overlap and passage rank (bounds the time taken)."""
+EMBED_CHARS = 200
+"""Characters of a sentence that are embedded (its opening carries its meaning; the rest costs time)."""
 MIN_WORDS = 4
 MIN_HANGUL_CHARS = 8
 MAX_QUOTE_CHARS = 600
@@ -208,7 +210,7 @@ def features(question: str, found: list[Candidate], encode: Callable[[list[str]]
     dense = [0.0] * len(found)
     shortlist = sorted(range(len(found)), key=lambda i: -(lexical[i] + ranks[i]))[:MAX_CANDIDATES]
     if shortlist:
-        vectors = encode([question] + [found[i].text for i in shortlist])
+        vectors = encode([question] + [found[i].text[:EMBED_CHARS] for i in shortlist])
         for i, cosine in zip(shortlist, (vectors[1:] @ vectors[0]).tolist(), strict=True):
             dense[i] = max(float(cosine), 0.0)
     return {"dense": dense, "keywords": lexical, "rank": ranks}
