@@ -20,7 +20,7 @@ from desktop_app.engine import Engine, Settings
 from desktop_app.engine.retrieval.search import SearchResult, Source
 from desktop_app.evaluation.retrieval import score_retrieval
 from desktop_app.store.fusion import rrf
-from desktop_app.store.korean import HANGUL_RUN, hangul_bigrams, trigram_terms
+from desktop_app.store.korean import HANGUL_RUN, hangul_bigrams
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
@@ -36,10 +36,18 @@ def kiwi_tokenizer() -> Callable[[str], list[str]] | None:
     return lambda text: [t.form for t in kiwi.tokenize(text) if t.tag[0] in "NVMSX" or t.tag in ("SL", "SH", "SN")]
 
 
+def trigram_terms(query: str) -> list[str]:
+    """Query words long enough for the FTS5 trigram tokenizer (the app's method until migration m005)."""
+    return list(dict.fromkeys(w for w in re.findall(r"\w+", query) if len(w) >= 3))
+
+
 def build_tables(engine: Engine, morphs: Callable[[str], list[str]] | None) -> None:
     db = engine._rt.db.conn
     db.execute("CREATE VIRTUAL TABLE bench_morphs USING fts5(m)")
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS chunks_trigrams USING fts5(text, tokenize = 'trigram')")
     for chunk_id, text in engine._rt.store.iter_chunk_texts():
+        if HANGUL_RUN.search(text):  # the app's trigram table until migration m005
+            db.execute("INSERT INTO chunks_trigrams (rowid, text) VALUES (?, ?)", (chunk_id, text))
         if morphs is not None and HANGUL_RUN.search(text):
             db.execute("INSERT INTO bench_morphs (rowid, m) VALUES (?, ?)", (chunk_id, " ".join(morphs(text))))
 

@@ -2,9 +2,9 @@
 
 This module is the only writer of the keyword tables. Every chunk has a row
 in ``chunks_fts`` (its words, and its document and section titles); a chunk
-with Hangul also has rows in ``chunks_bigrams`` (syllable bigrams) and
-``chunks_trigrams`` (FTS5 trigram tokenizer), because Korean text out of a PDF
-often has no spaces and its words carry particles (see ``korean.py``).
+with Hangul also has a row in ``chunks_bigrams`` (syllable bigrams), because
+Korean text out of a PDF often has no spaces and its words carry particles
+(see ``korean.py``).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import re
 import sqlite_utils
 
 from desktop_app.store.fusion import rrf
-from desktop_app.store.korean import hangul_bigrams, has_hangul, trigram_terms
+from desktop_app.store.korean import hangul_bigrams, has_hangul
 
 WORD = re.compile(r"\w+", re.UNICODE)
-KEYWORD_TABLES = ("chunks_fts", "chunks_bigrams", "chunks_trigrams")
+KEYWORD_TABLES = ("chunks_fts", "chunks_bigrams")
 STOPWORDS = frozenset(
     """a an and are as at be by can do does for from how i if in into is it its me my of on or so
     that the their them then there these they this to was what when where which who why will with
@@ -46,8 +46,6 @@ class KeywordIndex:
         if "chunks_bigrams" in tables:
             conn.execute("INSERT INTO chunks_bigrams (rowid, grams) VALUES (?,?)",
                          (chunk_id, " ".join(hangul_bigrams(text))))
-        if "chunks_trigrams" in tables:
-            conn.execute("INSERT INTO chunks_trigrams (rowid, text) VALUES (?,?)", (chunk_id, text))
 
     def remove(self, chunk_ids: list[int], tables: tuple[str, ...] = KEYWORD_TABLES) -> None:
         """Drop the rows of these chunks (inside the caller's transaction)."""
@@ -73,7 +71,7 @@ class KeywordIndex:
                 self.add(chunk_id, text, titles.get(chunk_id, ""), (table,))
 
     def search(self, query: str, limit: int) -> list[tuple[int, float]]:
-        """BM25 over chunk words and titles; for a query with Hangul, over bigrams and trigrams too.
+        """BM25 over chunk words and titles; for a query with Hangul, over syllable bigrams too.
 
         In a Korean query only the non-Hangul words (names, commands) go to the
         word index: whole Hangul words carry particles and rarely match (see
@@ -86,7 +84,6 @@ class KeywordIndex:
         ranked = [
             self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", [t for t in terms if not has_hangul(t)], limit),
             self._match("chunks_bigrams", "bm25(chunks_bigrams)", list(dict.fromkeys(hangul_bigrams(query))), limit),
-            self._match("chunks_trigrams", "bm25(chunks_trigrams)", trigram_terms(query), limit),
         ]
         scores = rrf([([chunk_id for chunk_id, _ in results], 1.0) for results in ranked])
         return sorted(scores.items(), key=lambda item: item[1], reverse=True)[:limit]

@@ -2,11 +2,12 @@
 
 Korean attaches particles to nouns (명령은, 명령을) and PDFs often drop the
 spaces between words, so whole-word search finds nothing. Hangul runs are
-therefore also indexed as character bigrams (in their own FTS5 table) and the
-text as FTS5 trigrams; a query with Hangul searches both, and the word index
-for its non-Hangul words only. Measured with benchmarks/korean_keywords.py on
-the Korean dev questions: MRR 0.45 with words only, 0.85 this way; English is
-searched as before.
+therefore also indexed as character bigrams (in their own FTS5 table); a query
+with Hangul searches them, and the word index for its non-Hangul words only.
+Measured on the Korean dev questions (benchmarks/korean_keywords.py): MRR 0.45
+with words only, 0.85 this way; on 76 held-out Korean questions
+(benchmarks/korean_retrieval.py), FTS5 trigrams fused in as well ranked worse,
+so they were dropped. English is searched as before.
 """
 
 from __future__ import annotations
@@ -26,8 +27,3 @@ def hangul_bigrams(text: str) -> list[str]:
     for run in HANGUL_RUN.findall(text):
         tokens += [run] if len(run) < 2 else [run[i:i + 2] for i in range(len(run) - 1)]
     return tokens
-
-
-def trigram_terms(query: str) -> list[str]:
-    """Query words long enough for the FTS5 trigram tokenizer (three characters or more)."""
-    return list(dict.fromkeys(w for w in re.findall(r"\w+", query) if len(w) >= 3))
