@@ -28,7 +28,7 @@ from desktop_app.engine.answering.answer import (
     TokenText,
 )
 from desktop_app.engine.answering.citations import Citation, citation_for, resolve
-from desktop_app.engine.answering.conversations import ConversationStore
+from desktop_app.engine.answering.conversations import Conversation, ConversationStore
 from desktop_app.engine.answering.evidence import Evidence, EvidenceSelector, Locate, quotes_answer
 from desktop_app.engine.answering.memory import Turn, fit_history, focus_query, standalone_query
 from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder
@@ -109,16 +109,21 @@ class Answerer:
         if not asked.evidence and settings.evidence_floor > 0 and question.options.plain_search:
             yield SourcesFound(conversation_id, query, [], None)
             yield AnswerDone(self._abstain(asked, result.sources, timings))
-            return
-        if settings.quotes_only:
-            cited = [citation_for(s) for s in result.sources]
-            yield SourcesFound(conversation_id, query, cited, None, asked.evidence)
+        elif settings.quotes_only:
+            yield SourcesFound(conversation_id, query, [citation_for(s) for s in result.sources], None, asked.evidence)
             yield AnswerDone(self._quotes(asked, result.sources, timings))
-            return
-        built = self._prompt(conversation_id, conversation.summary_upto, conversation.summary, result.sources,
-                             question, settings, asked.evidence if settings.evidence_in_prompt else [])
-        yield SourcesFound(conversation_id, query, [citation_for(s) for s in built.sources], built.parts,
-                           asked.evidence)
+        else:
+            yield from self._model_answer(asked, conversation, result.sources, settings, timings, cancel, started)
+
+    def _model_answer(
+        self, asked: Asked, conversation: Conversation, sources: list[Source], settings: Settings,
+        timings: dict[str, float], cancel: CancelToken, started: float,
+    ) -> Iterator[AnswerEvent]:
+        """The prompt from ``sources`` (and the evidence, if the settings give it), then the model's stream."""
+        built = self._prompt(asked.conversation_id, conversation.summary_upto, conversation.summary, sources,
+                             asked.question, settings, asked.evidence if settings.evidence_in_prompt else [])
+        yield SourcesFound(asked.conversation_id, asked.search_query, [citation_for(s) for s in built.sources],
+                           built.parts, asked.evidence)
         stop = StopCondition(cancel)
         if cancel.cancelled:
             nothing = Generation("", len(built.tokens), 0, 0.0, 0.0, stopped=True)
