@@ -17,9 +17,13 @@ A candidate's score mixes, with weights measured on the dev questions
   term weighted by its rarity among the candidates (English words compared by
   their first letters as a crude stem, Korean as syllable bigrams, so particles
   and missing spaces do not matter);
-- the rank of its passage in retrieval.
+- the rank of its passage in retrieval;
+- the sentence before it: a sentence is lifted part of the way towards a
+  better-scoring predecessor, because the answer often follows the sentence
+  that repeats the question's words.
 
-The best one to three sentences are the evidence (a second and third only when
+A sentence ending in a colon is joined to what it introduces, and a list
+marker the segmenter left alone to its item. The best one to three sentences are the evidence (a second and third only when
 close to the best, ``KEEP_RATIO``). When no sentence's cosine with the
 question reaches the floor, nothing in the sources answers the question.
 """
@@ -59,7 +63,9 @@ LIST_MARKER = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[•\-*–])$")
 
 @dataclass(frozen=True)
 class Evidence:
-    """One quoted sentence: verbatim text, where it is, and how well it answers (``score`` in 0..1).
+    """One quoted sentence: verbatim text, where it is, and how well it answers.
+
+    ``score``: the weighted score of ``WEIGHTS`` (higher is better; about 0 to 1.5, not a probability).
 
     ``rects``: ``[page, x0, y0, x1, y1]`` in PDF points, one per line of the
     sentence (the format of ``Citation.positions``), empty when the sentence
