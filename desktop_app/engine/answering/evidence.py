@@ -23,9 +23,10 @@ A candidate's score mixes, with weights measured on the dev questions
   that repeats the question's words.
 
 A sentence ending in a colon is joined to what it introduces, and a list
-marker the segmenter left alone to its item. The best one to three sentences are the evidence (a second and third only when
-close to the best, ``KEEP_RATIO``). When no sentence's cosine with the
-question reaches the floor, nothing in the sources answers the question.
+marker the segmenter left alone to its item. The best one to three sentences
+are the evidence (a second and third only when close to the best,
+``KEEP_RATIO``). When no sentence's cosine with the question reaches the
+floor, nothing in the sources answers the question.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from desktop_app.store.keywords import STOPWORDS, WORD
 from desktop_app.store.korean import hangul_bigrams, has_hangul
 
 MAX_QUOTES = 3
-MAX_CANDIDATES = 24
+MAX_CANDIDATES = 20
 """Sentences embedded per question, the best by keyword overlap and passage rank (bounds the time taken)."""
 EMBED_CHARS = 200
 """Characters of a sentence that are embedded (its opening carries its meaning; the rest costs time)."""
