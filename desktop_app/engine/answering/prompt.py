@@ -3,9 +3,8 @@
 Order: system instructions and conversation memory first (stable across
 turns, so llama.cpp reuses their KV cache), then the numbered sources, the
 question, and the key sentences of the sources to answer from (the evidence,
-when given).
-Every part is counted in model tokens; room is reserved for the answer;
-sources are added best first while they fit, and widened with their
+when given). Every part is counted in model tokens; room is reserved for the
+answer; sources are added best first while they fit, and widened with their
 neighbouring text when the budget allows.
 """
 
@@ -61,8 +60,8 @@ def user_message(blocks: list[str], question: str, language: str, evidence: list
     """The sources first, then the question, then the key sentences to answer from, nearest to the answer.
 
     Small models copy what is nearest to the answer: on the dev questions the bundled model's answers held
-    the expected strings 10 times in 24 with the key sentences after the question, once with them before the
-    sources, and once without them (benchmarks/evidence_prompt.py).
+    the expected strings 10 times in 24 with the key sentences after the question, 3 times with them before
+    the sources, and once without them (benchmarks/evidence_prompt.py).
     """
     if not blocks:
         return question
