@@ -53,6 +53,13 @@ def ask(engine: Engine, question: str) -> Answer:
     return final(engine.ask(question))
 
 
+def answer_over(engine: Engine, pdf: Path, question: str, reply: str = "In the blue cabinet [1].") -> Answer:
+    """Index ``pdf`` alone and ask ``question``, the fake model saying ``reply``."""
+    index_all(engine, [pdf])
+    use_fake_model(engine, reply)
+    return ask(engine, question)
+
+
 def words_under(path: Path, item: Evidence) -> list[str]:
     """The words of the page whose centres lie inside the quote's rectangles."""
     with pymupdf.open(path) as pdf:
@@ -83,9 +90,8 @@ def test_a_block_that_runs_on_is_joined_to_its_continuation() -> None:
 def test_the_answering_sentence_in_the_middle_of_a_passage_comes_first_and_is_highlighted_alone(
         engine: Engine, tmp_path: Path) -> None:
     pdf = archive_pdf(tmp_path / "archive.pdf")
-    index_all(engine, [pdf])
-    use_fake_model(engine, "It is in the blue cabinet [1].")
-    answer = ask(engine, "Where can I find the spare key to the archive room?")
+    answer = answer_over(engine, pdf, "Where can I find the spare key to the archive room?",
+                         "It is in the blue cabinet [1].")
     top = answer.evidence[0]
     assert top.quote == KEY_SENTENCE
     assert (top.page, top.page_label, top.pages, top.source_number) == (1, "1", [1], 1)
@@ -109,9 +115,7 @@ def test_the_prompt_gives_the_key_sentences_right_after_the_question(engine: Eng
 def test_a_sentence_running_on_to_the_next_page_is_quoted_whole_and_placed_on_both(
         engine: Engine, tmp_path: Path) -> None:
     pdf = run_on_pdf(tmp_path / "run-on.pdf")
-    index_all(engine, [pdf])
-    use_fake_model(engine, "In the blue cabinet [1].")
-    answer = ask(engine, "Where is the spare key for the archive room kept?")
+    answer = answer_over(engine, pdf, "Where is the spare key for the archive room kept?")
     top = answer.evidence[0]
     assert top.quote == "The spare key for the archive room is kept in the blue cabinet behind the reception desk."
     assert top.pages == [1, 2] and top.crosses_page and top.where() == "pp. 1-2"
@@ -120,9 +124,8 @@ def test_a_sentence_running_on_to_the_next_page_is_quoted_whole_and_placed_on_bo
 
 
 def test_a_korean_question_gets_a_korean_sentence(engine: Engine, tmp_path: Path) -> None:
-    index_all(engine, [korean_manual(tmp_path / "korean.pdf")])
-    use_fake_model(engine, "암호를 물어본 다음 색인합니다 [1].")
-    answer = ask(engine, "암호가 걸린 문서는 어떻게 색인하나요?")
+    answer = answer_over(engine, korean_manual(tmp_path / "korean.pdf"), "암호가 걸린 문서는 어떻게 색인하나요?",
+                         "암호를 물어본 다음 색인합니다 [1].")
     assert "".join(answer.evidence[0].quote.split()) == "암호가걸린문서는암호를물어본다음색인한다."
     assert answer.evidence[0].page == 2 and answer.evidence[0].rects
 
