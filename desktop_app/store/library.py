@@ -32,6 +32,15 @@ class DocumentRow:
     added: str
     warnings: list[str]
     chunks: int
+    extractor: int = 1
+    page_labels: tuple[str, ...] = ()
+    ocr_pages: tuple[int, ...] = ()
+
+    def page_label(self, page: int) -> str:
+        """The label printed on PDF page ``page`` (1-based), or the page number where it has none."""
+        if 1 <= page <= len(self.page_labels) and self.page_labels[page - 1]:
+            return self.page_labels[page - 1]
+        return str(page)
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,7 @@ class ChunkRow:
     document_title: str
     document_path: str
     section_title: str
+    kind: str = "text"
 
 
 class SectionHeading(Protocol):
@@ -69,6 +79,7 @@ class Chunk:
     text: str
     overlap: int
     positions: tuple[tuple[int, float, float, float, float], ...]
+    kind: str = "text"
 
     @property
     def pages(self) -> list[int]:
@@ -83,11 +94,16 @@ class NewDocument:
     pages: int
     size: int
     warnings: list[str]
+    extractor: int = 1
+    page_labels: tuple[str, ...] = ()
+    ocr_pages: tuple[int, ...] = ()
 
 
+DOCUMENT_COLUMNS = "d.id, d.sha256, d.path, d.title, d.pages, d.size, d.added, d.warnings, d.extractor, " \
+                   "d.page_labels, d.ocr_pages"
 CHUNK_SELECT = """
 SELECT c.id, c.document_id, c.section_id, c.ord, c.page_start, c.page_end, c.text, c.overlap,
-       c.positions, d.title, d.path, s.title
+       c.positions, d.title, d.path, s.title, c.kind
 FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sections s ON s.id = c.section_id
 """
 
@@ -111,7 +127,8 @@ class LibraryStore:
 
     def documents(self) -> list[DocumentRow]:
         rows = self.db.execute(
-            "SELECT d.*, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) FROM documents d ORDER BY d.id"
+            f"SELECT {DOCUMENT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) FROM documents d"
+            " ORDER BY d.id"
         ).fetchall()
         return [document_row(row) for row in rows]
 
@@ -150,9 +167,11 @@ class LibraryStore:
 
     def _insert_document(self, doc: NewDocument) -> int:
         cursor = self.db.conn.execute(
-            "INSERT INTO documents (sha256, path, title, pages, size, added, warnings) VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO documents (sha256, path, title, pages, size, added, warnings, extractor, page_labels,"
+            " ocr_pages) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (doc.sha256, doc.path, doc.title, doc.pages, doc.size,
-             datetime.now(UTC).isoformat(timespec="seconds"), json.dumps(doc.warnings)),
+             datetime.now(UTC).isoformat(timespec="seconds"), json.dumps(doc.warnings), doc.extractor,
+             json.dumps(list(doc.page_labels)), json.dumps(list(doc.ocr_pages))),
         )
         return int(cursor.lastrowid or 0)
 
@@ -174,10 +193,10 @@ class LibraryStore:
         for chunk in chunks:
             pages = chunk.pages
             cursor = self.db.conn.execute(
-                "INSERT INTO chunks (document_id, section_id, ord, page_start, page_end, text, overlap, positions)"
-                " VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT INTO chunks (document_id, section_id, ord, page_start, page_end, text, overlap, positions,"
+                " kind) VALUES (?,?,?,?,?,?,?,?,?)",
                 (doc_id, section_ids[chunk.section_ord], chunk.ord, pages[0], pages[-1], chunk.text,
-                 chunk.overlap, json.dumps(chunk.positions)),
+                 chunk.overlap, json.dumps(chunk.positions), chunk.kind),
             )
             chunk_id = int(cursor.lastrowid or 0)
             self.keywords.add(chunk_id, chunk.text, f"{title} {section_titles[chunk.section_ord]}")
@@ -292,7 +311,8 @@ class LibraryStore:
 def document_row(row: tuple[Any, ...]) -> DocumentRow:
     return DocumentRow(
         id=row[0], sha256=row[1], path=row[2], title=row[3], pages=row[4], size=row[5], added=row[6],
-        warnings=json.loads(row[7]), chunks=row[8],
+        warnings=json.loads(row[7]), extractor=row[8], page_labels=tuple(json.loads(row[9])),
+        ocr_pages=tuple(json.loads(row[10])), chunks=row[11],
     )
 
 
@@ -300,6 +320,6 @@ def chunk_row(row: tuple[Any, ...]) -> ChunkRow:
     return ChunkRow(
         id=row[0], document_id=row[1], section_id=row[2], ord=row[3], page_start=row[4], page_end=row[5],
         text=row[6], overlap=row[7], positions=json.loads(row[8]), document_title=row[9],
-        document_path=row[10], section_title=row[11],
+        document_path=row[10], section_title=row[11], kind=row[12],
     )
 

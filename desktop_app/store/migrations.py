@@ -153,8 +153,32 @@ def m005_drop_trigrams(db: sqlite_utils.Database) -> None:
     run_script(db, "DROP TABLE IF EXISTS chunks_trigrams")
 
 
+def m006_extraction_fidelity(db: sqlite_utils.Database) -> None:
+    """What a document's extraction knows beyond its text (issue: document fidelity).
+
+    ``documents.extractor`` is the version of the extraction that produced the
+    stored chunks (existing documents: 1); the library re-extracts documents
+    whose version is older than ``indexer.extract.EXTRACTOR_VERSION``.
+    ``documents.page_labels`` holds the printed page labels as a JSON list, one
+    per PDF page ("[]" where every label is the page number), and
+    ``documents.ocr_pages`` the pages whose text came from OCR. ``chunks.kind``
+    is "text" or "table" (rows of a table, one per line, each cell named by
+    its header).
+    """
+    run_script(
+        db,
+        """
+        ALTER TABLE documents ADD COLUMN extractor INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE documents ADD COLUMN page_labels TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE chunks ADD COLUMN kind TEXT NOT NULL DEFAULT 'text'
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_library, m002_conversations, m003_korean_keywords, m004_faq_and_cache, m005_drop_trigrams,
+    m006_extraction_fidelity,
 ]
 
 
