@@ -135,7 +135,7 @@ class Engine:
         rt = self._rt
         shortcuts = Shortcuts(self.curated, self._answer_cache(), lambda: rt.settings, self._answer_fingerprint)
         return Answerer(rt.store, rt.conversations, self._retriever(), lambda: rt.model, lambda: rt.settings,
-                        shortcuts, lambda: quote_locator(rt.store, rt.copies, rt.verified_files))
+                        shortcuts, lambda: quote_locator(rt.store, rt.copies, rt.verified_files, rt.passwords))
 
     def _answer_fingerprint(self) -> str | None:
         """Everything besides the question that an answer depends on (see shortcuts/cache.py).

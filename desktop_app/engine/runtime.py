@@ -37,6 +37,8 @@ class Runtime:
         self.conversations = ConversationStore(self.db)
         self.copies = DocumentCopies(self.home / "files")
         self.verified_files: dict[str, bool] = {}
+        self.passwords: dict[str, str] = {}
+        """Passwords of encrypted documents by sha256, for this session only: never written to disk or logs."""
         self.model_notes: list[str] = []
         self._lender = lender
         self._embedder: Embedder | None = None
@@ -136,6 +138,7 @@ class Runtime:
             self._model = None
 
     def close(self) -> None:
+        self.passwords.clear()
         if self._extractor is not None:
             self._extractor.close()
         if self._vectors is not None:

@@ -14,7 +14,11 @@ HIGHLIGHT = QColor(255, 200, 0, 90)
 
 
 class SourceViewer(QWidget):
-    """Asks for pages through ``page_requested``; shows what ``show_page`` gives it."""
+    """Asks for pages through ``page_requested``; shows what ``show_page`` gives it.
+
+    A page of a password-protected document whose password the engine does not hold comes without an
+    image; the window asks for the password, and "Enter password…" asks again after a cancel.
+    """
 
     page_requested = Signal(int, int, float, list)
 
@@ -40,6 +44,7 @@ class SourceViewer(QWidget):
             ("◀", "Previous page", lambda: self._turn(-1)), ("▶", "Next page", lambda: self._turn(1)),
             ("−", "Zoom out", lambda: self._zoom(1 / 1.25)), ("+", "Zoom in", lambda: self._zoom(1.25)),
             ("Open in system viewer", "Open the PDF in the system viewer", self._open_external),
+            ("Enter password…", "Enter the password of this document", lambda: self._turn(0)),
         )
         for name, tip, slot in controls:
             button = QPushButton(name)
@@ -49,6 +54,7 @@ class SourceViewer(QWidget):
             button.setEnabled(False)
             row.addWidget(button)
             self.buttons[tip] = button
+        self.buttons["Enter the password of this document"].hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
@@ -69,6 +75,10 @@ class SourceViewer(QWidget):
             button.setEnabled(bool(page.png))
         self.buttons["Previous page"].setEnabled(bool(page.png) and page.page > 1)
         self.buttons["Next page"].setEnabled(bool(page.png) and page.page < page.page_count)
+        self.buttons["Open the PDF in the system viewer"].setEnabled(bool(page.source_path))
+        unlock = self.buttons["Enter the password of this document"]
+        unlock.setEnabled(page.needs_password)
+        unlock.setVisible(page.needs_password)
         if not page.png:
             self.image.clear()
             return

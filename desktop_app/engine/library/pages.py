@@ -1,9 +1,22 @@
-"""Render a document page with the cited passage highlighted, for the source viewer."""
+"""Render a document page with the cited passage highlighted, for the source viewer.
+
+Highlights arrive in the space PyMuPDF's text extraction uses (chunk block
+boxes from ``get_text("dict")`` and quote word boxes from ``get_text("words")``):
+PDF points from the top left of the *unrotated* crop box. ``get_pixmap`` draws
+the page as a reader sees it, turned by its ``/Rotate``, so each rectangle goes
+through ``page.rotation_matrix`` before it is scaled to pixels. A crop box offset
+from the media box needs nothing more: both spaces start at the crop box's corner.
+
+An encrypted document opens with the password given, else with the one the
+engine holds for it in memory; without one the page comes back with
+``needs_password`` set and a message, so the window can ask for it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from desktop_app.files import sha256_file
 from desktop_app.store.copies import DocumentCopies
@@ -11,6 +24,8 @@ from desktop_app.store.library import DocumentRow
 
 MAX_ZOOM = 4.0
 MIN_ZOOM = 0.25
+
+Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -23,9 +38,10 @@ class PageImage:
     png: bytes = b""
     width: int = 0
     height: int = 0
-    highlights: list[tuple[float, float, float, float]] = field(default_factory=list)
+    highlights: list[Box] = field(default_factory=list)
     source_path: str = ""
     message: str = ""
+    needs_password: bool = False
 
 
 def available_file(doc: DocumentRow, copies: DocumentCopies, verified: dict[str, bool]) -> tuple[Path | None, str]:
@@ -46,17 +62,55 @@ def available_file(doc: DocumentRow, copies: DocumentCopies, verified: dict[str,
                   "index it again from its new place to see its pages.")
 
 
+def open_unlocked(path: Path, password: str | None) -> Any:
+    """The PDF at ``path``, authenticated with ``password`` when it is encrypted; None when that does not open it."""
+    import pymupdf
+
+    pdf = pymupdf.open(path)
+    if pdf.needs_pass and not (password and pdf.authenticate(password)):
+        pdf.close()
+        return None
+    return pdf
+
+
+def locked_message(doc: DocumentRow, password: str | None) -> str:
+    name = Path(doc.path).name
+    if password:
+        return f"That password does not open {name}. Check it and enter it again."
+    return (f"{name} is password-protected. Enter its password to see its pages "
+            "(it is kept in memory until the app closes, never saved).")
+
+
+def highlight_boxes(page: Any, zoom: float, positions: list[list[float]], number: int) -> list[Box]:
+    """The ``positions`` on page ``number`` ([page, x0, y0, x1, y1] in text space) as pixel boxes of its pixmap."""
+    import pymupdf
+
+    to_pixels = page.rotation_matrix * pymupdf.Matrix(zoom, zoom)
+    boxes = []
+    for p in positions:
+        if int(p[0]) == number:
+            r = pymupdf.Rect(p[1:5]) * to_pixels
+            boxes.append((r.x0, r.y0, r.x1, r.y1))
+    return boxes
+
+
 def render_page_image(
-    doc: DocumentRow, path: Path | None, note: str, page: int, zoom: float, positions: list[list[float]]
+    doc: DocumentRow, path: Path | None, note: str, page: int, zoom: float, positions: list[list[float]],
+    password: str | None = None,
 ) -> PageImage:
     zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
     if path is None:
         return PageImage(doc.id, doc.title, page, doc.pages, zoom, message=note)
     import pymupdf
 
-    with pymupdf.open(path) as pdf:
+    pdf = open_unlocked(path, password)
+    if pdf is None:
+        return PageImage(doc.id, doc.title, page, doc.pages, zoom, source_path=str(path),
+                         message=locked_message(doc, password), needs_password=True)
+    with pdf:
         page = min(max(page, 1), pdf.page_count)
-        pixmap = pdf[page - 1].get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
-        rects = [(p[1] * zoom, p[2] * zoom, p[3] * zoom, p[4] * zoom) for p in positions if int(p[0]) == page]
+        shown = pdf[page - 1]
+        pixmap = shown.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
+        rects = highlight_boxes(shown, zoom, positions, page)
         return PageImage(doc.id, doc.title, page, pdf.page_count, zoom, pixmap.tobytes("png"), pixmap.width,
                          pixmap.height, rects, str(path), note)

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from desktop_app.engine.answering.evidence import Placement
-from desktop_app.engine.library.pages import available_file
+from desktop_app.engine.library.pages import available_file, open_unlocked
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.store.copies import DocumentCopies
 from desktop_app.store.library import LibraryStore
@@ -94,12 +93,18 @@ def place_on(page: PageWords, following: PageWords | None, quote: str, blocks: l
 
 
 class QuoteLocator:
-    """Places quotes in the library's files (the original if unchanged, else the kept copy)."""
+    """Places quotes in the library's files (the original if unchanged, else the kept copy).
 
-    def __init__(self, store: LibraryStore, copies: DocumentCopies, verified: dict[str, bool]) -> None:
+    An encrypted file opens with the password the engine holds for it (by sha256); without one, or with
+    a wrong one, its quotes get no rectangles.
+    """
+
+    def __init__(self, store: LibraryStore, copies: DocumentCopies, verified: dict[str, bool],
+                 passwords: Mapping[str, str] | None = None) -> None:
         self.store = store
         self.copies = copies
         self.verified = verified
+        self.passwords = passwords if passwords is not None else {}
         self._open: dict[int, Any] = {}
         self._words: dict[tuple[int, int], PageWords] = {}
 
@@ -132,7 +137,8 @@ class QuoteLocator:
         if document_id not in self._open:
             doc = self.store.document(document_id)
             path, _ = available_file(doc, self.copies, self.verified) if doc else (None, "")
-            self._open[document_id] = open_pdf(path) if path else None
+            password = self.passwords.get(doc.sha256) if doc else None
+            self._open[document_id] = open_unlocked(path, password) if path else None
         return self._open[document_id]
 
     def _page_words(self, pdf: Any, document_id: int, number: int) -> PageWords:
@@ -149,20 +155,10 @@ class QuoteLocator:
         self._words.clear()
 
 
-def open_pdf(path: Path) -> Any:
-    """The document, or None when it cannot be opened without a password (it is not kept)."""
-    import pymupdf
-
-    pdf = pymupdf.open(path)
-    if pdf.needs_pass:
-        pdf.close()
-        return None
-    return pdf
-
-
 @contextmanager
-def quote_locator(store: LibraryStore, copies: DocumentCopies, verified: dict[str, bool]) -> Iterator[QuoteLocator]:
-    locator = QuoteLocator(store, copies, verified)
+def quote_locator(store: LibraryStore, copies: DocumentCopies, verified: dict[str, bool],
+                  passwords: Mapping[str, str] | None = None) -> Iterator[QuoteLocator]:
+    locator = QuoteLocator(store, copies, verified, passwords)
     try:
         yield locator
     finally:
