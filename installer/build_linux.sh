@@ -84,6 +84,7 @@ Architecture: amd64
 Maintainer: Desktop App <dev@desktop-app.invalid>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Depends: libc6 (>= $glibc), libxcb-icccm4, libxcb-keysyms1, libxcb-cursor0, libxkbcommon-x11-0, libegl1, libgl1, libfontconfig1
+Recommends: tesseract-ocr, tesseract-ocr-eng, tesseract-ocr-kor
 $( [ -n "$flavour" ] && echo "Conflicts: desktop-app" || echo "Conflicts: desktop-app-cuda" )
 Description: offline assistant that answers questions about your PDFs
  Indexes PDFs and answers questions about them with a local language model,

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
@@ -69,7 +70,7 @@ def print_citations(title: str, citations: list[Citation], out: TextIO) -> None:
     out.write(f"\n{title}\n")
     for c in citations:
         snippet = " ".join(c.passage.split())[:160]
-        out.write(f"  [{c.number}] {c.document_title}, page {c.page}  ({c.document_path})\n      \"{snippet}...\"\n")
+        out.write(f"  [{c.number}] {c.document_title}, {c.where()}  ({c.document_path})\n      \"{snippet}...\"\n")
 
 
 def print_evidence(evidence: list[Evidence], out: TextIO) -> None:
@@ -168,11 +169,16 @@ def print_answer(answer: Answer, out: TextIO, streamed: bool) -> None:
 
 def answer_dict(answer: Answer) -> dict[str, Any]:
     data = dict(answer.__dict__)
-    data["citations"] = [c.to_dict() for c in answer.citations]
-    data["related"] = [c.to_dict() for c in answer.related]
+    data["citations"] = [citation_dict(c) for c in answer.citations]
+    data["related"] = [citation_dict(c) for c in answer.related]
     data["verification"] = answer.verification.to_dict() if answer.verification else None
     data["evidence"] = [evidence_dict(e) for e in answer.evidence]
     return data
+
+
+def citation_dict(citation: Citation) -> dict[str, Any]:
+    """A citation as ``ask --json`` gives it; ``page_label`` is the printed label (the number where none)."""
+    return {**citation.to_dict(), "page_label": citation.page_label or str(citation.page)}
 
 
 def evidence_dict(evidence: Evidence) -> dict[str, Any]:
@@ -181,6 +187,13 @@ def evidence_dict(evidence: Evidence) -> dict[str, Any]:
             "path": evidence.document_path, "page": evidence.page, "page_label": evidence.page_label or
             str(evidence.page), "pages": evidence.pages, "rects": evidence.rects, "score": evidence.score,
             "source": evidence.source_number}
+
+
+def file_names(paths: Iterable[str], among: Iterable[str] = ()) -> str:
+    """Paths as the terminal names documents: the file name, or the whole path where another of ``among``
+    (a document's names) has the same file name."""
+    names = [Path(p).name for p in among]
+    return ", ".join(p if names.count(Path(p).name) > 1 else Path(p).name for p in paths)
 
 
 def format_size(size: int) -> str:

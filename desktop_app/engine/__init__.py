@@ -15,7 +15,7 @@ from desktop_app.engine.answering.answer import (
     SourcesFound,
     TokenText,
 )
-from desktop_app.engine.answering.citations import Citation
+from desktop_app.engine.answering.citations import Citation, page_reference
 from desktop_app.engine.answering.conversations import Conversation, Message
 from desktop_app.engine.answering.evidence import Evidence
 from desktop_app.engine.answering.memory import standalone_query
@@ -55,6 +55,6 @@ __all__ = [
     "DocumentRow", "Engine", "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted",
     "Finding", "IndexEvent", "Message", "ModelCheck", "ModelError", "ModelFileInfo", "ModelInfo", "NotFoundError",
     "PageImage", "PromptParts", "ReembedProgress", "SearchResult", "SettingSpec", "Settings", "Source",
-    "SourcesFound", "StorageError", "TaskTemplate", "TokenText", "detect_language", "expand_paths",
+    "SourcesFound", "StorageError", "TaskTemplate", "TokenText", "detect_language", "expand_paths", "page_reference",
     "standalone_query",
 ]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from desktop_app.cancel import CancelToken
 from desktop_app.engine.library.doctor import Finding, integrity, keyword_rows, orphan_files, vector_index, vector_rows
-from desktop_app.engine.library.pages import PageImage, available_file, render_page_image
+from desktop_app.engine.library.pages import PageImage, available_file, locked_message, render_page_image
 from desktop_app.engine.models.chat import Generation, LocalModel, ModelInfo, ModelSettings
 from desktop_app.engine.models.gguf_info import ModelFileInfo, read_info
 from desktop_app.engine.models.loading import ModelCheck, check_model, list_models
@@ -17,8 +18,8 @@ from desktop_app.engine.models.lora import ActiveAdapter
 from desktop_app.engine.runtime import Runtime
 from desktop_app.errors import ModelError, NotFoundError
 from desktop_app.home import index_dir, user_models_dir
-from desktop_app.indexer.events import IndexEvent
-from desktop_app.indexer.pipeline import Indexer
+from desktop_app.indexer.events import FileIndexed, IndexEvent
+from desktop_app.indexer.pipeline import Indexer, stale_documents
 from desktop_app.indexer.reembed import ReembedProgress, reembed
 from desktop_app.store.library import DocumentRow
 from desktop_app.store.vectors import VectorIndex
@@ -36,53 +37,110 @@ class LibraryManager:
     def index(
         self, paths: Iterable[Path], password: str | None = None, cancel: CancelToken | None = None
     ) -> Iterator[IndexEvent]:
-        """Index files and folders as a stream of events (see ``desktop_app.indexer.events``)."""
+        """Index files and folders as a stream of events (see ``desktop_app.indexer.events``).
+
+        A ``password`` that indexed a document is kept in memory for this session, so its pages and
+        quotes can be shown; it is never written anywhere.
+        """
         rt = self._rt
         copies = rt.copies if rt.settings.keep_copies else None
         indexer = Indexer(rt.store, rt.vectors, rt.embedder, rt.extractor, copies)
-        yield from indexer.index(paths, password, cancel or CancelToken())
+        for event in indexer.index(paths, password, cancel or CancelToken()):
+            if password and isinstance(event, FileIndexed) and (doc := rt.store.document(event.document_id)):
+                rt.passwords[doc.sha256] = password
+            yield event
 
     def documents(self) -> list[DocumentRow]:
         return self._rt.store.documents()
+
+    def stale_documents(self) -> list[DocumentRow]:
+        """Documents an older extractor stored; ``refresh`` reads them again."""
+        return stale_documents(self._rt.store)
+
+    def refresh(self, cancel: CancelToken | None = None) -> Iterator[IndexEvent]:
+        """Read again, in place and with progress events, every document an older extractor stored.
+
+        Each keeps its id, so conversations' citations still open it; one whose
+        file is gone keeps its stored text (``FileFailed`` says so). See
+        ``Indexer.refresh``.
+        """
+        rt = self._rt
+        indexer = Indexer(rt.store, rt.vectors, rt.embedder, rt.extractor, rt.copies)
+        yield from indexer.refresh(rt.passwords, cancel or CancelToken())
 
     def chunk_count(self) -> int:
         return self._rt.store.chunk_count()
 
     def find(self, ref: str) -> DocumentRow:
-        """A document by id, file name or title; ``NotFoundError`` if none matches.
+        """A document by id, file name (of any of its names) or title; ``NotFoundError`` if none matches.
 
         Names match whatever Unicode form and white-space kind they were
         typed in: "café report.pdf" finds a file whose name has a decomposed
         accent (as macOS writes names) or a no-break space.
         """
+        return self.find_name(ref)[0]
+
+    def find_name(self, ref: str) -> tuple[DocumentRow, str]:
+        """The document ``ref`` finds (as ``find`` does) and which of its names it means.
+
+        That is the name whose file name or whole path ``ref`` is; an id or a
+        title means the document's shown name (``DocumentRow.path``).
+        """
         wanted = name_key(ref)
         for doc in self._rt.store.documents():
-            if wanted in (str(doc.id), name_key(Path(doc.path).name), name_key(doc.title)):
-                return doc
+            named = [n for n in doc.names or (doc.path,) if wanted in (name_key(Path(n).name), name_key(n))]
+            if named or wanted in (str(doc.id), name_key(doc.title)):
+                return doc, (named or [doc.path])[0]
         raise NotFoundError(f"No document matches {ref!r}. `desktop-app docs list` shows the library.")
 
-    def remove(self, document_id: int) -> DocumentRow:
-        """Remove a document, its chunks, vectors and private copy; ``NotFoundError`` if it is not there."""
+    def remove(self, target: int | str) -> DocumentRow:
+        """Remove a document with all its names (``target``: its id), or one of its names (a path from
+        ``DocumentRow.names``); returns the document as it was. ``NotFoundError`` if there is no such one.
+
+        The same bytes indexed under several file names are one document.
+        Removing one name keeps its chunks, vectors and private copy while
+        another name remains (it is then shown under a remaining name);
+        removing its last name removes it all.
+        """
         rt = self._rt
-        doc = rt.store.document(document_id)
+        doc = next((d for d in rt.store.documents() if target in (d.id, *d.names)), None)
         if doc is None:
-            raise NotFoundError(f"There is no document {document_id}.")
-        vectors = rt.vectors
-        removed = rt.store.remove_document(document_id)
-        vectors.apply([], None, removed, rt.store.version())
-        vectors.save(rt.store)
-        rt.copies.discard(doc.sha256)
+            raise NotFoundError(f"There is no document {target}." if isinstance(target, int) else
+                                f"No document has the name {target}. `desktop-app docs list` shows the library.")
+        if isinstance(target, int):
+            removed, gone = rt.store.remove_document(doc.id), True
+        else:
+            change = rt.store.remove_name(doc.id, target)
+            removed, gone = list(change.chunks), bool(change.removed)
+        rt.vectors.apply([], None, removed, rt.store.version())
+        rt.vectors.save(rt.store)
+        if gone:
+            rt.copies.discard(doc.sha256)
         return doc
 
     def render_page(
-        self, document_id: int, page: int, zoom: float = 1.5, positions: list[list[float]] | None = None
+        self, document_id: int, page: int, zoom: float = 1.5, positions: list[list[float]] | None = None,
+        password: str | None = None,
     ) -> PageImage:
-        """A page as PNG with ``positions`` (from a citation) as highlight rectangles in image pixels."""
-        doc = self._rt.store.document(document_id)
+        """A page as PNG with ``positions`` (from a citation) as highlight rectangles in image pixels.
+
+        An encrypted document opens with ``password``, else with the one kept from indexing or an
+        earlier call; a password that opens it is kept in memory for the session. Without one that
+        works the image is empty, with ``needs_password`` set and a message saying what to do.
+        """
+        rt = self._rt
+        doc = rt.store.document(document_id)
         if doc is None:
             raise NotFoundError("That document has been removed from the library.")
-        path, note = available_file(doc, self._rt.copies, self._rt.verified_files)
-        return render_page_image(doc, path, note, page, zoom, positions or [])
+        path, note = available_file(doc, rt.copies, rt.verified_files)
+        known = rt.passwords.get(doc.sha256)
+        image = render_page_image(doc, path, note, page, zoom, positions or [], password or known)
+        if password and image.png:
+            rt.passwords[doc.sha256] = password
+        elif known and not password and image.needs_password:  # the file changed and the kept one is stale
+            del rt.passwords[doc.sha256]
+            image = replace(image, message=locked_message(doc, None))
+        return image
 
     def document_file(self, document_id: int) -> Path | None:
         """The file to open in the system viewer: the original, or the kept copy."""

@@ -39,6 +39,8 @@ def body_size(blocks: list[Block]) -> float:
 
 
 def is_heading(block: Block, body: float) -> bool:
+    if block.table:
+        return False
     text = block.text.strip()
     if len(text) > HEADING_MAX_CHARS or len(text) < 2 or text.endswith((".", ",", ";", ":")):
         return False
@@ -106,19 +108,34 @@ def overlap_tail(text: str) -> str:
 
 
 def chunk_section(section: Section, first_ord: int) -> list[Chunk]:
+    """Chunks of running text, and separate chunks of table rows (kind "table", one row a line, no overlap).
+
+    A table chunk holds whole rows of one table up to ``TARGET_CHARS``; every
+    row names its cells by their header, so the header is in every chunk of a
+    long table.
+    """
     chunks: list[Chunk] = []
     group: list[Block] = []
     size = 0
     carried = ""
-    for block in (piece for b in section.blocks for piece in split_long(b)):
-        if group and size + len(block.text) > TARGET_CHARS:
-            chunks.append(make_chunk(section, first_ord + len(chunks), group, carried))
-            carried = overlap_tail(group[-1].text)
-            group, size = [], len(carried)
+
+    def flush() -> None:
+        nonlocal group, size, carried
+        if not group:
+            return
+        table = bool(group[0].table)
+        chunks.append(make_chunk(section, first_ord + len(chunks), group, "" if table else carried))
+        carried = "" if table else overlap_tail(group[-1].text)
+        group, size = [], len(carried)
+
+    for block in (piece for b in section.blocks for piece in ([b] if b.table else split_long(b))):
+        if group and (block.table != group[0].table or size + len(block.text) > TARGET_CHARS):
+            flush()
+            if block.table:
+                size = 0
         group.append(block)
         size += len(block.text) + 1
-    if group:
-        chunks.append(make_chunk(section, first_ord + len(chunks), group, carried))
+    flush()
     return chunks
 
 
@@ -126,7 +143,8 @@ def make_chunk(section: Section, ord: int, group: list[Block], carried: str) -> 
     body = "\n".join(b.text for b in group)
     text = f"{carried}\n{body}" if carried else body
     positions = tuple(dict.fromkeys((b.page, *b.bbox) for b in group))
-    return Chunk(section.ord, ord, text, len(carried) + 1 if carried else 0, positions)
+    return Chunk(section.ord, ord, text, len(carried) + 1 if carried else 0, positions,
+                 "table" if group[0].table else "text")
 
 
 def chunk_document(blocks: list[Block], page_count: int) -> tuple[list[Section], list[Chunk]]:

@@ -30,6 +30,7 @@ class FileIndexed:
     chunks: int
     replaced: bool
     warnings: list[str] = field(default_factory=list)
+    refreshed: bool = False  # an indexed document read again by a newer extractor
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -17,9 +18,12 @@ from typing import Any
 
 from desktop_app.cancel import CancelToken
 from desktop_app.errors import DocumentError
-from desktop_app.indexer import pdf_worker
+from desktop_app.indexer import ocr, pdf_worker
 from desktop_app.indexer.quality import font_offset_garbling, garbled_share
 
+EXTRACTOR_VERSION = 2  # 2: hidden text left out, reading order by columns, compatibility characters folded,
+# every line-end hyphen kind joined, page labels kept, table rows with their header, scanned pages OCR'd.
+# Documents stored by an older version are read again (``Indexer.refresh``).
 PDF_MAGIC = b"%PDF-"
 GARBLED_PAGE_SHARE = 0.3
 SHIFTED_PAGE_SHARE = 0.05
@@ -30,9 +34,12 @@ MESSAGES = {
     "encrypted": "is password-protected: index it again with its password (--password)",
     "bad_password": "is password-protected and the password given is wrong",
     "empty": "has no pages",
-    "scanned": "has no text layer (a scanned document?); OCR is not available, so it cannot be searched",
+    "scanned": "has no text layer (a scanned document?) and OCR is not installed, so it cannot be searched: install "
+               "Tesseract with English and Korean data (Linux: apt install tesseract-ocr tesseract-ocr-eng "
+               "tesseract-ocr-kor; Windows: see the README) and index it again",
+    "scanned_ocr": "has no text layer (a scanned document?) and OCR found no text in it, so it cannot be searched",
     "garbled": "gives unreadable text (broken font encoding); it was not indexed",
-    "timeout": "took too long to read and was skipped",
+    "timeout": "has a page that took too long to read, so the file was skipped",
     "crashed": "made the PDF reader crash and was skipped",
     "too_large": "needs more memory to read than allowed and was skipped",
     "unreadable": "cannot be opened",
@@ -53,6 +60,7 @@ class Block:
     text: str
     size: float
     bold: bool
+    table: str = ""  # "page.n" for a row of the n-th data table on that page (see ``tables``), else ""
 
 
 @dataclass
@@ -61,6 +69,8 @@ class ExtractedDocument:
     page_count: int
     blocks: list[Block]
     warnings: list[str] = field(default_factory=list)
+    page_labels: list[str] = field(default_factory=list)  # one per page, or empty where all are the numbers
+    ocr_pages: list[int] = field(default_factory=list)  # 1-based numbers of the pages whose text came from OCR
 
 
 class PdfExtractor:
@@ -73,8 +83,25 @@ class PdfExtractor:
         self._conn: Connection | None = None
 
     def extract(self, path: Path, password: str | None, cancel: CancelToken) -> ExtractedDocument:
+        """The document's checked text; raises ``DocumentError`` (or ``Cancelled``)."""
+        steps = self.reading(path, password, cancel)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                document: ExtractedDocument = done.value
+                return document
+
+    def reading(
+        self, path: Path, password: str | None, cancel: CancelToken,
+    ) -> Generator[tuple[int, int], None, ExtractedDocument]:
+        """Yield (pages done, pages in all) while the worker reads; return the checked document.
+
+        ``timeout_s`` is the time one page may take (OCR makes a page slow; a
+        hang makes it endless). Raises ``DocumentError`` (or ``Cancelled``).
+        """
         check_is_pdf(path)
-        raw = self._request(path, password, cancel)
+        raw = yield from self._request(path, password, cancel)
         if "error" in raw:
             raise document_error(path, raw["error"], raw.get("detail", ""))
         return checked_document(path, raw)
@@ -89,22 +116,30 @@ class PdfExtractor:
                 self._process.join()
         self._process, self._conn = None, None
 
-    def _request(self, path: Path, password: str | None, cancel: CancelToken) -> dict[str, Any]:
+    def _request(
+        self, path: Path, password: str | None, cancel: CancelToken,
+    ) -> Generator[tuple[int, int], None, dict[str, Any]]:
         conn = self._ensure_worker()
         conn.send((str(path), password))
         deadline = time.monotonic() + self.timeout_s
-        while not conn.poll(0.1):
+        while True:
+            if conn.poll(0.1):
+                try:
+                    message = conn.recv()
+                except (EOFError, OSError):
+                    self._kill()
+                    raise document_error(path, "crashed") from None
+                if isinstance(message, tuple):  # ("page", done, total): the worker goes on
+                    deadline = time.monotonic() + self.timeout_s
+                    yield message[1], message[2]
+                    continue
+                result: dict[str, Any] = message
+                return result
             if cancel.cancelled or time.monotonic() > deadline or not self._alive():
                 reason = "cancelled" if cancel.cancelled else ("timeout" if self._alive() else "crashed")
                 self._kill()
                 cancel.raise_if_cancelled()
                 raise document_error(path, reason)
-        try:
-            result: dict[str, Any] = conn.recv()
-        except (EOFError, OSError):
-            self._kill()
-            raise document_error(path, "crashed") from None
-        return result
 
     def _ensure_worker(self) -> Connection:
         if self._conn is None or not self._alive():
@@ -144,11 +179,12 @@ def check_is_pdf(path: Path) -> None:
 
 
 def checked_document(path: Path, raw: dict[str, Any]) -> ExtractedDocument:
-    """Refuse documents with no usable text; note pages that are scanned or garbled."""
+    """Refuse documents with no usable text; note pages that are scanned, garbled or read by OCR."""
     pages = raw["pages"]
     warnings: list[str] = []
     blocks: list[Block] = []
     garbled_pages = 0
+    ocr_pages: list[int] = []
     for page in pages:
         page_blocks = [to_block(page["number"], b) for b in page["blocks"]]
         text = " ".join(b.text for b in page_blocks)
@@ -156,7 +192,8 @@ def checked_document(path: Path, raw: dict[str, Any]) -> ExtractedDocument:
             warnings.append(f"page {page['number']} could not be read")
         elif not text.strip():
             if page["images"]:
-                warnings.append(f"page {page['number']} has no text layer (scanned?)")
+                no_ocr = "; OCR is not installed (see the README)" if ocr.tessdata() is None else ""
+                warnings.append(f"page {page['number']} has no text layer (scanned?){no_ocr}")
             continue
         elif garbled_share(text) > GARBLED_PAGE_SHARE:
             garbled_pages += 1
@@ -165,15 +202,44 @@ def checked_document(path: Path, raw: dict[str, Any]) -> ExtractedDocument:
         elif (shifted := font_offset_garbling(text)) >= SHIFTED_PAGE_SHARE:
             warnings.append(f"page {page['number']}: {shifted:.0%} of the Korean text is Latin text garbled by a "
                             "broken font encoding; it is indexed as extracted, so search may miss those words")
+        if page.get("ocr"):
+            ocr_pages.append(page["number"])
         blocks.extend(page_blocks)
     if not blocks:
-        raise document_error(path, "garbled" if garbled_pages else "scanned")
+        if garbled_pages or ocr.tessdata() is None:
+            raise document_error(path, "garbled" if garbled_pages else "scanned")
+        raise DocumentError(f"{path.name} {MESSAGES['scanned_ocr']}", "scanned")
     if raw.get("repaired"):
         warnings.insert(0, "the file was damaged and has been read as far as possible")
+    if note := hidden_text_note(pages):
+        warnings.append(note)
+    if ocr_pages:
+        numbers = ", ".join(str(n) for n in ocr_pages)
+        warnings.append(f"page{'s' if len(ocr_pages) > 1 else ''} {numbers} {'were' if len(ocr_pages) > 1 else 'was'} "
+                        "read by OCR; check quotes against the page image")
     title = raw.get("title") or path.stem
-    return ExtractedDocument(title=title, page_count=len(pages), blocks=blocks, warnings=warnings)
+    return ExtractedDocument(title=title, page_count=len(pages), blocks=blocks, warnings=warnings,
+                             page_labels=printed_labels(pages), ocr_pages=ocr_pages)
+
+
+def printed_labels(pages: list[dict[str, Any]]) -> list[str]:
+    """The label printed on each page, or [] when every label is just the page number."""
+    labels = [str(page.get("label") or page["number"]) for page in pages]
+    return [] if all(label == str(page["number"]) for label, page in zip(labels, pages, strict=True)) else labels
+
+
+def hidden_text_note(pages: list[dict[str, Any]]) -> str:
+    """A document note naming the pages that hold text no reader can see, which was left out."""
+    hidden = {page["number"]: page.get("hidden") or {} for page in pages if page.get("hidden")}
+    if not hidden:
+        return ""
+    reasons = sorted({reason for counts in hidden.values() for reason in counts})
+    numbers = ", ".join(str(n) for n in sorted(hidden))
+    return (f"page{'s' if len(hidden) > 1 else ''} {numbers} hold{'' if len(hidden) > 1 else 's'} text no reader "
+            f"can see ({', '.join(reasons)}); it was left out of search and answers")
 
 
 def to_block(page: int, raw: dict[str, Any]) -> Block:
     x0, y0, x1, y1 = raw["bbox"]
-    return Block(page=page, bbox=(x0, y0, x1, y1), text=raw["text"], size=raw["size"], bold=raw["bold"])
+    return Block(page=page, bbox=(x0, y0, x1, y1), text=raw["text"], size=raw["size"], bold=raw["bold"],
+                 table=raw.get("table", ""))

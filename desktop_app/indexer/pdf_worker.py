@@ -8,10 +8,14 @@ from a pipe with plain dicts and lists, which pickle cheaply.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from desktop_app.indexer import layout, tables
+
 BOLD_FLAG = 16
+TABLE_BLOCKS = 1_000_000  # block numbers of table rows: far above MuPDF's own
 DOT_LEADER = re.compile(r"(?:\s?\.){4,}\s?")
 
 
@@ -38,7 +42,7 @@ def serve(conn: Connection, memory_limit_bytes: int) -> None:
         except EOFError:
             return
         try:
-            result = extract(pymupdf, path, password)
+            result = extract(pymupdf, path, password, lambda done, total: conn.send(("page", done, total)))
         except MemoryError:
             result = {"error": "too_large", "detail": "ran out of memory"}
         except Exception as exc:  # MuPDF raises many kinds; all mean a bad file
@@ -46,7 +50,13 @@ def serve(conn: Connection, memory_limit_bytes: int) -> None:
         conn.send(result)
 
 
-def extract(pymupdf: Any, path: str, password: str | None) -> dict[str, Any]:
+def extract(
+    pymupdf: Any, path: str, password: str | None, report: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """The document's pages as plain records, or ``{"error": reason, "detail": ...}``.
+
+    ``report(done, total)`` is called after each page (the parent's time limit counts per page).
+    """
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except Exception as exc:
@@ -59,40 +69,109 @@ def extract(pymupdf: Any, path: str, password: str | None) -> dict[str, Any]:
                 return {"error": "bad_password", "detail": ""}
         if doc.page_count == 0:
             return {"error": "empty", "detail": ""}
-        pages = [page_record(doc, number) for number in range(doc.page_count)]
+        pages = []
+        for number in range(doc.page_count):
+            pages.append(page_record(doc, number))
+            if report is not None:
+                report(number + 1, doc.page_count)
         title = (doc.metadata or {}).get("title") or ""
         return {"title": title.strip(), "pages": pages, "repaired": bool(doc.is_repaired)}
 
 
 def page_record(doc: Any, number: int) -> dict[str, Any]:
-    """Text blocks of one page with position, dominant font size and boldness."""
-    record: dict[str, Any] = {"number": number + 1, "blocks": [], "images": 0, "error": ""}
+    """Visible text blocks of one page in reading order, with position, dominant font size and boldness.
+
+    Also the page's printed label and how many spans were left out as hidden,
+    by reason (see ``layout.visible_lines``).
+    """
+    record: dict[str, Any] = {"number": number + 1, "blocks": [], "images": 0, "error": "", "label": "",
+                              "hidden": {}, "ocr": False}
     try:
         page = doc.load_page(number)
         record["width"], record["height"] = page.rect.width, page.rect.height
-        content = page.get_text("dict", sort=True)
+        record["label"] = page.get_label() or ""
+        content = page.get_text("dict")
+        blocks = content.get("blocks", [])
+        lines, record["hidden"] = layout.visible_lines(blocks, lambda bbox: shows_ink(page, bbox))
     except Exception as exc:
         record["error"] = f"{type(exc).__name__}: {exc}"
         return record
-    for block in content.get("blocks", []):
-        if block.get("type") == 1:
-            record["images"] += 1
-        elif block.get("type") == 0:
-            parsed = text_block(block)
-            if parsed is not None:
-                record["blocks"].append(parsed)
+    lines = with_table_rows(page, number + 1, lines)
+    record["images"] = sum(1 for block in blocks if block.get("type") == 1)
+    for block in layout.regroup(layout.reading_order(lines)):
+        parsed = text_block(block)
+        if parsed is not None:
+            record["blocks"].append(parsed)
+    ocr_fill(record, page)
     return record
 
 
+def ocr_fill(record: dict[str, Any], page: Any) -> None:
+    """Read a page that has images but no text by OCR, when Tesseract's data is installed (see ``ocr``).
+
+    Sets ``record["blocks"]`` and ``record["ocr"] = True`` when OCR finds text;
+    a page OCR cannot read is left as it was (no text, so noted as scanned).
+    """
+    if record["blocks"] or not record["images"]:
+        return
+    from desktop_app.indexer import ocr  # imports this module: not at the top
+
+    folder = ocr.tessdata()
+    languages = ocr.ocr_languages(folder) if folder else []
+    if folder is None or not languages:
+        return
+    import pymupdf
+
+    try:
+        blocks = ocr.ocr_page_blocks(pymupdf, page, folder, languages)
+    except Exception:  # MemoryError included: one page OCR cannot read is not a bad file
+        return
+    record["blocks"], record["ocr"] = blocks, bool(blocks)
+
+
+def with_table_rows(page: Any, page_number: int, lines: list[layout.Line]) -> list[layout.Line]:
+    """``lines`` with each data table's lines replaced by one line per row (see ``tables``).
+
+    A row line carries ``table`` ("page.table") in its span, which ``text_block`` passes on.
+    A page whose tables cannot be analysed keeps its lines as they are.
+    """
+    try:
+        found = tables.find_data_tables(page)
+    except Exception:  # table analysis is an extra: the page's text stays
+        return lines
+    for index, table in enumerate(found):
+        inside = [ln for ln in lines if layout.overlaps(ln.bbox, table["bbox"])]
+        size = sorted(s.get("size", 0.0) for ln in inside for s in ln.spans)[len(inside) // 2] if inside else 10.0
+        lines = [ln for ln in lines if not layout.overlaps(ln.bbox, table["bbox"])]
+        for row_number, row in enumerate(table["rows"]):
+            span = {"text": row["text"], "size": size, "flags": 0, "bbox": tuple(row["bbox"]),
+                    "table": f"{page_number}.{index + 1}"}
+            lines.append(layout.Line(tuple(row["bbox"]), [span], TABLE_BLOCKS + 1000 * index + row_number))
+    return lines
+
+
+def shows_ink(page: Any, bbox: tuple[float, float, float, float]) -> bool:
+    """Whether the rendered page has more than one colour inside ``bbox`` (then text drawn there can be seen)."""
+    import pymupdf
+
+    clip = pymupdf.Rect(bbox) * page.rotation_matrix & page.rect  # text boxes are unrotated; pixmaps are not
+    if clip.is_empty:
+        return False
+    pixmap = page.get_pixmap(clip=clip, matrix=pymupdf.Matrix(2, 2), colorspace=pymupdf.csGRAY, alpha=False)
+    samples = pixmap.samples
+    return bool(samples) and min(samples) < max(samples) - 40
+
+
 def text_block(block: dict[str, Any]) -> dict[str, Any] | None:
+    """A block's text with its lines joined, its box, dominant font size, boldness and table (if a table row)."""
     lines: list[str] = []
     sizes: dict[float, int] = {}
     bold_chars = 0
     total_chars = 0
     for line in block.get("lines", []):
         spans = line.get("spans", [])
-        text = "".join(span.get("text", "") for span in spans).strip()
-        if text:
+        text = "".join(span.get("text", "") for span in spans)
+        if text.strip():
             lines.append(text)
         for span in spans:
             n = len(span.get("text", "").strip())
@@ -103,20 +182,12 @@ def text_block(block: dict[str, Any]) -> dict[str, Any] | None:
                 bold_chars += n
     if not lines or total_chars == 0:
         return None
+    table = next((str(span["table"]) for line in block.get("lines", []) for span in line.get("spans", [])
+                  if "table" in span), "")
     return {
         "bbox": [round(v, 2) for v in block["bbox"]],
-        "text": DOT_LEADER.sub(" ... ", join_lines(lines)),
+        "text": lines[0] if table else DOT_LEADER.sub(" ... ", layout.fold_compatibility(layout.join_lines(lines))),
         "size": max(sizes, key=lambda s: sizes[s]),
         "bold": bold_chars >= 0.8 * total_chars,
+        "table": table,
     }
-
-
-def join_lines(lines: list[str]) -> str:
-    """Join wrapped lines; a hyphen at a line end joins the word back."""
-    out = lines[0]
-    for line in lines[1:]:
-        if out.endswith("-") and out[-2:-1].isalpha() and line[:1].islower():
-            out = out[:-1] + line
-        else:
-            out = out + " " + line
-    return out

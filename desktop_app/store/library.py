@@ -1,7 +1,9 @@
 """Documents, chunks, vectors and keyword rows in SQLite: the source of truth.
 
-Every multi-row write happens in one transaction, so a document is either
-fully stored or not at all. ``library_state.version`` grows with every write,
+A document is one set of bytes (its sha256); its names (``document_names``)
+are the file paths those bytes were indexed under, and it stays while any
+remains. Every multi-row write happens in one transaction, so a document is
+either fully stored or not at all. ``library_state.version`` grows with every write,
 which lets the HNSW cache tell whether it is in step.
 """
 
@@ -21,6 +23,11 @@ from desktop_app.errors import StorageError
 from desktop_app.store.keywords import KeywordIndex
 
 
+def label_of(labels: Sequence[str], page: int) -> str:
+    """The printed label of PDF page ``page`` (1-based) from a document's labels, else the page number."""
+    return labels[page - 1] if 1 <= page <= len(labels) and labels[page - 1] else str(page)
+
+
 @dataclass(frozen=True)
 class DocumentRow:
     id: int
@@ -35,12 +42,24 @@ class DocumentRow:
     extractor: int = 1
     page_labels: tuple[str, ...] = ()
     ocr_pages: tuple[int, ...] = ()
+    names: tuple[str, ...] = ()  # every file path these bytes were indexed under, ``path`` first
 
     def page_label(self, page: int) -> str:
         """The label printed on PDF page ``page`` (1-based), or the page number where it has none."""
-        if 1 <= page <= len(self.page_labels) and self.page_labels[page - 1]:
-            return self.page_labels[page - 1]
-        return str(page)
+        return label_of(self.page_labels, page)
+
+    @property
+    def other_names(self) -> tuple[str, ...]:
+        """The names of the same bytes besides ``path``, the one the library shows."""
+        return tuple(n for n in self.names if n != self.path)
+
+
+@dataclass(frozen=True)
+class NameChange:
+    """What a change of names removed: the documents left with no name, and their chunk ids."""
+
+    removed: tuple[DocumentRow, ...] = ()
+    chunks: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +77,12 @@ class ChunkRow:
     document_path: str
     section_title: str
     kind: str = "text"
+    page_labels: tuple[str, ...] = ()  # the document's printed page labels (see ``DocumentRow.page_labels``)
+    ocr_pages: tuple[int, ...] = ()  # the document's pages whose text came from OCR
+
+    def page_label(self, page: int) -> str:
+        """The label printed on PDF page ``page`` (1-based), or the page number where it has none."""
+        return label_of(self.page_labels, page)
 
 
 class SectionHeading(Protocol):
@@ -103,7 +128,7 @@ DOCUMENT_COLUMNS = "d.id, d.sha256, d.path, d.title, d.pages, d.size, d.added, d
                    "d.page_labels, d.ocr_pages"
 CHUNK_SELECT = """
 SELECT c.id, c.document_id, c.section_id, c.ord, c.page_start, c.page_end, c.text, c.overlap,
-       c.positions, d.title, d.path, s.title, c.kind
+       c.positions, d.title, d.path, s.title, c.kind, d.page_labels, d.ocr_pages
 FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sections s ON s.id = c.section_id
 """
 
@@ -130,7 +155,18 @@ class LibraryStore:
             f"SELECT {DOCUMENT_COLUMNS}, (SELECT count(*) FROM chunks c WHERE c.document_id = d.id) FROM documents d"
             " ORDER BY d.id"
         ).fetchall()
-        return [document_row(row) for row in rows]
+        names = self._names()
+        return [document_row(row, names.get(row[0], ())) for row in rows]
+
+    def _names(self) -> dict[int, tuple[str, ...]]:
+        """Each document's names: its shown path first, then the others in the order they were added."""
+        found: dict[int, list[str]] = {}
+        for document_id, path in self.db.execute(
+            "SELECT n.document_id, n.path FROM document_names n JOIN documents d ON d.id = n.document_id"
+            " ORDER BY n.document_id, n.path != d.path, n.added, n.rowid"
+        ).fetchall():
+            found.setdefault(document_id, []).append(path)
+        return {k: tuple(v) for k, v in found.items()}
 
     def document(self, document_id: int) -> DocumentRow | None:
         return next((d for d in self.documents() if d.id == document_id), None)
@@ -139,7 +175,17 @@ class LibraryStore:
         return next((d for d in self.documents() if d.sha256 == sha256), None)
 
     def documents_by_path(self, path: str) -> list[DocumentRow]:
-        return [d for d in self.documents() if d.path == path]
+        """The documents that new bytes at ``path`` replace: those whose only name is ``path``.
+
+        Indexing a changed file replaces its document, unless the document has
+        other names (the same bytes indexed under another file name): then it
+        keeps its content for those names, and ``add_document`` moves just
+        ``path`` to the new document. Whether the files of those names still
+        hold the old bytes is not checked here: a name stays until the user
+        removes it or its file is indexed with other bytes, and the private
+        copy keeps the content viewable meanwhile, so nothing is lost silently.
+        """
+        return [d for d in self.documents() if d.names == (path,)]
 
     def add_document(
         self, doc: NewDocument, sections: Sequence[SectionHeading], chunks: list[Chunk],
@@ -154,16 +200,56 @@ class LibraryStore:
                 self.db.conn.execute("BEGIN IMMEDIATE")
                 removed = [cid for old in replaces for cid in self._delete_document(old)]
                 doc_id = self._insert_document(doc)
-                section_ids = self._insert_sections(doc_id, sections)
-                chunk_ids = self._insert_chunks(doc_id, doc.title, section_ids, sections, chunks)
-                self.db.conn.executemany(
-                    "INSERT INTO vectors (chunk_id, model, vector) VALUES (?, ?, ?)",
-                    [(cid, model, v.astype(np.float32).tobytes()) for cid, v in zip(chunk_ids, vectors, strict=True)],
-                )
+                removed += self._claim_name(doc_id, doc.path).chunks
+                chunk_ids = self._insert_content(doc_id, doc.title, sections, chunks, vectors, model)
                 self._bump()
         except sqlite3.Error as exc:
             raise storage_guard(exc) from exc
         return doc_id, chunk_ids, removed
+
+    def rewrite_document(
+        self, document_id: int, doc: NewDocument, sections: Sequence[SectionHeading], chunks: list[Chunk],
+        vectors: np.ndarray, model: str,
+    ) -> tuple[list[int], list[int]]:
+        """Replace a document's sections, chunks and vectors with a new extraction of the same file, in one transaction.
+
+        The document keeps its id, file, hash and date added (so stored citations
+        still open it); its title, pages, notes, extractor version, page labels
+        and OCR'd pages become ``doc``'s. Vectors of other embedding models are
+        dropped with the old chunks. Returns the new and the removed chunk ids.
+        """
+        try:
+            with self.db.conn:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                removed = [r[0] for r in self.db.conn.execute("SELECT id FROM chunks WHERE document_id=?",
+                                                              (document_id,))]
+                self.keywords.remove(removed)
+                self.db.conn.execute("DELETE FROM chunks WHERE document_id=?", (document_id,))
+                self.db.conn.execute("DELETE FROM sections WHERE document_id=?", (document_id,))
+                self.db.conn.execute(
+                    "UPDATE documents SET title=?, pages=?, warnings=?, extractor=?, page_labels=?, ocr_pages=?"
+                    " WHERE id=?",
+                    (doc.title, doc.pages, json.dumps(doc.warnings), doc.extractor, json.dumps(list(doc.page_labels)),
+                     json.dumps(list(doc.ocr_pages)), document_id),
+                )
+                added = self._insert_content(document_id, doc.title, sections, chunks, vectors, model)
+                self._bump()
+        except sqlite3.Error as exc:
+            raise storage_guard(exc) from exc
+        return added, removed
+
+    def _insert_content(
+        self, doc_id: int, title: str, sections: Sequence[SectionHeading], chunks: list[Chunk], vectors: np.ndarray,
+        model: str,
+    ) -> list[int]:
+        """Sections, chunks (with their keyword rows) and vectors of one document; returns the chunk ids."""
+        section_ids = self._insert_sections(doc_id, sections)
+        chunk_ids = self._insert_chunks(doc_id, title, section_ids, sections, chunks)
+        self.db.conn.executemany(
+            "INSERT INTO vectors (chunk_id, model, vector) VALUES (?, ?, ?)",
+            [(cid, model, v.astype(np.float32).tobytes()) for cid, v in zip(chunk_ids, vectors, strict=True)],
+        )
+        return chunk_ids
 
     def _insert_document(self, doc: NewDocument) -> int:
         cursor = self.db.conn.execute(
@@ -218,6 +304,65 @@ class LibraryStore:
         self.keywords.remove(ids)
         self.db.conn.execute("DELETE FROM documents WHERE id=?", (document_id,))
         return ids
+
+    def add_name(self, document_id: int, path: str) -> NameChange:
+        """Record ``path`` as another name of a document whose bytes it holds too (one transaction).
+
+        ``path`` stops being a name of any other document, since its file no
+        longer holds that one's bytes; a document so left with no name is
+        removed, as indexing a changed file replaces its document.
+        """
+        try:
+            with self.db.conn:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                change = self._claim_name(document_id, path)
+                self._bump()
+        except sqlite3.Error as exc:
+            raise storage_guard(exc) from exc
+        return change
+
+    def remove_name(self, document_id: int, path: str) -> NameChange:
+        """Remove one name of a document; the document goes with its last name (one transaction).
+
+        While another name remains, the chunks and vectors stay, and a document
+        shown under ``path`` is shown under its earliest remaining name.
+        """
+        try:
+            with self.db.conn:
+                self.db.conn.execute("BEGIN IMMEDIATE")
+                before = {d.id: d for d in self.documents()}
+                self.db.conn.execute("DELETE FROM document_names WHERE document_id=? AND path=?", (document_id, path))
+                change = self._settle([document_id], before)
+                self._bump()
+        except sqlite3.Error as exc:
+            raise storage_guard(exc) from exc
+        return change
+
+    def _claim_name(self, document_id: int, path: str) -> NameChange:
+        """Make ``path`` a name of ``document_id`` alone, inside the caller's transaction."""
+        before = {d.id: d for d in self.documents()}
+        holders = [r[0] for r in self.db.conn.execute(
+            "SELECT document_id FROM document_names WHERE path=? AND document_id!=?", (path, document_id))]
+        self.db.conn.execute("DELETE FROM document_names WHERE path=? AND document_id!=?", (path, document_id))
+        self.db.conn.execute("INSERT OR IGNORE INTO document_names (document_id, path, added) VALUES (?,?,?)",
+                             (document_id, path, datetime.now(UTC).isoformat(timespec="seconds")))
+        return self._settle(holders, before)
+
+    def _settle(self, document_ids: list[int], before: dict[int, DocumentRow]) -> NameChange:
+        """After names went: remove the documents with none left; the others show a name they still have."""
+        removed: list[DocumentRow] = []
+        chunks: list[int] = []
+        for document_id in document_ids:
+            left = [r[0] for r in self.db.conn.execute(
+                "SELECT path FROM document_names WHERE document_id=? ORDER BY added, rowid", (document_id,))]
+            if not left and document_id in before:
+                chunks += self._delete_document(document_id)
+                removed.append(before[document_id])
+            elif left:
+                self.db.conn.execute("UPDATE documents SET path=? WHERE id=? AND path NOT IN"
+                                     " (SELECT path FROM document_names WHERE document_id=?)",
+                                     (left[0], document_id, document_id))
+        return NameChange(tuple(removed), tuple(chunks))
 
     def chunks(self, ids: list[int]) -> list[ChunkRow]:
         """Rows for the given ids, in the order given; unknown ids are left out."""
@@ -308,11 +453,11 @@ class LibraryStore:
         yield from self.db.execute("SELECT id, text FROM chunks ORDER BY id")
 
 
-def document_row(row: tuple[Any, ...]) -> DocumentRow:
+def document_row(row: tuple[Any, ...], names: tuple[str, ...] = ()) -> DocumentRow:
     return DocumentRow(
         id=row[0], sha256=row[1], path=row[2], title=row[3], pages=row[4], size=row[5], added=row[6],
         warnings=json.loads(row[7]), extractor=row[8], page_labels=tuple(json.loads(row[9])),
-        ocr_pages=tuple(json.loads(row[10])), chunks=row[11],
+        ocr_pages=tuple(json.loads(row[10])), chunks=row[11], names=names,
     )
 
 
@@ -320,6 +465,7 @@ def chunk_row(row: tuple[Any, ...]) -> ChunkRow:
     return ChunkRow(
         id=row[0], document_id=row[1], section_id=row[2], ord=row[3], page_start=row[4], page_end=row[5],
         text=row[6], overlap=row[7], positions=json.loads(row[8]), document_title=row[9],
-        document_path=row[10], section_title=row[11], kind=row[12],
+        document_path=row[10], section_title=row[11], kind=row[12], page_labels=tuple(json.loads(row[13])),
+        ocr_pages=tuple(json.loads(row[14])),
     )
 

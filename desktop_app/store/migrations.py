@@ -176,9 +176,33 @@ def m006_extraction_fidelity(db: sqlite_utils.Database) -> None:
     )
 
 
+def m007_document_names(db: sqlite_utils.Database) -> None:
+    """Every name (file path) a document's bytes were indexed under (issue: document fidelity).
+
+    ``a.pdf`` and ``a (1).pdf`` with the same bytes are one document with two
+    names; ``documents.path`` stays the name the library shows (always one of
+    its names). Removing a name keeps the document while another name remains
+    (see ``LibraryStore.remove_name``). Existing documents get their path as
+    their one name.
+    """
+    run_script(
+        db,
+        """
+        CREATE TABLE document_names (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            added TEXT NOT NULL,
+            PRIMARY KEY (document_id, path)
+        );
+        CREATE INDEX document_names_path ON document_names(path);
+        INSERT INTO document_names (document_id, path, added) SELECT id, path, added FROM documents
+        """,
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_library, m002_conversations, m003_korean_keywords, m004_faq_and_cache, m005_drop_trigrams,
-    m006_extraction_fidelity,
+    m006_extraction_fidelity, m007_document_names,
 ]
 
 

@@ -18,12 +18,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.engine import ORIGIN_LABELS, STOPPED_BY_LABELS, Answer, Evidence
+from desktop_app.engine import ORIGIN_LABELS, STOPPED_BY_LABELS, Answer, Evidence, page_reference
 from desktop_app.ui.widgets import ContextMeter, FlowLayout, MarkdownLabel
 
 
 def chip_label(citation: dict[str, Any]) -> str:
-    return f"[{citation['number']}] {citation['document_title']}, p. {citation['page']}"
+    return f"[{citation['number']}] {citation['document_title']}, {where(citation)}"
+
+
+def where(citation: dict[str, Any]) -> str:
+    """"p. 6", or "p. 2 (PDF page 6)" where the printed page label differs."""
+    return page_reference(int(citation["page"]), str(citation.get("page_label", "")), bool(citation.get("ocr")))
 
 
 def evidence_html(evidence: list[Evidence]) -> str:
@@ -31,16 +36,25 @@ def evidence_html(evidence: list[Evidence]) -> str:
     items = []
     for index, item in enumerate(evidence):
         runs_on = " (runs on to the next page)" if item.crosses_page else ""
-        items.append(f"<p><a href=\"quote:{index}\">\u201c{html.escape(item.quote)}\u201d</a><br>"
+        shown = table_html(item.table) if item.table else f"\u201c{html.escape(item.quote)}\u201d"
+        items.append(f"<p><a href=\"quote:{index}\">{shown}</a><br>"
                      f"<small>[{item.source_number}] {html.escape(item.document_title)}, {item.where()}"
                      f"{runs_on}</small></p>")
     return "<b>From the documents</b>" + "".join(items)
 
 
+def table_html(table: list[list[str]]) -> str:
+    """A table row quoted with its header, as a small table (header row, then the row)."""
+    header, values = table
+    head = "".join(f"<th align=\"left\">{html.escape(name)}</th>" for name in header)
+    row = "".join(f"<td>{html.escape(value)}</td>" for value in values)
+    return f"<table border=\"1\" cellspacing=\"0\" cellpadding=\"3\"><tr>{head}</tr><tr>{row}</tr></table>"
+
+
 def evidence_target(item: Evidence) -> dict[str, Any]:
     """What the source viewer opens for a quote: its page, with the sentence's own rectangles highlighted."""
     return {"number": item.source_number, "document_id": item.document_id, "document_title": item.document_title,
-            "page": item.page, "positions": item.rects}
+            "page": item.page, "page_label": item.page_label, "ocr": item.ocr, "positions": item.rects}
 
 
 class PromptEdit(QPlainTextEdit):
@@ -118,8 +132,8 @@ class MessageWidget(QFrame):
         for citation in citations:
             chip = QPushButton(chip_label(citation))
             chip.setToolTip(" ".join(str(citation.get("passage", "")).split())[:400])
-            chip.setAccessibleName(f"Open source {citation['number']}: {citation['document_title']} page "
-                                   f"{citation['page']}")
+            chip.setAccessibleName(f"Open source {citation['number']}: {citation['document_title']} "
+                                   f"{where(citation)}")
             chip.setCursor(Qt.CursorShape.PointingHandCursor)
             chip.clicked.connect(lambda _checked=False, c=citation: self.citation_clicked.emit(c))
             self.chips.addWidget(chip)

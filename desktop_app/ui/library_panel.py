@@ -1,4 +1,10 @@
-"""The library: documents with their state, per-file progress, and Add / Remove / Cancel."""
+"""The library: documents with their state, per-file progress, and Add / Remove / Cancel.
+
+A document whose content was indexed under several file names (``a.pdf`` and
+``a (1).pdf``) is one row; Remove takes away its shown name after asking, and
+its context menu removes any one name or all of them. The content stays while
+a name remains (see ``LibraryManager.remove``).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -36,9 +44,13 @@ class Pending:
     reason: str = ""
 
 
+def file_name(path: str) -> str:
+    return Path(path).name
+
+
 class LibraryPanel(QWidget):
     add_requested = Signal()
-    remove_requested = Signal(list)
+    remove_requested = Signal(list)  # document ids (each with all its names) and names (paths: that name only)
     cancel_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -58,6 +70,8 @@ class LibraryPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAccessibleName("Library")
         self.table.cellClicked.connect(self._show_reason)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.reason = QLabel()
         self.reason.setWordWrap(True)
         self.reason.hide()
@@ -126,8 +140,10 @@ class LibraryPanel(QWidget):
     def _render(self) -> None:
         rows: list[tuple[str, str, str, str, str, Any]] = []
         for doc in self.documents:
-            notes = "; ".join(doc.warnings)
-            rows.append((doc.title, str(doc.pages), str(doc.chunks), "ready", notes, doc))
+            tip = "; ".join(doc.warnings) or doc.path
+            if doc.other_names:
+                tip += "\nAlso indexed as: " + ", ".join(doc.other_names)
+            rows.append((doc.title, str(doc.pages), str(doc.chunks), "ready", tip, doc))
         for p in self.pending.values():
             rows.append((Path(p.path).name, "", "", p.status, p.reason, p))
         self.table.setRowCount(len(rows))
@@ -189,7 +205,42 @@ class LibraryPanel(QWidget):
         for index in failed:
             self.pending.pop(self.row_item(index.row()).data(Qt.ItemDataRole.UserRole), None)
         documents = self.selected_documents()
-        if documents:
-            self.remove_requested.emit([d.id for d in documents])
+        targets = [d.id if not d.other_names else d.path for d in documents if self._confirm_one_name(d)]
+        if targets:
+            self.remove_requested.emit(targets)
         elif failed:
             self._render()
+
+    def _confirm_one_name(self, doc: Any) -> bool:
+        """Remove only the shown name of a document that has others? (No question for one with one name.)"""
+        if not doc.other_names:
+            return True
+        others = ", ".join(file_name(n) for n in doc.other_names)
+        answer = QMessageBox.question(
+            self, "Remove one name", f"\u201c{doc.title}\u201d is also in the library as {others}. Remove only the "
+            f"name {file_name(doc.path)}? Its content stays for the other names. To remove the document with all "
+            "its names, right-click it and choose \u201cRemove with all names\u201d.")
+        return answer == QMessageBox.StandardButton.Yes
+
+    def removal_actions(self, row: int) -> list[QAction]:
+        """What the context menu of ``row`` offers: remove the document, or one of its names, or all of them."""
+        doc = self.row_item(row).data(Qt.ItemDataRole.UserRole + 1)
+        if isinstance(doc, Pending) or doc is None:
+            return []
+        if not doc.other_names:
+            return [self._action("Remove", [doc.id])]
+        actions = [self._action(f"Remove only the name {file_name(name)}", [name]) for name in doc.names]
+        return [*actions, self._action(f"Remove with all names ({len(doc.names)})", [doc.id])]
+
+    def _action(self, text: str, targets: list[Any]) -> QAction:
+        action = QAction(text, self)
+        action.triggered.connect(lambda: self.remove_requested.emit(targets))
+        return action
+
+    def _context_menu(self, position: QPoint) -> None:
+        row = self.table.rowAt(position.y())
+        actions = self.removal_actions(row) if row >= 0 else []
+        if actions:
+            menu = QMenu(self)
+            menu.addActions(actions)
+            menu.exec(self.table.viewport().mapToGlobal(position))

@@ -33,6 +33,7 @@ from desktop_app.engine import (
     Engine,
     FileFailed,
     ModelInfo,
+    PageImage,
     SourcesFound,
     TokenText,
     expand_paths,
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.refresh_library()
         self.refresh_conversations()
         self.load_model()
+        self.tasks.run(lambda engine: engine.library.stale_documents(), self.read_again)
 
     # --- building -------------------------------------------------------------------
     def _layout(self) -> None:
@@ -190,6 +192,15 @@ class MainWindow(QMainWindow):
                                 self._index_done, self._index_failed)
         self.index_jobs.append(job)
 
+    def read_again(self, stale: list[Any]) -> None:
+        """Documents an older text extraction stored are read again once, with progress, cancellable."""
+        if not stale:
+            return
+        self.library.queue([Path(doc.path) for doc in stale])
+        job = self.tasks.stream(lambda engine, token: engine.library.refresh(token), self._index_event,
+                                self._index_done, self._index_failed)
+        self.index_jobs.append(job)
+
     def _index_event(self, event: Any) -> None:
         self.library.on_event(event)
         if isinstance(event, FileFailed) and event.reason == "encrypted":
@@ -220,10 +231,11 @@ class MainWindow(QMainWindow):
         self.library.indexing_finished()
         self.refresh_library()
 
-    def remove_documents(self, ids: list[int]) -> None:
+    def remove_documents(self, targets: list[int | str]) -> None:
+        """Remove documents (by id, with all their names) or single names (by path) the library panel chose."""
         def remove(engine: Engine) -> None:
-            for document_id in ids:
-                engine.library.remove(document_id)
+            for target in targets:
+                engine.library.remove(target)
 
         self.tasks.run(remove, lambda _r: self.refresh_library(), self.show_error)
 
@@ -347,9 +359,19 @@ class MainWindow(QMainWindow):
             self.answer_job.cancel()
 
     # --- sources and links ------------------------------------------------------------
-    def render_page(self, document_id: int, page: int, zoom: float, positions: list[list[float]]) -> None:
-        self.tasks.run(lambda engine: engine.library.render_page(document_id, page, zoom, positions),
-                       self.viewer.show_page, self.show_error)
+    def render_page(self, document_id: int, page: int, zoom: float, positions: list[list[float]],
+                    password: str | None = None) -> None:
+        self.tasks.run(lambda engine: engine.library.render_page(document_id, page, zoom, positions, password),
+                       lambda image: self._show_page(image, positions), self.show_error)
+
+    def _show_page(self, image: PageImage, positions: list[list[float]]) -> None:
+        """Show the page; for a locked document, ask for its password and render it again with it."""
+        self.viewer.show_page(image)
+        if not image.needs_password:
+            return
+        password, ok = QInputDialog.getText(self, "Password needed", image.message, QLineEdit.EchoMode.Password)
+        if ok and password:
+            self.render_page(image.document_id, image.page, image.zoom, positions, password)
 
     def open_link(self, url: str) -> None:
         target = QUrl(url)

@@ -39,7 +39,7 @@ def test_index_list_ask_export_and_remove(data_home: Path, tmp_path: Path) -> No
 
     asked = cli(data_home, "ask", "How much silt did the dredging remove?", *SMALL)
     assert asked.returncode == 0, asked.stderr
-    assert "Harbour Survey Report, page 3" in asked.stdout
+    assert "Harbour Survey Report, p. 3" in asked.stdout
     assert "Sources:" in asked.stdout or "Related (the answer cites no source):" in asked.stdout
 
     off_topic = cli(data_home, "ask", "Who won the football world cup in 2014?", *SMALL)
@@ -52,7 +52,7 @@ def test_index_list_ask_export_and_remove(data_home: Path, tmp_path: Path) -> No
     exported = cli(data_home, "conversations", "export", first_id, "-o", str(tmp_path / "chat.md"))
     assert exported.returncode == 0
     markdown = (tmp_path / "chat.md").read_text()
-    assert markdown.startswith("# ") and "page 3" in markdown
+    assert markdown.startswith("# ") and "p. 3" in markdown
 
     removed = cli(data_home, "docs", "remove", "harbour.pdf")
     assert removed.returncode == 0 and "removed: Harbour Survey Report" in removed.stdout
@@ -99,7 +99,7 @@ def test_chat_keeps_one_conversation_until_new(data_home: Path, tmp_path: Path) 
     run = subprocess.run([sys.executable, "-m", "desktop_app", "chat", "--top-k", "2"], input=script,
                          capture_output=True, text=True, timeout=300, env=subprocess_env(data_home))
     assert run.returncode == 0, run.stderr
-    assert "Harbour Survey Report, page 2" in run.stdout and "(new conversation)" in run.stdout
+    assert "Harbour Survey Report, p. 2" in run.stdout and "(new conversation)" in run.stdout
     listed = cli(data_home, "conversations", "list").stdout.splitlines()
     assert len(listed) == 2
     first = cli(data_home, "conversations", "show", "1").stdout

@@ -6,7 +6,6 @@ import shutil
 import time
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QInputDialog, QMessageBox
@@ -21,14 +20,6 @@ from support.pdfs import corrupt_pdf, encrypted_pdf, harbour_report
 from support.window import open_window
 
 READY_TIMEOUT = 120_000
-
-
-@pytest.fixture
-def window(qtbot, data_home: Path):
-    save_settings(data_home, FAST)
-    win = open_window(qtbot, data_home)
-    yield win
-    win.close()
 
 
 def drop(window: MainWindow, *paths: Path) -> None:

@@ -21,9 +21,16 @@ class Citation:
     passage: str
     chunk_ids: list[int]
     positions: list[list[float]]
+    page_label: str = ""  # the label printed on ``page`` where it differs from the number ("" otherwise)
+    ocr: bool = False  # the page's text was read by OCR
+
+    def where(self) -> str:
+        """"p. 6", or "p. 2 (PDF page 6)" where the printed page label differs from the PDF page number;
+        ", text read by OCR" after it for a scanned page."""
+        return page_reference(self.page, self.page_label, self.ocr)
 
     def label(self) -> str:
-        return f"[{self.number}] {self.document_title}, p. {self.page}"
+        return f"[{self.number}] {self.document_title}, {self.where()}"
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -39,12 +46,22 @@ def cited_numbers(text: str) -> list[int]:
     return numbers
 
 
+def page_reference(page: int, label: str, ocr: bool = False) -> str:
+    """How a page is cited: "p. 6", or "p. 2 (PDF page 6)" when its printed label is not its number;
+    ", text read by OCR" is added for a page whose text came from OCR."""
+    where = f"p. {label} (PDF page {page})" if label and label != str(page) else f"p. {page}"
+    return f"{where}, text read by OCR" if ocr else where
+
+
 def citation_for(source: Source) -> Citation:
     first = source.first
+    page = source.main_page
+    label = first.page_label(page)
     return Citation(
         number=source.number, document_id=first.document_id, document_title=first.document_title,
-        document_path=first.document_path, page=source.main_page, pages=source.pages, passage=source.text,
+        document_path=first.document_path, page=page, pages=source.pages, passage=source.text,
         chunk_ids=[c.id for c in source.chunks], positions=source.positions,
+        page_label=label if label != str(page) else "", ocr=page in first.ocr_pages,
     )
 
 

@@ -163,7 +163,7 @@ class ConversationStore:
             label = "Sources" if answer.citations else "Related (not cited)"
             if answer.shown_sources:
                 lines.append(f"{label}:")
-                lines += [f"- [{c.number}] {c.document_title}, page {c.page}" for c in answer.shown_sources]
+                lines += [f"- [{c.number}] {c.document_title}, {c.where()}" for c in answer.shown_sources]
                 lines.append("")
         return "\n".join(lines)
 

@@ -38,8 +38,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from desktop_app.engine.answering.citations import page_reference
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.engine.settings import DEFAULT_EVIDENCE_FLOOR
+from desktop_app.indexer.tables import row_cells
 from desktop_app.store.keywords import STOPWORDS, WORD
 from desktop_app.store.korean import hangul_bigrams, has_hangul
 
@@ -85,6 +87,8 @@ class Evidence:
     score: float
     pages: list[int] = field(default_factory=list)
     rects: list[list[float]] = field(default_factory=list)
+    table: list[list[str]] = field(default_factory=list)  # a table row: [header names, its values]; else []
+    ocr: bool = False  # the quote's page was read by OCR
 
     @property
     def crosses_page(self) -> bool:
@@ -94,8 +98,7 @@ class Evidence:
         """"p. 5", "p. v (PDF page 5)", or "pp. 5-6" for a sentence that runs on to the next page."""
         if self.crosses_page:
             return f"pp. {self.pages[0]}-{self.pages[-1]}"
-        label = self.page_label
-        return f"p. {label} (PDF page {self.page})" if label and label != str(self.page) else f"p. {self.page}"
+        return page_reference(self.page, self.page_label, self.ocr)
 
     def to_dict(self) -> dict[str, object]:
         return dict(self.__dict__)
@@ -125,16 +128,19 @@ class Placement:
 Locate = Callable[[Source, str], Placement | None]
 
 
-def sentences_of(text: str) -> list[str]:
+def sentences_of(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
     """The sentences, list items and table rows of a passage, in order, as the source writes them.
 
     A sentence that ends with a colon is joined to the one it introduces (code, a value, a list item), and
-    a list item's number or bullet to its text.
+    a list item's number or bullet to its text. A line in ``rows`` (a table row) is one unit, whole.
     """
     from sentencex import segment
 
     units: list[str] = []
-    for block in joined_blocks(text):
+    for block in joined_blocks(text, rows):
+        if block in rows:
+            units.append(block)
+            continue
         language = "ko" if has_hangul(block) else "en"
         for piece in (s.strip() for s in segment(language, block)):
             joins = units and (LIST_MARKER.match(units[-1]) or units[-1].endswith(":")
@@ -146,12 +152,16 @@ def sentences_of(text: str) -> list[str]:
     return units
 
 
-def joined_blocks(text: str) -> list[str]:
+def joined_blocks(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
     """Line blocks of a passage; a block ending mid-sentence is joined to a next block that starts in
-    lower case (a paragraph that goes on across a column or a page), over a page number between them."""
+    lower case (a paragraph that goes on across a column or a page), over a page number between them.
+    Table rows (``rows``) are never joined."""
     lines = [b.strip() for b in text.split("\n") if b.strip()]
     blocks: list[str] = []
     for index, line in enumerate(lines):
+        if line in rows or (blocks and blocks[-1] in rows):
+            blocks.append(line)
+            continue
         unfinished = bool(blocks) and not SENTENCE_END.search(blocks[-1])
         following = lines[index + 1] if index + 1 < len(lines) else ""
         if unfinished and PAGE_NUMBER.match(line) and following[:1].islower():
@@ -161,6 +171,25 @@ def joined_blocks(text: str) -> list[str]:
         else:
             blocks.append(line)
     return blocks
+
+
+def table_rows(source: Source) -> frozenset[str]:
+    """The lines of the source's table chunks: each a table row (see ``indexer.tables``)."""
+    return frozenset(line.strip() for chunk in source.chunks if chunk.kind == "table"
+                     for line in chunk.text.split("\n") if line.strip())
+
+
+def row_rects(source: Source, row: str) -> Placement | None:
+    """Where a table row is: the row's own box, kept with its chunk (a table chunk has one box per row)."""
+    for chunk in source.chunks:
+        if chunk.kind != "table":
+            continue
+        lines = [line.strip() for line in chunk.text.split("\n") if line.strip()]
+        if row in lines and len(lines) == len(chunk.positions):
+            box = chunk.positions[lines.index(row)]
+            page = int(box[0])
+            return Placement(page, chunk.page_label(page), [page], [list(box)])
+    return None
 
 
 def substantial(sentence: str) -> bool:
@@ -176,7 +205,7 @@ def candidates(sources: list[Source]) -> list[Candidate]:
     found: list[Candidate] = []
     for source in sources:
         previous = -1
-        for sentence in sentences_of(source.text):
+        for sentence in sentences_of(source.text, table_rows(source)):
             key = " ".join(WORD.findall(sentence.lower()))
             if key in seen or not substantial(sentence):
                 continue
@@ -267,11 +296,16 @@ def evidence_for(candidate: Candidate, score: float, locate: Locate | None) -> E
     be placed)."""
     source = candidate.source
     first = source.first
-    placed = locate(source, candidate.text) if locate is not None else None
+    placed = row_rects(source, candidate.text) if candidate.text in table_rows(source) else None
+    if placed is None and locate is not None:
+        placed = locate(source, candidate.text)
     if placed is None:
-        placed = Placement(source.main_page, "", [source.main_page], [])
+        placed = Placement(source.main_page, first.page_label(source.main_page), [source.main_page], [])
+    cells = row_cells(candidate.text) if candidate.text in table_rows(source) else []
+    table = [[name for name, _ in cells], [value for _, value in cells]] if cells else []
     return Evidence(candidate.text, source.number, first.document_id, first.document_title, first.document_path,
-                    placed.page, placed.page_label, round(score, 4), placed.pages, placed.rects)
+                    placed.page, placed.page_label, round(score, 4), placed.pages, placed.rects, table,
+                    placed.page in first.ocr_pages)
 
 
 def evidence_block(evidence: list[Evidence], heading: str) -> str:

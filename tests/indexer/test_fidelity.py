@@ -1,0 +1,96 @@
+"""What extraction gives for the layouts real documents have: each kind from a generated PDF (issue: fidelity)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desktop_app.cancel import CancelToken
+from desktop_app.indexer.chunking import chunk_document
+from desktop_app.indexer.extract import ExtractedDocument, PdfExtractor
+from desktop_app.indexer.layout import LINE_HYPHENS, fold_compatibility, join_lines
+from support import fidelity_pdfs as pdfs
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    ex = PdfExtractor()
+    yield ex
+    ex.close()
+
+
+def read(extractor: PdfExtractor, path: Path) -> ExtractedDocument:
+    return extractor.extract(path, None, CancelToken())
+
+
+def text_of(doc: ExtractedDocument) -> str:
+    return "\n".join(block.text for block in doc.blocks)
+
+
+def test_ligatures_and_full_width_forms_are_folded(tmp_path: Path, extractor: PdfExtractor) -> None:
+    text = text_of(read(extractor, pdfs.ligatures_pdf(tmp_path / "lig.pdf")))
+    assert "The inlet filter is flushed every Friday" in text
+    assert "form RF-12." in text
+    assert not any(c in text for c in "\ufb01\ufb02\uff32\uff11")
+
+
+def test_words_broken_by_every_hyphen_kind_are_joined(tmp_path: Path, extractor: PdfExtractor) -> None:
+    text = text_of(read(extractor, pdfs.hyphens_pdf(tmp_path / "hyphens.pdf")))
+    for _hyphen, head, tail in pdfs.BROKEN_WORDS:
+        word = head.split()[-1] + tail.split()[0]
+        assert word in text.split(), (word, text)
+    assert not any(h in text for h in "\u00ad\u2010\u2011")
+    assert "시험 운전한다." in text  # broken inside the word: no space
+    assert "두 달마다 보충한다." in text  # broken after a space: the space stays
+
+
+@pytest.mark.parametrize("gutter", [78.0, 14.0, 6.0])
+def test_two_columns_are_read_one_after_the_other(tmp_path: Path, extractor: PdfExtractor, gutter: float) -> None:
+    doc = read(extractor, pdfs.two_columns_pdf(tmp_path / "columns.pdf", gutter))
+    text = " ".join(block.text for block in doc.blocks)
+    left, right = " ".join(pdfs.LEFT_COLUMN), " ".join(pdfs.RIGHT_COLUMN)
+    assert text.index("Facilities handbook: access") < text.index(left) < text.index(right)
+    assert text.index(right) < text.index("Facilities handbook, edition 4")
+    _, chunks = chunk_document(doc.blocks, doc.page_count)
+    assert "kept in the\nblue cabinet behind the reception desk." in chunks[0].text
+
+
+def test_a_side_bar_and_a_footnote_do_not_break_into_the_main_text(tmp_path: Path, extractor: PdfExtractor) -> None:
+    doc = read(extractor, pdfs.sidebar_pdf(tmp_path / "sidebar.pdf"))
+    text = " ".join(block.text for block in doc.blocks)
+    main, sidebar = " ".join(pdfs.MAIN_TEXT), " ".join(pdfs.SIDEBAR)
+    assert main in text and sidebar in text
+    assert text.index(main) < text.index(sidebar) < text.index(pdfs.FOOTNOTE)
+
+
+def test_printed_page_labels_are_kept(tmp_path: Path, extractor: PdfExtractor) -> None:
+    doc = read(extractor, pdfs.page_labels_pdf(tmp_path / "labels.pdf"))
+    assert doc.page_labels == ["i", "ii", "iii", "iv", "1", "2", "3", "4"]
+    plain = read(extractor, pdfs.ligatures_pdf(tmp_path / "plain.pdf"))
+    assert plain.page_labels == []
+
+
+def test_text_no_reader_can_see_is_left_out_and_its_page_named(tmp_path: Path, extractor: PdfExtractor) -> None:
+    doc = read(extractor, pdfs.invisible_text_pdf(tmp_path / "hidden.pdf"))
+    text = text_of(doc)
+    assert text.count(pdfs.VISIBLE) == 2
+    assert pdfs.WHITE_ON_DARK in text  # white, but on a dark band: a reader sees it
+    for how, sentence in pdfs.HIDDEN.items():
+        assert sentence not in text, how
+    assert {b.page for b in doc.blocks} == {1, 2}
+    note = next(w for w in doc.warnings if "no reader can see" in w)
+    assert note.startswith("page 2 holds") and "transparent" in note and "white" in note and "too small" in note
+
+
+def test_folding_keeps_hangul_compatibility_jamo_and_drops_soft_hyphens() -> None:
+    assert fold_compatibility("ㄱ키 \ufb03x co\u00adoperate") == "ㄱ키 ffix cooperate"
+
+
+def test_line_joining_keeps_hyphens_of_compounds_before_capitals_and_numbers() -> None:
+    for hyphen in LINE_HYPHENS:
+        assert join_lines([f"pre{hyphen}", "Raphaelite"]).endswith("Raphaelite")
+        assert join_lines([f"moni{hyphen}", "toring"]) == "monitoring"
+    assert join_lines(["COVID-", "19 cases"]) == "COVID- 19 cases"
+    assert join_lines(["가나다 ", "라마", "바사"]) == "가나다 라마바사"  # this producer writes line-end spaces
+    assert join_lines(["가나다", "라마"]) == "가나다 라마"  # no sign either way: a space, as before
