@@ -24,6 +24,7 @@ from desktop_app.engine.answering.tasks import render as render_task
 from desktop_app.engine.language import detect_language
 from desktop_app.engine.library.quotes import quote_locator
 from desktop_app.engine.managers import LibraryManager, ModelManager
+from desktop_app.engine.models.chat import LocalModel, ModelSettings
 from desktop_app.engine.retrieval.search import Retriever, SearchResult
 from desktop_app.engine.runtime import Runtime
 from desktop_app.engine.settings import Settings
@@ -146,10 +147,13 @@ class Engine:
         rt = self._rt
         settings = rt.settings
         try:
-            loaded = rt.loaded_model
-            model_path = loaded.settings.path if loaded else rt.model_settings(settings).path
+            wanted = rt.model_settings(settings)
         except ModelError:
             return None
+        if not isinstance(wanted, ModelSettings):
+            return None  # a server's model can change behind its address: its answers are not cached
+        loaded = rt.loaded_model
+        model_path = loaded.settings.path if isinstance(loaded, LocalModel) else wanted.path
         adapter = Path(settings.adapter_path) if settings.adapter_path else None
         return answer_fingerprint(rt.store.version(), model_path, adapter, settings.adapter_scale,
                                   rt.embedder.key, settings)

@@ -15,6 +15,7 @@ from desktop_app.engine.models.chat import Generation, LocalModel, ModelInfo, Mo
 from desktop_app.engine.models.gguf_info import ModelFileInfo, read_info
 from desktop_app.engine.models.loading import ModelCheck, check_model, list_models
 from desktop_app.engine.models.lora import ActiveAdapter
+from desktop_app.engine.models.server import ServerModel
 from desktop_app.engine.runtime import Runtime
 from desktop_app.errors import ModelError, NotFoundError
 from desktop_app.home import index_dir, user_models_dir
@@ -213,7 +214,8 @@ class ModelManager:
     def info(self) -> ModelInfo:
         """The loaded chat model (loading it first if needed)."""
         model = self._rt.model
-        return ModelInfo(model.settings.path.name, str(model.settings.path), model.n_ctx, model.template_name,
+        where = model.settings.root if isinstance(model, ServerModel) else str(model.settings.path)
+        return ModelInfo(model.label, where, model.n_ctx, model.template_name,
                          model.adapter.label if model.adapter else "", tuple(self._rt.model_notes))
 
     def files(self) -> list[tuple[Path, ModelFileInfo | ModelError]]:

@@ -9,15 +9,24 @@ closing it leaves them loaded.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from desktop_app.engine.answering.conversations import ConversationStore
-from desktop_app.engine.models.chat import LocalModel, ModelSettings
+from desktop_app.engine.models.chat import ModelSettings
 from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.models.embedding_backends import BackendEmbedder, resolve_backend
 from desktop_app.engine.models.files import locate, manifest
 from desktop_app.engine.models.loading import TrialRecord, load_model
-from desktop_app.engine.settings import SETTING_SPECS, Settings, load_settings, save_settings
+from desktop_app.engine.models.server import ChatModel, ServerModel, ServerSettings
+from desktop_app.engine.settings import (
+    SERVER_KEY_ENV,
+    SERVER_URL_ENV,
+    SETTING_SPECS,
+    Settings,
+    load_settings,
+    save_settings,
+)
 from desktop_app.errors import ModelError
 from desktop_app.home import ensure_home, index_dir, library_db, user_dir, user_models_dir
 from desktop_app.indexer.extract import PdfExtractor
@@ -25,6 +34,20 @@ from desktop_app.store.copies import DocumentCopies
 from desktop_app.store.database import open_database
 from desktop_app.store.library import LibraryStore
 from desktop_app.store.vectors import VectorIndex
+
+
+def server_settings(settings: Settings) -> ServerSettings | None:
+    """Where the inference server is, when answers come from one: ``DESKTOP_APP_SERVER_URL`` (and
+    ``DESKTOP_APP_SERVER_KEY``) for one run, else the settings' server backend; None for the local model."""
+    url = os.environ.get(SERVER_URL_ENV, "").strip()
+    if not url and settings.model_backend != "server":
+        return None
+    if not url and not settings.server_url.strip():
+        raise ModelError("Answers are set to come from an inference server, but no address is set. Enter it in "
+                         "Settings > Model, or choose the model file on this computer there.")
+    return ServerSettings(url=url or settings.server_url, model=settings.server_model.strip(),
+                          api_key=os.environ.get(SERVER_KEY_ENV, "") or settings.server_api_key,
+                          ca_file=settings.server_ca_file, n_ctx=settings.n_ctx)
 
 
 class Runtime:
@@ -43,7 +66,7 @@ class Runtime:
         self._lender = lender
         self._embedder: Embedder | None = None
         self._vectors: VectorIndex | None = None
-        self._model: LocalModel | None = None
+        self._model: ChatModel | None = None
         self._extractor: PdfExtractor | None = None
 
     @classmethod
@@ -94,7 +117,11 @@ class Runtime:
             self._extractor = PdfExtractor()
         return self._extractor
 
-    def model_settings(self, settings: Settings) -> ModelSettings:
+    def model_settings(self, settings: Settings) -> ModelSettings | ServerSettings:
+        """What the chat model is loaded from: the server's settings, or the model file's."""
+        return server_settings(settings) or self.file_model_settings(settings)
+
+    def file_model_settings(self, settings: Settings) -> ModelSettings:
         given = Path(settings.model_path) if settings.model_path else None
         return ModelSettings(
             path=locate("chat", user_models_dir(self.home), given), n_ctx=settings.n_ctx,
@@ -103,12 +130,16 @@ class Runtime:
         )
 
     @property
-    def model(self) -> LocalModel:
+    def model(self) -> ChatModel:
         if self._lender is not None:
             return self._lender.model
         if self._model is None:
+            wanted = self.model_settings(self.settings)
+            if isinstance(wanted, ServerSettings):
+                self._model, self.model_notes = ServerModel(wanted), []
+                return self._model
             record = TrialRecord(self.home / "trial-loads.json")
-            loaded = load_model(self.model_settings(self.settings), not self.settings.model_path, record)
+            loaded = load_model(wanted, not self.settings.model_path, record)
             self._model, self.model_notes = loaded.model, loaded.notes
             if self.settings.adapter_path:
                 try:
@@ -118,7 +149,7 @@ class Runtime:
         return self._model
 
     @property
-    def loaded_model(self) -> LocalModel | None:
+    def loaded_model(self) -> ChatModel | None:
         """The chat model if it is loaded now (never loads it)."""
         return self._lender.loaded_model if self._lender is not None else self._model
 

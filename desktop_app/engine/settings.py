@@ -50,7 +50,11 @@ APPLY_ADAPTER = "adapter"
 APPLY_REEMBED = "re-embed"
 """The library is embedded again first (``Engine.library.change_embedding_model``)."""
 
-KINDS = ("model file", "adapter file", "folder", "int", "float", "choice", "bool", "text", "terms")
+KINDS = ("model file", "adapter file", "folder", "cert file", "int", "float", "choice", "bool", "text", "line",
+         "secret", "terms")
+MODEL_BACKENDS = ("local", "server")
+SERVER_URL_ENV = "DESKTOP_APP_SERVER_URL"
+SERVER_KEY_ENV = "DESKTOP_APP_SERVER_KEY"
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,23 @@ class Settings:
     model_path: str = setting("", SettingSpec(
         "Model file", "model file", "A GGUF chat model; empty: the bundled SmolLM2-135M-Instruct",
         apply=APPLY_RELOAD, changes_answers=True, group="Model"))
+    model_backend: str = setting("local", SettingSpec(
+        "Answers come from", "choice", "local: the model file on this computer; server: an OpenAI-compatible "
+        "inference server on your network (each question's prompt, with its passages, is sent to it; the documents "
+        "stay here)", choices=MODEL_BACKENDS, apply=APPLY_RELOAD, changes_answers=True, group="Model"))
+    server_url: str = setting("", SettingSpec(
+        "Inference server address", "line", "For the server backend, e.g. http://gpu-box:8080 (llama-server, vLLM, "
+        "Ollama, LM Studio, TGI); DESKTOP_APP_SERVER_URL overrides it for one run", apply=APPLY_RELOAD,
+        changes_answers=True, group="Model"))
+    server_model: str = setting("", SettingSpec(
+        "Server model", "line", "A model name from the server's list; empty: the first it lists", apply=APPLY_RELOAD,
+        changes_answers=True, group="Model"))
+    server_api_key: str = setting("", SettingSpec(
+        "Server API key", "secret", "Kept in the owner-only data folder and never logged; empty: none; "
+        "DESKTOP_APP_SERVER_KEY overrides it for one run", apply=APPLY_RELOAD, group="Model"))
+    server_ca_file: str = setting("", SettingSpec(
+        "Server CA certificate", "cert file", "A PEM file for a server with your organisation's TLS certificate; "
+        "empty: the system's certificates", apply=APPLY_RELOAD, group="Model"))
     adapter_path: str = setting("", SettingSpec(
         "LoRA adapter", "adapter file", "A LoRA adapter (GGUF) made for the chosen model; empty: none",
         apply=APPLY_ADAPTER, changes_answers=True, group="Model"))
@@ -186,6 +207,10 @@ class Settings:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
         return replace(self, **values).validated()
 
+    def shareable(self) -> dict[str, Any]:
+        """Every value for a report or export, with the "secret" ones (the server's API key) left out."""
+        return {name: getattr(self, name) for name, spec in SETTING_SPECS.items() if spec.kind != "secret"}
+
     def answer_values(self) -> dict[str, Any]:
         """The values that change answers, except the models (the fingerprint takes the model and adapter
         files by identity, the adapter with its scale, and the embedding model by its key)."""
@@ -199,7 +224,7 @@ SETTING_SPECS: dict[str, SettingSpec] = {f.name: f.metadata["spec"] for f in fie
 
 KIND_TYPES: dict[str, type | tuple[type, ...]] = {
     "int": int, "float": (int, float), "bool": bool, "terms": tuple, "model file": str, "adapter file": str,
-    "folder": str, "choice": str, "text": str,
+    "folder": str, "choice": str, "text": str, "line": str, "secret": str, "cert file": str,
 }
 
 

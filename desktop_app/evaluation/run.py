@@ -273,7 +273,7 @@ def evaluate(
                 judge = finished.value
                 break
             yield EvalProgress("judging", done, total, detail)
-    yield EvalReport(str(questions_path), str(docs_folder), modes, answer_mode, asdict(settings), library, judge,
+    yield EvalReport(str(questions_path), str(docs_folder), modes, answer_mode, settings.shareable(), library, judge,
                      notes, rows)
 
 

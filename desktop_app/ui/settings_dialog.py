@@ -31,7 +31,19 @@ from PySide6.QtWidgets import (
 from desktop_app.engine import SETTING_SPECS, Settings, SettingSpec
 
 FILE_FILTERS = {"model file": ("Choose a GGUF model", "GGUF models (*.gguf)"),
-                "adapter file": ("Choose a LoRA adapter", "GGUF adapters (*.gguf)")}
+                "adapter file": ("Choose a LoRA adapter", "GGUF adapters (*.gguf)"),
+                "cert file": ("Choose a CA certificate", "PEM certificates (*.pem *.crt *.cer);;All files (*)")}
+
+
+class LineField(QLineEdit):
+    """One line of text; for a "secret" setting the characters are hidden."""
+
+    def __init__(self, spec: SettingSpec, value: str) -> None:
+        super().__init__(value)
+        if spec.kind == "secret":
+            self.setEchoMode(QLineEdit.EchoMode.Password)
+        if "empty:" in spec.help:
+            self.setPlaceholderText(spec.help.split("empty:", 1)[1].split(";")[0].split(".")[0].strip())
 
 
 class PathField(QWidget):
@@ -68,8 +80,10 @@ class PathField(QWidget):
 def editor(spec: SettingSpec, value: Any) -> QWidget:
     """The widget that edits one setting, with its range or choices from ``spec``."""
     widget: QWidget
-    if spec.kind in ("model file", "adapter file", "folder"):
+    if spec.kind in ("model file", "adapter file", "folder", "cert file"):
         widget = PathField(spec, value)
+    elif spec.kind in ("line", "secret"):
+        widget = LineField(spec, value)
     elif spec.kind == "int":
         widget = QSpinBox()
         widget.setRange(int(spec.low if spec.low is not None else -2**31),
@@ -106,6 +120,8 @@ def read(spec: SettingSpec, widget: QWidget) -> Any:
     """The value a widget made by ``editor`` holds, in the setting's type."""
     if isinstance(widget, PathField):
         return widget.value()
+    if isinstance(widget, LineField):
+        return widget.text().strip()
     if isinstance(widget, QSpinBox):
         return widget.value()
     if isinstance(widget, QDoubleSpinBox):

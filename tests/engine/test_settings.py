@@ -51,3 +51,8 @@ def test_settings_round_trip_through_the_file(tmp_path: Path) -> None:
     settings = Settings(n_ctx=8192, blocked_terms=("salary",), blocked_topics=("merger plans",), temperature=0.7)
     save_settings(tmp_path, settings)
     assert load_settings(tmp_path) == settings
+
+
+def test_the_server_api_key_never_enters_a_report() -> None:
+    shared = Settings(model_backend="server", server_url="http://gpu:8080", server_api_key="k-123").shareable()
+    assert "server_api_key" not in shared and "k-123" not in str(shared) and shared["server_url"] == "http://gpu:8080"

@@ -18,7 +18,8 @@ from desktop_app.engine.answering.verification import SentenceCheck, Verificatio
 RECORD_FORMAT = 2
 """Version of the assistant message's ``meta`` written by ``Answer.to_record`` (1: the fields before it)."""
 ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer", "quotes": "answer made of quotes"}
-STOPPED_BY_LABELS = {"user": "Stopped.", "policy": "Stopped by the safety policy."}
+STOPPED_BY_LABELS = {"user": "Stopped.", "policy": "Stopped by the safety policy.",
+                     "server": "The inference server broke off the answer; what arrived is kept."}
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder
 from desktop_app.engine.answering.tasks import parse_json_answer
 from desktop_app.engine.answering.verification import verify
 from desktop_app.engine.language import detect_language, say
-from desktop_app.engine.models.chat import Generation, LocalModel
+from desktop_app.engine.models.chat import Generation
+from desktop_app.engine.models.server import ChatModel
 from desktop_app.engine.retrieval.search import Retriever, Source
 from desktop_app.engine.safety.policy import Decision, OutputFilter, Policy
 from desktop_app.engine.settings import Settings
@@ -54,7 +55,7 @@ class Answerer:
 
     def __init__(
         self, store: LibraryStore, conversations: ConversationStore, retriever: Retriever,
-        model: Callable[[], LocalModel], settings: Callable[[], Settings], shortcuts: ShortcutSource | None = None,
+        model: Callable[[], ChatModel], settings: Callable[[], Settings], shortcuts: ShortcutSource | None = None,
         locator: Callable[[], AbstractContextManager[Locate | None]] = lambda: nullcontext(None),
     ) -> None:
         """``locator``: opens what places a quote on its page (``engine.library.quotes``); none: quotes are
@@ -262,7 +263,7 @@ class Answerer:
             stopped_by=stop.stopped_by if generation.stopped else "", unknown_citations=unknown, timings=timings,
             prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens,
             verification=checked, flagged_sources=built.flagged, safety=safety or [], structured=structured,
-            withheld=withheld, model=model.settings.path.name,
+            withheld=withheld, model=model.label,
             adapter=adapter.record() if (adapter := model.adapter) else None,
         )
         stored = self.conversations.add_answer(answer)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from desktop_app.engine.answering.evidence import Evidence, evidence_block
 from desktop_app.engine.answering.memory import Turn
@@ -42,7 +43,9 @@ class BuiltPrompt:
     messages: list[dict[str, str]]
     sources: list[Source]
     parts: PromptParts
-    tokens: list[int] = field(default_factory=list)
+    tokens: Any = field(default_factory=list)
+    """The rendered prompt as the chat model takes it (``model.render``): its token ids for a model file, a
+    ``ServerPrompt`` (the messages, measured) for an inference server; ``len`` is its size in tokens."""
     stop: list[str] = field(default_factory=list)
     passages: dict[int, str] = field(default_factory=dict)
     """Source number -> the text the model was given for it (widened or cut to fit)."""

@@ -83,6 +83,11 @@ class LocalModel:
     def n_ctx(self) -> int:
         return int(self._llm.n_ctx())
 
+    @property
+    def label(self) -> str:
+        """What answered, as recorded with each answer: the model file's name."""
+        return self.settings.path.name
+
     # --- LoRA adapter -------------------------------------------------------------
     @property
     def adapter(self) -> ActiveAdapter | None:
