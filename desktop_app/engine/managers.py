@@ -15,7 +15,7 @@ from desktop_app.engine.models.chat import Generation, LocalModel, ModelInfo, Mo
 from desktop_app.engine.models.gguf_info import ModelFileInfo, read_info
 from desktop_app.engine.models.loading import ModelCheck, check_model, list_models
 from desktop_app.engine.models.lora import ActiveAdapter
-from desktop_app.engine.models.server import ServerModel
+from desktop_app.engine.models.server import ServerModel, ServerSettings, server_model_names
 from desktop_app.engine.runtime import Runtime
 from desktop_app.errors import ModelError, NotFoundError
 from desktop_app.home import index_dir, user_models_dir
@@ -210,6 +210,10 @@ class ModelManager:
         """Whether the chat model is in the middle of an answer (a stream paused between pieces counts)."""
         model = self._rt.loaded_model
         return model is not None and model.streaming
+
+    def server_models(self, url: str, api_key: str = "", ca_file: str = "") -> list[str]:
+        """The model names an inference server lists, for choosing one in settings; ``ModelError`` says why not."""
+        return server_model_names(ServerSettings(url, api_key=api_key, ca_file=ca_file))
 
     def info(self) -> ModelInfo:
         """The loaded chat model (loading it first if needed)."""

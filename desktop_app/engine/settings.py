@@ -51,7 +51,7 @@ APPLY_REEMBED = "re-embed"
 """The library is embedded again first (``Engine.library.change_embedding_model``)."""
 
 KINDS = ("model file", "adapter file", "folder", "cert file", "int", "float", "choice", "bool", "text", "line",
-         "secret", "terms")
+         "secret", "server model", "terms")
 MODEL_BACKENDS = ("local", "server")
 SERVER_URL_ENV = "DESKTOP_APP_SERVER_URL"
 SERVER_KEY_ENV = "DESKTOP_APP_SERVER_KEY"
@@ -103,8 +103,8 @@ class Settings:
         "Ollama, LM Studio, TGI); DESKTOP_APP_SERVER_URL overrides it for one run", apply=APPLY_RELOAD,
         changes_answers=True, group="Model"))
     server_model: str = setting("", SettingSpec(
-        "Server model", "line", "A model name from the server's list; empty: the first it lists", apply=APPLY_RELOAD,
-        changes_answers=True, group="Model"))
+        "Server model", "server model", "A model name from the server's list; empty: the first it lists",
+        apply=APPLY_RELOAD, changes_answers=True, group="Model"))
     server_api_key: str = setting("", SettingSpec(
         "Server API key", "secret", "Kept in the owner-only data folder and never logged; empty: none; "
         "DESKTOP_APP_SERVER_KEY overrides it for one run", apply=APPLY_RELOAD, group="Model"))
@@ -225,6 +225,7 @@ SETTING_SPECS: dict[str, SettingSpec] = {f.name: f.metadata["spec"] for f in fie
 KIND_TYPES: dict[str, type | tuple[type, ...]] = {
     "int": int, "float": (int, float), "bool": bool, "terms": tuple, "model file": str, "adapter file": str,
     "folder": str, "choice": str, "text": str, "line": str, "secret": str, "cert file": str,
+    "server model": str,
 }
 
 

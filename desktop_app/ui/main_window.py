@@ -32,6 +32,7 @@ from desktop_app.engine import (
     AppError,
     Engine,
     FileFailed,
+    ModelError,
     ModelInfo,
     PageImage,
     SourcesFound,
@@ -58,6 +59,9 @@ def user_message(error: BaseException) -> str:
     if isinstance(error, AppError):
         return str(error)
     return f"Something went wrong ({type(error).__name__}: {error}). Your library is unchanged; try again."
+
+
+SWITCH_TO_LOCAL = "Use the model on this computer"
 
 
 class MainWindow(QMainWindow):
@@ -139,7 +143,12 @@ class MainWindow(QMainWindow):
     def show_error(self, error: BaseException | str) -> None:
         message = error if isinstance(error, str) else user_message(error)
         log.warning("shown to the user: %s", message)
-        self.banner.show_message(message)
+        server_failed = isinstance(error, ModelError) and "inference server" in message
+        self.banner.show_message(message, (SWITCH_TO_LOCAL, self.use_local_model) if server_failed else None)
+
+    def use_local_model(self) -> None:
+        """Answer with the model file on this computer again (the inference server's settings are kept)."""
+        self.apply_settings({"model_backend": "local"}, reload_model=True)
 
     # --- model ----------------------------------------------------------------------
     def load_model(self) -> None:
@@ -388,9 +397,18 @@ class MainWindow(QMainWindow):
 
     def _edit_settings(self, settings: Any) -> None:
         dialog = SettingsDialog(settings, self)
+        self.serve_model_lists(dialog)
         if dialog.exec() != SettingsDialog.DialogCode.Accepted:
             return
         self.apply_changes(settings, dialog.changes())
+
+    def serve_model_lists(self, dialog: SettingsDialog) -> None:
+        """Answer the dialog's "List models" with the server's list, fetched in the background."""
+        def fetch(url: str, key: str, ca: str) -> None:
+            self.tasks.run(lambda engine: engine.models.server_models(url, key, ca), dialog.show_server_models,
+                           lambda error: dialog.show_server_problem(user_message(error)))
+
+        dialog.server_models_requested.connect(fetch)
 
     def apply_changes(self, settings: Any, changes: dict[str, Any]) -> None:
         """Apply changed settings, each the way its description says (``SettingSpec.apply``)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSpinBox,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -77,11 +79,56 @@ class PathField(QWidget):
         return self.edit.text().strip()
 
 
+class ServerModelField(QWidget):
+    """The server's model: typed, or picked from the list the server gives when "List models" is pressed."""
+
+    list_requested = Signal()
+
+    def __init__(self, spec: SettingSpec, value: str) -> None:
+        super().__init__()
+        self.combo = QComboBox()
+        self.combo.setEditable(True)
+        self.combo.setCurrentText(value)
+        self.combo.setAccessibleName(spec.label)
+        if line := self.combo.lineEdit():
+            line.setPlaceholderText("the first model the server lists")
+        button = QPushButton("List models")
+        button.setAccessibleName("List the inference server's models")
+        button.clicked.connect(self.list_requested)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.hide()
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.combo, 1)
+        row.addWidget(button)
+        column.addLayout(row)
+        column.addWidget(self.note)
+
+    def show_models(self, names: list[str]) -> None:
+        current = self.combo.currentText()
+        self.combo.clear()
+        self.combo.addItems(names)
+        self.combo.setCurrentText(current if current in names or not names else names[0])
+        self.note.setText(f"The server lists {len(names)} model(s)." if names else "The server lists no models.")
+        self.note.show()
+
+    def show_problem(self, message: str) -> None:
+        self.note.setText(message)
+        self.note.show()
+
+    def value(self) -> str:
+        return self.combo.currentText().strip()
+
+
 def editor(spec: SettingSpec, value: Any) -> QWidget:
     """The widget that edits one setting, with its range or choices from ``spec``."""
     widget: QWidget
     if spec.kind in ("model file", "adapter file", "folder", "cert file"):
         widget = PathField(spec, value)
+    elif spec.kind == "server model":
+        widget = ServerModelField(spec, value)
     elif spec.kind in ("line", "secret"):
         widget = LineField(spec, value)
     elif spec.kind == "int":
@@ -120,8 +167,8 @@ def read(spec: SettingSpec, widget: QWidget) -> Any:
     """The value a widget made by ``editor`` holds, in the setting's type."""
     if isinstance(widget, PathField):
         return widget.value()
-    if isinstance(widget, LineField):
-        return widget.text().strip()
+    if isinstance(widget, (LineField, ServerModelField)):
+        return widget.text().strip() if isinstance(widget, LineField) else widget.value()
     if isinstance(widget, QSpinBox):
         return widget.value()
     if isinstance(widget, QDoubleSpinBox):
@@ -137,6 +184,9 @@ def read(spec: SettingSpec, widget: QWidget) -> Any:
 
 
 class SettingsDialog(QDialog):
+    server_models_requested = Signal(str, str, str)
+    """(address, API key, CA file) as the dialog holds them: the window asks the engine for the model list."""
+
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -153,12 +203,29 @@ class SettingsDialog(QDialog):
                 tabs.addTab(page, spec.group)
             self.fields[name] = editor(spec, getattr(settings, name))
             forms[spec.group].addRow(QLabel(spec.label), self.fields[name])
+        models = self.fields.get("server_model")
+        if isinstance(models, ServerModelField):
+            models.list_requested.connect(self._ask_for_models)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QFormLayout(self)
         layout.addRow(tabs)
         layout.addRow(buttons)
+
+    def _ask_for_models(self) -> None:
+        held = self.values()
+        self.server_models_requested.emit(held["server_url"], held["server_api_key"], held["server_ca_file"])
+
+    def show_server_models(self, names: list[str]) -> None:
+        field = self.fields["server_model"]
+        assert isinstance(field, ServerModelField)
+        field.show_models(names)
+
+    def show_server_problem(self, message: str) -> None:
+        field = self.fields["server_model"]
+        assert isinstance(field, ServerModelField)
+        field.show_problem(message)
 
     def values(self) -> dict[str, Any]:
         """Every setting as the dialog holds it."""

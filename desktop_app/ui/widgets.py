@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
@@ -48,8 +49,13 @@ class ErrorBanner(QWidget):
         close = QPushButton("Dismiss")
         close.setAccessibleName("Dismiss error")
         close.clicked.connect(self.hide)
+        self.action = QPushButton()
+        self.action.hide()
+        self.action.clicked.connect(self._act)
+        self._do: Callable[[], None] | None = None
         layout = QHBoxLayout(self)
         layout.addWidget(self.label, 1)
+        layout.addWidget(self.action)
         layout.addWidget(close)
         self.setAutoFillBackground(True)
         palette = self.palette()
@@ -58,9 +64,19 @@ class ErrorBanner(QWidget):
         self.setAccessibleName("Error message")
         self.hide()
 
-    def show_message(self, message: str) -> None:
+    def show_message(self, message: str, action: tuple[str, Callable[[], None]] | None = None) -> None:
+        """Show ``message``; ``action`` (a button's text and what it does) offers the fix in one click."""
         self.label.setText(message)
+        self._do = action[1] if action else None
+        self.action.setText(action[0] if action else "")
+        self.action.setAccessibleName(action[0] if action else "")
+        self.action.setVisible(action is not None)
         self.show()
+
+    def _act(self) -> None:
+        if self._do is not None:
+            self._do()
+        self.hide()
 
 
 class ContextMeter(QWidget):

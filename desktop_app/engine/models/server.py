@@ -85,6 +85,85 @@ class ServerPrompt:
         return self.n_tokens
 
 
+class Connection:
+    """An HTTP client for one server (``trust_env`` off, the CA file's TLS context), and its error messages."""
+
+    def __init__(self, settings: ServerSettings) -> None:
+        import httpx2
+
+        check_url(settings.url)
+        self.settings = settings
+        timeout = httpx2.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s)
+        headers = {"Authorization": f"Bearer {settings.api_key}"} if settings.api_key else {}
+        self.http = httpx2.Client(base_url=settings.root, headers=headers, timeout=timeout,
+                                  verify=tls_context(settings.ca_file), trust_env=False, follow_redirects=False)
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.http.close()
+
+    def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        import httpx2
+
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx2.HTTPError as exc:
+            raise self.failure(exc) from exc
+        self.check(response)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise ModelError(f"{self.settings.root} answered {path} with something that is not the OpenAI API "
+                             f"(not JSON). Check the address, {SWITCH_BACK}.") from exc
+
+    def check(self, response: Any) -> None:
+        """Raise the ``ModelError`` for an HTTP error status, read from a streamed response too."""
+        status = response.status_code
+        if status < 400:
+            return
+        response.read()
+        detail = " ".join(response.text.split())[:160]
+        where = self.settings.root
+        if status in (401, 403):
+            raise ModelError(f"The inference server at {where} refused the API key (HTTP {status}). Enter the key "
+                             f"its administrator gave you in Settings > Model, {SWITCH_BACK}.")
+        if status == 404:
+            raise ModelError(f"The inference server at {where} has no such model or endpoint (HTTP 404: {detail}). "
+                             f"Choose one of its models in Settings > Model, {SWITCH_BACK}.")
+        if status >= 500:
+            raise ModelError(f"The inference server at {where} failed (HTTP {status}: {detail}). Try again later "
+                             f"or ask its administrator, {SWITCH_BACK}.")
+        raise ModelError(f"The inference server at {where} rejected the request (HTTP {status}: {detail}).")
+
+    def failure(self, exc: Exception) -> ModelError:
+        import httpx2
+
+        where = self.settings.root
+        if isinstance(exc, httpx2.ConnectTimeout):
+            return ModelError(f"The inference server at {where} did not accept a connection within "
+                              f"{self.settings.connect_timeout_s:g} s. Check the address and your network, "
+                              f"{SWITCH_BACK}.")
+        if isinstance(exc, httpx2.ConnectError):
+            return ModelError(f"The inference server at {where} cannot be reached ({reason_of(exc)}). Check that "
+                              f"it is running and the address is right, {SWITCH_BACK}.")
+        if isinstance(exc, httpx2.ReadTimeout):
+            return ModelError(f"The inference server at {where} did not answer within "
+                              f"{self.settings.read_timeout_s:g} s. It may be busy or stuck; try again, "
+                              f"{SWITCH_BACK}.")
+        if isinstance(exc, IncompleteStream):
+            return ModelError(f"The inference server at {where} ended the answer before it began; the prompt may "
+                              "be longer than its context. Lower the Context size or Top-k in settings to match "
+                              f"the server, {SWITCH_BACK}.")
+        if isinstance(exc, ValueError):
+            return ModelError(f"The inference server at {where} sent something that is not the OpenAI API. "
+                              f"Check the address, {SWITCH_BACK}.")
+        return ModelError(f"The connection to the inference server at {where} failed ({reason_of(exc)}). "
+                          f"Try again, {SWITCH_BACK}.")
+
+
+
 class ServerModel:
     """The chat model on an inference server, with the interface of ``LocalModel``.
 
@@ -97,17 +176,12 @@ class ServerModel:
     adapter: ActiveAdapter | None = None
 
     def __init__(self, settings: ServerSettings) -> None:
-        import httpx2
-
         self.settings = settings
         self.streaming = False
-        check_url(settings.url)
-        timeout = httpx2.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s)
-        headers = {"Authorization": f"Bearer {settings.api_key}"} if settings.api_key else {}
-        self._http = httpx2.Client(base_url=settings.root, headers=headers, timeout=timeout,
-                                   verify=tls_context(settings.ca_file), trust_env=False, follow_redirects=False)
+        self._connection = Connection(settings)
+        self._http = self._connection.http
         try:
-            listed = self._json("GET", "/v1/models")
+            listed = self._connection.json("GET", "/v1/models")
             self.model_name, info = pick_model(listed, settings)
             self._n_ctx = context_length(info) or self._props_context() or settings.n_ctx
             self._tokenize = self._find_tokenizer()
@@ -170,7 +244,7 @@ class ServerModel:
         self.streaming = True
         try:
             with self._http.stream("POST", "/v1/chat/completions", json=body) as response:
-                self._check(response)
+                self._connection.check(response)
                 try:
                     for event in server_events(response.iter_lines()):
                         if cancel.cancelled:
@@ -184,12 +258,12 @@ class ServerModel:
                             yield text
                 except (httpx2.TransportError, ValueError) as exc:
                     if not pieces:
-                        raise self._failure(exc) from exc
+                        raise self._connection.failure(exc) from exc
                     log.warning("the inference server's stream broke off: %s", type(exc).__name__)
                     if isinstance(cancel, StopCondition):
                         cancel.stop("server")
         except httpx2.HTTPError as exc:
-            raise self._failure(exc) from exc
+            raise self._connection.failure(exc) from exc
         finally:
             self.streaming = False
         total = time.perf_counter() - start
@@ -207,64 +281,6 @@ class ServerModel:
         self._http.close()
 
     # --- the server -------------------------------------------------------------
-    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        import httpx2
-
-        try:
-            response = self._http.request(method, path, **kwargs)
-        except httpx2.HTTPError as exc:
-            raise self._failure(exc) from exc
-        self._check(response)
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ModelError(f"{self.settings.root} answered {path} with something that is not the OpenAI API "
-                             f"(not JSON). Check the address, {SWITCH_BACK}.") from exc
-
-    def _check(self, response: Any) -> None:
-        """Raise the ``ModelError`` for an HTTP error status, read from a streamed response too."""
-        status = response.status_code
-        if status < 400:
-            return
-        response.read()
-        detail = " ".join(response.text.split())[:160]
-        where = self.settings.root
-        if status in (401, 403):
-            raise ModelError(f"The inference server at {where} refused the API key (HTTP {status}). Enter the key "
-                             f"its administrator gave you in Settings > Model, {SWITCH_BACK}.")
-        if status == 404:
-            raise ModelError(f"The inference server at {where} has no such model or endpoint (HTTP 404: {detail}). "
-                             f"Choose one of its models in Settings > Model, {SWITCH_BACK}.")
-        if status >= 500:
-            raise ModelError(f"The inference server at {where} failed (HTTP {status}: {detail}). Try again later "
-                             f"or ask its administrator, {SWITCH_BACK}.")
-        raise ModelError(f"The inference server at {where} rejected the request (HTTP {status}: {detail}).")
-
-    def _failure(self, exc: Exception) -> ModelError:
-        import httpx2
-
-        where = self.settings.root
-        if isinstance(exc, httpx2.ConnectTimeout):
-            return ModelError(f"The inference server at {where} did not accept a connection within "
-                              f"{self.settings.connect_timeout_s:g} s. Check the address and your network, "
-                              f"{SWITCH_BACK}.")
-        if isinstance(exc, httpx2.ConnectError):
-            return ModelError(f"The inference server at {where} cannot be reached ({reason_of(exc)}). Check that "
-                              f"it is running and the address is right, {SWITCH_BACK}.")
-        if isinstance(exc, httpx2.ReadTimeout):
-            return ModelError(f"The inference server at {where} did not answer within "
-                              f"{self.settings.read_timeout_s:g} s. It may be busy or stuck; try again, "
-                              f"{SWITCH_BACK}.")
-        if isinstance(exc, IncompleteStream):
-            return ModelError(f"The inference server at {where} ended the answer before it began; the prompt may "
-                              "be longer than its context. Lower the Context size or Top-k in settings to match "
-                              f"the server, {SWITCH_BACK}.")
-        if isinstance(exc, ValueError):
-            return ModelError(f"The inference server at {where} sent something that is not the OpenAI API. "
-                              f"Check the address, {SWITCH_BACK}.")
-        return ModelError(f"The connection to the inference server at {where} failed ({reason_of(exc)}). "
-                          f"Try again, {SWITCH_BACK}.")
-
     def _props_context(self) -> int:
         """llama.cpp's ``llama-server`` reports its context length in ``/props``; 0 elsewhere."""
         try:
@@ -308,6 +324,13 @@ class ServerModel:
             except Exception:  # fall back to the estimate for this text
                 pass
         return math.ceil(len(text.encode("utf-8")) / BYTES_PER_TOKEN_ESTIMATE)
+
+
+def server_model_names(settings: ServerSettings) -> list[str]:
+    """The models the server lists at ``/v1/models``, for choosing one; ``ModelError`` says why it cannot."""
+    with Connection(settings) as connection:
+        listed = connection.json("GET", "/v1/models")
+    return [str(e.get("id", "")) for e in (listed.get("data") or []) if isinstance(e, dict) and e.get("id")]
 
 
 ChatModel = LocalModel | ServerModel

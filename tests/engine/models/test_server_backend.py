@@ -171,3 +171,20 @@ def test_a_prompt_longer_than_the_servers_context_is_one_clear_message(llama_ser
             list(model.stream(prompt, stop, 16, 0.0, CancelToken()))
     finally:
         model.close()
+
+
+def test_answering_through_the_server_connects_to_its_address_only(served: Engine, llama_server: ServerInfo,  # noqa: F811
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    connected: list[object] = []
+    guarded = socket.socket.connect
+
+    def record(self: socket.socket, address: object) -> None:
+        connected.append(address)
+        guarded(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", record)
+    answer = final(served.ask(QUESTION))
+    follow = final(served.ask("When was it calibrated?", answer.conversation_id))
+    assert answer.completion_tokens > 0 and follow.completion_tokens > 0
+    network = {a[:2] for a in connected if isinstance(a, tuple)}
+    assert network == {("127.0.0.1", llama_server.port)}, network
