@@ -163,7 +163,6 @@ class Connection:
                           f"Try again, {SWITCH_BACK}.")
 
 
-
 class ServerModel:
     """The chat model on an inference server, with the interface of ``LocalModel``.
 
@@ -252,7 +251,7 @@ class ServerModel:
                         usage = event.get("usage") or usage
                         text = delta_text(event)
                         if text:
-                            count += 1
+                            count += 1  # one piece is one token on the servers named above; usage corrects it
                             first = first or time.perf_counter() - start
                             pieces.append(text)
                             yield text

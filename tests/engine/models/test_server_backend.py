@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from desktop_app.engine import AnswerDone, Engine, TokenText
 from desktop_app.engine.models.chat import LocalModel, ModelSettings
 from desktop_app.engine.models.server import ServerModel, ServerSettings
 from desktop_app.errors import ModelError
+from desktop_app.evaluation.run import run_eval
 from support.answers import final
 from support.cli import run_cli
 from support.library import index_all
@@ -188,3 +190,57 @@ def test_answering_through_the_server_connects_to_its_address_only(served: Engin
     assert answer.completion_tokens > 0 and follow.completion_tokens > 0
     network = {a[:2] for a in connected if isinstance(a, tuple)}
     assert network == {("127.0.0.1", llama_server.port)}, network
+
+
+def test_a_task_and_an_evaluation_run_through_the_server(served: Engine, llama_server: ServerInfo,  # noqa: F811
+                                                         tmp_path: Path) -> None:
+    summary = final(served.run_task("summarise", {"document": "harbour.pdf"}))
+    assert summary.completion_tokens > 0 and summary.model.endswith(f"127.0.0.1:{llama_server.port}")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    harbour_report(docs / "harbour.pdf")
+    questions = tmp_path / "questions.jsonl"
+    rows = [{"id": "Q1", "lang": "en", "doc": "harbour.pdf", "page": 2, "pages": [2], "kind": "factual",
+             "question": QUESTION, "must_contain": ["TG-7"], "answerable": True, "follows": None},
+            {"id": "Q2", "lang": "en", "doc": "harbour.pdf", "page": 2, "pages": [2], "kind": "followup",
+             "question": "And how much do its readings drift?", "must_contain": ["3 millimetres"],
+             "answerable": True, "follows": "Q1"}]
+    questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    report = run_eval(served, questions, docs, modes=["hybrid"])
+    assert [r.asked for r in report.rows] == [True, True]
+    assert all(r.completion_tokens > 0 or r.abstained for r in report.rows)
+    assert "server_api_key" not in report.settings
+
+
+class OddServer(BaseHTTPRequestHandler):
+    """Answers every request with the status and body the test class sets."""
+
+    status = 500
+    body = b'{"error": "out of memory"}'
+
+    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+        self.send_response(self.status)
+        self.send_header("Content-Type", "text/html" if self.body.startswith(b"<") else "application/json")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize(("status", "body", "said"), [
+    (500, b'{"error": "out of memory"}', r"failed \(HTTP 500: \{\"error\": \"out of memory\"\}\)"),
+    (404, b"not here", r"no such model or endpoint \(HTTP 404"),
+    (200, b"<html>router login</html>", "is not the OpenAI API"),
+])
+def test_a_failing_or_foreign_server_is_one_clear_message(status: int, body: bytes, said: str) -> None:
+    handler = type("Handler", (OddServer,), {"status": status, "body": body})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(ModelError, match=said):
+            ServerModel(ServerSettings(f"http://127.0.0.1:{server.server_address[1]}"))
+    finally:
+        server.shutdown()
+        server.server_close()
