@@ -25,6 +25,11 @@ class FakeChatModel:
     settings: ModelSettings = field(default_factory=lambda: ModelSettings(path=Path("fake-chat-model.gguf")))
     adapter: Any = None
     template_name: str = "fake"
+
+    @property
+    def label(self) -> str:
+        """What answered, as ``LocalModel.label`` gives it: the model file's name."""
+        return self.settings.path.name
     closed: bool = False
     streaming: bool = False
 

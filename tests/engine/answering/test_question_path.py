@@ -97,7 +97,8 @@ def test_the_answer_cache_fingerprint_covers_every_setting_that_changes_answers(
         value = getattr(harbour.settings, name)
         other = (not value if spec.kind == "bool" else
                  next(c for c in spec.choices if c != value) if spec.choices else
-                 ("changed",) if spec.kind == "terms" else value + " changed" if spec.kind == "text" else
+                 ("changed",) if spec.kind == "terms" else
+                 value + " changed" if spec.kind in ("text", "line", "server model") else
                  value + spec.step if value + spec.step <= (spec.high or 1e9) else value - spec.step)
         if name == "max_answer_tokens":
             other = value - 16
