@@ -129,12 +129,13 @@ class PdfExtractor:
                 except (EOFError, OSError):
                     self._kill()
                     raise document_error(path, "crashed") from None
-                if isinstance(message, tuple):  # ("page", done, total): the worker goes on
+                if not isinstance(message, tuple):
+                    result: dict[str, Any] = message
+                    return result
+                if time.monotonic() <= deadline:  # ("page", done, total) in time: the next page's clock starts
                     deadline = time.monotonic() + self.timeout_s
                     yield message[1], message[2]
                     continue
-                result: dict[str, Any] = message
-                return result
             if cancel.cancelled or time.monotonic() > deadline or not self._alive():
                 reason = "cancelled" if cancel.cancelled else ("timeout" if self._alive() else "crashed")
                 self._kill()
