@@ -40,7 +40,6 @@ turn still builds the messages).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -52,6 +51,7 @@ from typing import Any
 from bench_common import CORPUS, QUESTIONS, md_table, median, write_results
 
 from desktop_app.engine import AnswerDone, Engine, Settings
+from desktop_app.engine.models.server import delta_text, server_events
 from desktop_app.evaluation.run import load_questions
 
 
@@ -259,7 +259,7 @@ def flush(direct: Any, model_name: str) -> None:
 
 
 def direct_way(direct: Any, body: dict[str, Any]) -> dict[str, Any]:
-    """The same request with a bare httpx2 client, server-sent events parsed inline; timed from before the POST."""
+    """The same request with a bare httpx2 client (no ServerModel), timed from before the POST."""
     flush(direct, body["model"])
     started = time.perf_counter()
     first = 0.0
@@ -267,16 +267,9 @@ def direct_way(direct: Any, body: dict[str, Any]) -> dict[str, Any]:
     usage: dict[str, Any] = {}
     with direct.stream("POST", "/v1/chat/completions", json=body) as response:
         response.raise_for_status()
-        for line in response.iter_lines():
-            if not line.startswith("data:"):
-                continue
-            data = line[5:].strip()
-            if data == "[DONE]":
-                break
-            event = json.loads(data)
+        for event in server_events(response.iter_lines()):  # the app's SSE parsing: same cost as inline
             usage = event.get("usage") or usage
-            choices = event.get("choices") or []
-            text = (choices[0].get("delta") or {}).get("content") if choices else None
+            text = delta_text(event)
             if text:
                 count += 1
                 first = first or time.perf_counter() - started

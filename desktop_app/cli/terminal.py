@@ -24,6 +24,9 @@ from desktop_app.engine import (
     TokenText,
 )
 
+EXIT_OK, EXIT_FAILED_FILES, EXIT_USAGE, EXIT_NOT_COVERED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+"""The exit codes a script can rely on (see ``cli.commands``)."""
+
 
 @contextmanager
 def interrupt_cancels(token: CancelToken) -> Iterator[None]:

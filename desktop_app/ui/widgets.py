@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QLayoutItem, QPushButton, QSizePolicy, QWidget
 
-from desktop_app.engine import PromptParts
+from desktop_app.engine import AppError, PromptParts
 
 IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 HTML_TAG = re.compile(r"<[^>]+>")
@@ -36,6 +36,13 @@ class MarkdownLabel(QLabel):
     def set_markdown(self, text: str) -> None:
         self.raw = text
         self.setText(safe_markdown(text))
+
+
+def user_message(error: BaseException) -> str:
+    """What the banner says for ``error``: an ``AppError``'s own message, else a generic one."""
+    if isinstance(error, AppError):
+        return str(error)
+    return f"Something went wrong ({type(error).__name__}: {error}). Your library is unchanged; try again."
 
 
 class ErrorBanner(QWidget):
