@@ -49,6 +49,10 @@ def is_heading(block: Block, body: float) -> bool:
     return block.size >= body * HEADING_SIZE_RATIO or (block.bold and block.size >= body)
 
 
+def furniture_key(block: Block) -> str:
+    return re.sub(r"\d+", "#", block.text.strip().lower())
+
+
 def repeated_furniture(blocks: list[Block], page_count: int) -> set[str]:
     """Running heads and footers: short lines repeated on many pages."""
     if page_count < 4:
@@ -56,10 +60,20 @@ def repeated_furniture(blocks: list[Block], page_count: int) -> set[str]:
     pages_with: dict[str, set[int]] = {}
     for block in blocks:
         if len(block.text) <= 80:
-            key = re.sub(r"\d+", "#", block.text.strip().lower())
+            key = furniture_key(block)
             pages_with.setdefault(key, set()).add(block.page)
     limit = max(3, page_count // 3)
     return {key for key, pages in pages_with.items() if len(pages) >= limit}
+
+
+def page_texts(blocks: list[Block], page_count: int) -> tuple[str, ...]:
+    """The text of each page, one block a line in reading order, running heads and footers left out ("" if none)."""
+    furniture = repeated_furniture(blocks, page_count)
+    lines: list[list[str]] = [[] for _ in range(page_count)]
+    for block in blocks:
+        if furniture_key(block) not in furniture and 1 <= block.page <= page_count:
+            lines[block.page - 1].append(block.text)
+    return tuple("\n".join(page) for page in lines)
 
 
 def sections_of(blocks: list[Block], page_count: int) -> list[Section]:
@@ -67,7 +81,7 @@ def sections_of(blocks: list[Block], page_count: int) -> list[Section]:
     body = body_size(blocks)
     sections = [Section(ord=0, title="")]
     for block in blocks:
-        if re.sub(r"\d+", "#", block.text.strip().lower()) in furniture:
+        if furniture_key(block) in furniture:
             continue
         if is_heading(block, body):
             if sections[-1].blocks or sections[-1].title:

@@ -11,7 +11,7 @@ import numpy as np
 from desktop_app.cancel import CancelToken
 from desktop_app.errors import DocumentError, StorageError
 from desktop_app.files import sha256_file
-from desktop_app.indexer.chunking import Section, chunk_document
+from desktop_app.indexer.chunking import Section, chunk_document, page_texts
 from desktop_app.indexer.embed import Embedder
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
 from desktop_app.indexer.extract import EXTRACTOR_VERSION, ExtractedDocument, PdfExtractor
@@ -42,7 +42,8 @@ def stale_documents(store: LibraryStore) -> list[DocumentRow]:
 def new_document(sha: str, path: Path, extracted: ExtractedDocument, size: int | None = None) -> NewDocument:
     return NewDocument(sha, str(path), extracted.title, extracted.page_count,
                        path.stat().st_size if size is None else size, extracted.warnings, EXTRACTOR_VERSION,
-                       tuple(extracted.page_labels), tuple(extracted.ocr_pages))
+                       tuple(extracted.page_labels), tuple(extracted.ocr_pages),
+                       page_texts(extracted.blocks, extracted.page_count))
 
 
 def embedding_text(text: str, section_title: str, doc_title: str) -> str:

@@ -25,12 +25,14 @@ from desktop_app.store.rows import (
     DocumentRow,
     NameChange,
     NewDocument,
+    PageText,
     SectionHeading,
     chunk_row,
     document_row,
 )
 
-__all__ = ["Chunk", "ChunkRow", "DocumentRow", "LibraryStore", "NameChange", "NewDocument", "SectionHeading"]
+__all__ = ["Chunk", "ChunkRow", "DocumentRow", "LibraryStore", "NameChange", "NewDocument", "PageText",
+           "SectionHeading"]
 
 
 DOCUMENT_COLUMNS = "d.id, d.sha256, d.path, d.title, d.pages, d.size, d.added, d.warnings, d.extractor, " \
@@ -109,6 +111,7 @@ class LibraryStore:
                 self.db.conn.execute("BEGIN IMMEDIATE")
                 removed = [cid for old in replaces for cid in self._delete_document(old)]
                 doc_id = self._insert_document(doc)
+                self._insert_page_texts(doc_id, doc.page_texts)
                 removed += self._claim_name(doc_id, doc.path).chunks
                 chunk_ids = self._insert_content(doc_id, doc.title, sections, chunks, vectors, model)
                 self._bump()
@@ -135,6 +138,8 @@ class LibraryStore:
                 self.keywords.remove(removed)
                 self.db.conn.execute("DELETE FROM chunks WHERE document_id=?", (document_id,))
                 self.db.conn.execute("DELETE FROM sections WHERE document_id=?", (document_id,))
+                self.db.conn.execute("DELETE FROM page_texts WHERE document_id=?", (document_id,))
+                self._insert_page_texts(document_id, doc.page_texts)
                 self.db.conn.execute(
                     "UPDATE documents SET title=?, pages=?, warnings=?, extractor=?, page_labels=?, ocr_pages=?"
                     " WHERE id=?",
@@ -169,6 +174,31 @@ class LibraryStore:
              json.dumps(list(doc.page_labels)), json.dumps(list(doc.ocr_pages))),
         )
         return int(cursor.lastrowid or 0)
+
+    def _insert_page_texts(self, doc_id: int, texts: Sequence[str]) -> None:
+        self.db.conn.executemany("INSERT INTO page_texts (document_id, page, text) VALUES (?, ?, ?)",
+                                 [(doc_id, n, text) for n, text in enumerate(texts, start=1) if text])
+
+    def page_texts(self, document_ids: Sequence[int] | None = None) -> Iterator[PageText]:
+        """The indexed text of every page (of ``document_ids``, else of the whole library), by document id and page.
+
+        Pages with no text are left out. Rows are read lazily, so the first
+        pages of a large library arrive at once.
+        """
+        if document_ids is None:
+            rows = self.db.conn.execute("SELECT document_id, page, text FROM page_texts ORDER BY document_id, page")
+        else:
+            marks = ",".join("?" * len(document_ids))
+            rows = self.db.conn.execute(
+                f"SELECT document_id, page, text FROM page_texts WHERE document_id IN ({marks})"
+                " ORDER BY document_id, page", list(document_ids))
+        for document_id, page, text in rows:
+            yield PageText(document_id, page, text)
+
+    def document_chunks(self, document_id: int) -> list[ChunkRow]:
+        """Every chunk of a document in reading order."""
+        rows = self.db.conn.execute(f"{CHUNK_SELECT} WHERE c.document_id=? ORDER BY c.ord", (document_id,))
+        return [chunk_row(r) for r in rows]
 
     def _insert_sections(self, doc_id: int, sections: Sequence[SectionHeading]) -> dict[int, int]:
         ids = {}

@@ -200,9 +200,51 @@ def m007_document_names(db: sqlite_utils.Database) -> None:
     )
 
 
+def m008_page_texts(db: sqlite_utils.Database) -> None:
+    """The indexed text of every page, and stored section summaries, for whole-document work.
+
+    ``page_texts.text`` is what search and answers see of PDF page ``page``
+    (1-based): its blocks in reading order, one per line, running heads and
+    footers left out. Exhaustive find reads it, so each match has its page.
+    Existing documents get their chunks' text (without overlaps) on the
+    chunk's first page until ``Indexer.refresh`` reads them again (the
+    extractor version that writes page texts is 3).
+
+    ``section_summaries`` keeps what a whole-document summary made of each
+    part of a document, keyed by a hash of the part's text and the method
+    (model and prompt, or extractive), so summarising again reuses it until
+    the document changes (``store.summaries``).
+    """
+    run_script(
+        db,
+        """
+        CREATE TABLE page_texts (
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            page INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (document_id, page)
+        ) WITHOUT ROWID;
+        CREATE TABLE section_summaries (
+            key TEXT PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            method TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created TEXT NOT NULL
+        );
+        CREATE INDEX section_summaries_document ON section_summaries(document_id)
+        """,
+    )
+    pages: dict[tuple[int, int], list[str]] = {}
+    for doc_id, page, text, overlap in db.execute(
+            "SELECT document_id, page_start, text, overlap FROM chunks ORDER BY document_id, ord").fetchall():
+        pages.setdefault((doc_id, page), []).append(text[overlap:])
+    db.conn.executemany("INSERT INTO page_texts (document_id, page, text) VALUES (?, ?, ?)",
+                        [(doc_id, page, "\n".join(parts)) for (doc_id, page), parts in pages.items()])
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     m001_library, m002_conversations, m003_korean_keywords, m004_faq_and_cache, m005_drop_trigrams,
-    m006_extraction_fidelity, m007_document_names,
+    m006_extraction_fidelity, m007_document_names, m008_page_texts,
 ]
 
 

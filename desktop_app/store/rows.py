@@ -110,6 +110,16 @@ class NewDocument:
     extractor: int = 1
     page_labels: tuple[str, ...] = ()
     ocr_pages: tuple[int, ...] = ()
+    page_texts: tuple[str, ...] = ()  # the indexed text of each PDF page, in order ("" for a page with none)
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The indexed text of one page: its blocks in reading order, one a line, running heads and footers left out."""
+
+    document_id: int
+    page: int  # 1-based PDF page number
+    text: str
 
 
 def document_row(row: tuple[Any, ...], names: tuple[str, ...] = ()) -> DocumentRow:
