@@ -21,6 +21,21 @@ from desktop_app.engine.answering.evidence import Evidence
 from desktop_app.engine.answering.memory import standalone_query
 from desktop_app.engine.answering.prompt import PromptParts
 from desktop_app.engine.answering.tasks import TaskTemplate
+from desktop_app.engine.documents.compare import Change, Comparison, SectionPair
+from desktop_app.engine.documents.compare_aspect import AspectComparison
+from desktop_app.engine.documents.compare_markdown import comparison_markdown
+from desktop_app.engine.documents.find import (
+    DocumentCount,
+    FindDone,
+    FindHit,
+    FindProgress,
+    FindQuery,
+    count_request,
+    hits_csv,
+    hits_markdown,
+)
+from desktop_app.engine.documents.sections import Passage
+from desktop_app.engine.documents.summary import SummaryProgress
 from desktop_app.engine.facade import Engine
 from desktop_app.engine.language import detect_language
 from desktop_app.engine.library.doctor import Finding
@@ -49,12 +64,14 @@ from desktop_app.indexer.reembed import ReembedProgress
 from desktop_app.store.library import DocumentRow
 
 __all__ = [
-    "APPLY_ADAPTER", "APPLY_AT_ONCE", "APPLY_REEMBED", "APPLY_RELOAD", "APPLY_RESTART", "ORIGIN_LABELS",
-    "RETRIEVAL_MODES", "SETTING_SPECS", "STOPPED_BY_LABELS", "ActiveAdapter", "Answer", "AnswerDone", "AnswerEvent",
-    "AppError", "AskOptions", "CancelToken", "Cancelled", "Citation", "Conversation", "Evidence", "DocumentError",
-    "DocumentRow", "Engine", "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted",
-    "Finding", "IndexEvent", "Message", "ModelCheck", "ModelError", "ModelFileInfo", "ModelInfo", "NotFoundError",
-    "PageImage", "PromptParts", "ReembedProgress", "SearchResult", "SettingSpec", "Settings", "Source",
-    "SourcesFound", "StorageError", "TaskTemplate", "TokenText", "detect_language", "expand_paths", "page_reference",
+    "APPLY_ADAPTER", "APPLY_AT_ONCE", "APPLY_REEMBED", "APPLY_RELOAD", "APPLY_RESTART", "ActiveAdapter", "Answer",
+    "AnswerDone", "AnswerEvent", "AppError", "AskOptions", "AspectComparison", "CancelToken", "Cancelled", "Change",
+    "Citation", "Comparison", "Conversation", "DocumentCount", "DocumentError", "DocumentRow", "Engine", "Evidence",
+    "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted", "FindDone", "FindHit",
+    "FindProgress", "FindQuery", "Finding", "IndexEvent", "Message", "ModelCheck", "ModelError", "ModelFileInfo",
+    "ModelInfo", "NotFoundError", "ORIGIN_LABELS", "PageImage", "Passage", "PromptParts", "RETRIEVAL_MODES",
+    "ReembedProgress", "SETTING_SPECS", "STOPPED_BY_LABELS", "SearchResult", "SectionPair", "SettingSpec", "Settings",
+    "Source", "SourcesFound", "StorageError", "SummaryProgress", "TaskTemplate", "TokenText", "comparison_markdown",
+    "count_request", "detect_language", "expand_paths", "hits_csv", "hits_markdown", "page_reference",
     "standalone_query",
 ]

@@ -16,11 +16,33 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from desktop_app.cancel import CancelToken
-from desktop_app.engine.answering.answer import AnswerEvent, AskOptions, Question
+from desktop_app.engine.answering.answer import (
+    Answer,
+    AnswerDone,
+    AnswerEvent,
+    AskOptions,
+    Question,
+    SourcesFound,
+    TokenText,
+)
 from desktop_app.engine.answering.answerer import Answerer
 from desktop_app.engine.answering.conversations import ConversationManager
-from desktop_app.engine.answering.tasks import TaskTemplate, choose_examples, load_examples, load_templates
+from desktop_app.engine.answering.evidence import EvidenceSelector
+from desktop_app.engine.answering.tasks import (
+    BUILT_IN,
+    TaskTemplate,
+    choose_examples,
+    load_examples,
+    load_templates,
+)
 from desktop_app.engine.answering.tasks import render as render_task
+from desktop_app.engine.documents.compare import Comparison, compare_documents
+from desktop_app.engine.documents.compare_aspect import AspectComparison, compare_on_aspect
+from desktop_app.engine.documents.find import FindEvent, FindQuery, find_in_library
+from desktop_app.engine.documents.find_answer import count_route
+from desktop_app.engine.documents.sections import document_sections
+from desktop_app.engine.documents.summary import DocumentSummary, Summariser, SummaryProgress
+from desktop_app.engine.documents.summary_answer import summary_answer
 from desktop_app.engine.language import detect_language
 from desktop_app.engine.library.quotes import quote_locator
 from desktop_app.engine.managers import LibraryManager, ModelManager
@@ -31,7 +53,8 @@ from desktop_app.engine.settings import Settings
 from desktop_app.engine.shortcuts.cache import AnswerCache, answer_fingerprint
 from desktop_app.engine.shortcuts.curated import FaqStore
 from desktop_app.engine.shortcuts.router import Shortcuts
-from desktop_app.errors import ModelError, NotFoundError
+from desktop_app.errors import AppError, ModelError, NotFoundError
+from desktop_app.store.summaries import SummaryStore
 
 
 class Engine:
@@ -108,16 +131,98 @@ class Engine:
     def run_task(
         self, name: str, values: dict[str, str], conversation_id: int | None = None,
         cancel: CancelToken | None = None,
-    ) -> Iterator[AnswerEvent]:
-        """Run a task template; document variables name documents (id, file name or title)."""
+    ) -> Iterator[SummaryProgress | AnswerEvent]:
+        """Run a task template; document variables name documents (id, file name or title).
+
+        The built-in "summarise" summarises the whole document (``summarise``), with its progress events.
+        """
         templates = self.task_templates()
         if name not in templates:
             raise NotFoundError(f"There is no task '{name}'. Tasks: {', '.join(sorted(templates))}.")
         task = render_task(templates[name], values)
+        if templates[name] == BUILT_IN["summarise"]:
+            yield from self.summarise(task.document_refs, conversation_id=conversation_id, cancel=cancel)
+            return
         documents = [self.library.find(ref).id for ref in task.document_refs]
         options = AskOptions(search_query=task.query, documents=documents, examples=self._examples(task.query),
                              json_schema=values.get("schema", "") if task.template.output == "json" else "")
         yield from self.ask(task.message, conversation_id, cancel, options)
+
+    def find(self, query: FindQuery, documents: list[int] | None = None, cancel: CancelToken | None = None
+             ) -> Iterator[FindEvent]:
+        """Every occurrence of ``query`` on every page of the library (or of ``documents``), streamed.
+
+        Yields ``FindHit`` per occurrence, ``FindProgress`` now and then, and
+        ``FindDone`` last (also when cancelled); see ``documents.find``.
+        """
+        yield from find_in_library(self._rt.store, query, documents, cancel)
+
+    def compare(self, a_ref: str, b_ref: str, cancel: CancelToken | None = None) -> Comparison:
+        """Two documents (id, file name or title) section by section, with the changes between versions.
+
+        See ``engine.documents.compare``. Raises ``AppError`` for the same document twice or one without
+        text, ``NotFoundError`` for a reference that matches no document. The embedder loads only when
+        sections must be matched by their text (not all headings match).
+        """
+        a, b = self.library.find(a_ref), self.library.find(b_ref)
+        return compare_documents(self._rt.store, a.id, b.id, lambda texts: self._rt.embedder.encode(texts), cancel)
+
+    def compare_on_aspect(self, a_ref: str, b_ref: str, aspect: str, cancel: CancelToken | None = None
+                          ) -> AspectComparison:
+        """What each of two documents says about ``aspect``: its best sentences, quoted with their pages."""
+        rt = self._rt
+        a, b = self.library.find(a_ref), self.library.find(b_ref)
+        floor = rt.settings.evidence_floor if rt.embedder.covers(detect_language(aspect)) else 0.0
+        with quote_locator(rt.store, rt.copies, rt.verified_files, rt.passwords) as locate:
+            return compare_on_aspect(a, b, aspect, self._retriever(), EvidenceSelector(rt.embedder.encode, floor),
+                                     locate, rt.settings.retrieval_mode, cancel)
+
+    def summarise(
+        self, documents: list[str], extractive: bool | None = None, conversation_id: int | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Iterator[SummaryProgress | AnswerEvent]:
+        """Summarise whole documents (ids, file names or titles), reading every part; see ``documents.summary``.
+
+        Yields ``SourcesFound`` (the conversation), ``SummaryProgress`` (parts
+        done of all), then the summary's text (``TokenText``) and ``AnswerDone``:
+        the summary, kept in a conversation, each point citing its pages. It is
+        extractive (no model) with ``extractive`` or, when that is None, in
+        quotes-only mode. Cancelled, it keeps the parts done; asking again goes
+        on from there. Raises ``NotFoundError`` for an unknown document or
+        conversation, ``AppError`` for documents without text, and ``ModelError``
+        when the model cannot run (a failure midway is recorded as the answer).
+        """
+        rt = self._rt
+        rows = list({row.id: row for row in (self.library.find(ref) for ref in documents)}.values())
+        if not rows:
+            raise AppError("Name a document to summarise.")
+        documents_sections = [(row, document_sections(rt.store, row.id)) for row in rows]
+        if not any(sections for _, sections in documents_sections):
+            raise AppError(f"{', '.join(row.title for row in rows)} has no text to summarise.")
+        if conversation_id is not None:
+            rt.conversations.get(conversation_id)  # NotFoundError names an unknown conversation
+        use_model = not (rt.settings.quotes_only if extractive is None else extractive)
+        model = rt.model if use_model else None
+        summariser = Summariser(SummaryStore(rt.db), rt.embedder.encode, rt.embedder.key, model)
+        request = "Summarise " + ", ".join(row.title for row in rows)
+        conversation_id = conversation_id or rt.conversations.create(request)
+        rt.conversations.add_message(conversation_id, "user", request, search_query=request)
+        yield SourcesFound(conversation_id, request, [], None)
+        try:
+            for event in summariser.summarise(documents_sections, cancel or CancelToken()):
+                if isinstance(event, DocumentSummary):
+                    answer = rt.conversations.add_answer(
+                        summary_answer(event, conversation_id, request, model.label if model else ""))
+                    yield TokenText(answer.text)
+                    yield AnswerDone(answer)
+                else:
+                    yield event
+        except AppError as exc:
+            note = (f"The summary stopped: {exc} The parts summarised so far are kept; summarise again to go on "
+                    "from there.")
+            rt.conversations.add_answer(Answer(conversation_id, 0, request, request, "en", note, [], [],
+                                               abstained=True, stopped=True, origin="summary"))
+            raise
 
     def _examples(self, query: str) -> list[tuple[str, str]]:
         examples = load_examples(self.home)
@@ -136,7 +241,8 @@ class Engine:
         rt = self._rt
         shortcuts = Shortcuts(self.curated, self._answer_cache(), lambda: rt.settings, self._answer_fingerprint)
         return Answerer(rt.store, rt.conversations, self._retriever(), lambda: rt.model, lambda: rt.settings,
-                        shortcuts, lambda: quote_locator(rt.store, rt.copies, rt.verified_files, rt.passwords))
+                        shortcuts, lambda: quote_locator(rt.store, rt.copies, rt.verified_files, rt.passwords),
+                        count_route(rt.store))
 
     def _answer_fingerprint(self) -> str | None:
         """Everything besides the question that an answer depends on (see shortcuts/cache.py).

@@ -11,6 +11,7 @@ from pathlib import Path
 from desktop_app.cancel import CancelToken
 from desktop_app.engine.library.doctor import Finding, integrity, keyword_rows, orphan_files, vector_index, vector_rows
 from desktop_app.engine.library.pages import PageImage, available_file, locked_message, render_page_image
+from desktop_app.engine.library.quotes import quote_locator
 from desktop_app.engine.models.chat import Generation, LocalModel, ModelInfo, ModelSettings
 from desktop_app.engine.models.gguf_info import ModelFileInfo, read_info
 from desktop_app.engine.models.loading import ModelCheck, check_model, list_models
@@ -118,6 +119,13 @@ class LibraryManager:
         if gone:
             rt.copies.discard(doc.sha256)
         return doc
+
+    def text_rects(self, document_id: int, page: int, text: str) -> list[list[float]]:
+        """Where ``text`` is on a page: a rectangle per line of each occurrence ([page, x0, y0, x1, y1] in PDF
+        points, as citations give them), for highlighting a find's hit or a comparison's sentence."""
+        rt = self._rt
+        with quote_locator(rt.store, rt.copies, rt.verified_files, rt.passwords) as locator:
+            return locator.on_page(document_id, page, text)
 
     def render_page(
         self, document_id: int, page: int, zoom: float = 1.5, positions: list[list[float]] | None = None,

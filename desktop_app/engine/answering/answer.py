@@ -17,7 +17,8 @@ from desktop_app.engine.answering.verification import SentenceCheck, Verificatio
 
 RECORD_FORMAT = 2
 """Version of the assistant message's ``meta`` written by ``Answer.to_record`` (1: the fields before it)."""
-ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer", "quotes": "answer made of quotes"}
+ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer", "quotes": "answer made of quotes",
+                 "find": "count made by reading every page"}
 STOPPED_BY_LABELS = {"user": "Stopped.", "policy": "Stopped by the safety policy.",
                      "server": "The inference server broke off the answer; what arrived is kept."}
 
@@ -40,6 +41,16 @@ class AskOptions:
     def plain_search(self) -> bool:
         """Searched as a chat question is: not limited to chosen documents, no structured output."""
         return not self.documents and not self.json_schema
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A count question's answer, made by reading every page (``engine.documents.find_answer``)."""
+
+    text: str
+    citations: list[Citation]
+    details: dict[str, Any]  # the find: query, mode, total, pages_read, documents_read, per_document
+    cancelled: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,16 @@ class Answer:
     origin_details: dict[str, Any] = field(default_factory=dict)
     evidence: list[Evidence] = field(default_factory=list)
     """The sentences of the sources that best answer the question, best first; shown before the text."""
+
+    @property
+    def reading_note(self) -> str:
+        """How much of the documents the answer read, where it read more than the top passages ("" otherwise)."""
+        whole = self.origin_details.get("whole_documents")
+        if whole:
+            count = len(whole["documents"])
+            what = "the whole document" if count == 1 else f"all {count} documents whole"
+            return f"Read {what} ({whole['pages']} pages) instead of searching it."
+        return ""
 
     @property
     def shown_sources(self) -> list[Citation]:

@@ -21,6 +21,7 @@ from desktop_app.engine.answering.answer import (
     Answer,
     AnswerDone,
     AnswerEvent,
+    Counted,
     Question,
     Shortcut,
     ShortcutSource,
@@ -37,7 +38,8 @@ from desktop_app.engine.answering.verification import verify
 from desktop_app.engine.language import detect_language, say
 from desktop_app.engine.models.chat import Generation
 from desktop_app.engine.models.server import ChatModel
-from desktop_app.engine.retrieval.search import Retriever, Source
+from desktop_app.engine.retrieval.search import Retriever, SearchResult, Source
+from desktop_app.engine.retrieval.whole import whole_document_sources
 from desktop_app.engine.safety.policy import Decision, OutputFilter, Policy
 from desktop_app.engine.settings import Settings
 from desktop_app.errors import AppError
@@ -57,9 +59,11 @@ class Answerer:
         self, store: LibraryStore, conversations: ConversationStore, retriever: Retriever,
         model: Callable[[], ChatModel], settings: Callable[[], Settings], shortcuts: ShortcutSource | None = None,
         locator: Callable[[], AbstractContextManager[Locate | None]] = lambda: nullcontext(None),
+        counts: Callable[[Question, CancelToken], Counted | None] | None = None,
     ) -> None:
         """``locator``: opens what places a quote on its page (``engine.library.quotes``); none: quotes are
-        shown without rectangles, on their passage's main page."""
+        shown without rectangles, on their passage's main page. ``counts``: answers a question that asks for
+        a count or every mention by reading every page (``documents.find_answer.count_route``), else None."""
         self.store = store
         self.conversations = conversations
         self.retriever = retriever
@@ -67,6 +71,7 @@ class Answerer:
         self.settings = settings
         self.shortcuts = shortcuts
         self.locator = locator
+        self.counts = counts
 
     def ask(self, question: Question, cancel: CancelToken) -> Iterator[AnswerEvent]:
         """Stream the answer as events; the last one is ``AnswerDone`` with the stored answer.
@@ -92,11 +97,20 @@ class Answerer:
             yield SourcesFound(conversation_id, query, [], None)
             yield AnswerDone(self._refuse(asked, refusal))
             return
+        if not question.options.json_schema and self.counts is not None and (
+                counted := self.counts(question, cancel)) is not None:
+            yield from self._counted(asked, counted)
+            return
         if self.shortcuts is not None and (shortcut := self.shortcuts.lookup(question)) is not None:
             yield from self._replay(asked, shortcut)
             return
-        result = self.retriever.search(query, settings.top_k, settings.retrieval_mode,
-                                       question.options.documents or None)
+        whole = self._whole(question.options.documents, settings) \
+            if question.options.documents and not settings.quotes_only else None
+        if whole is not None:  # the chosen documents fit the window: read them whole, no search needed
+            result, asked.whole = SearchResult(query, "whole", whole, []), whole
+        else:
+            result = self.retriever.search(query, settings.top_k, settings.retrieval_mode,
+                                           question.options.documents or None)
         timings = {"retrieval_s": time.perf_counter() - started}
         log.info("retrieved %d sources in %.2f s", len(result.sources), timings["retrieval_s"])
         if not result.sources:
@@ -122,7 +136,8 @@ class Answerer:
     ) -> Iterator[AnswerEvent]:
         """The prompt from ``sources`` (and the evidence, if the settings give it), then the model's stream."""
         built = self._prompt(asked.conversation_id, conversation.summary_upto, conversation.summary, sources,
-                             asked.question, settings, asked.evidence if settings.evidence_in_prompt else [])
+                             asked.question, settings, asked.evidence if settings.evidence_in_prompt else [],
+                             widen=not asked.whole)
         yield SourcesFound(asked.conversation_id, asked.search_query, [citation_for(s) for s in built.sources],
                            built.parts, asked.evidence)
         stop = StopCondition(cancel)
@@ -131,6 +146,22 @@ class Answerer:
             yield AnswerDone(self._finish(asked, built, nothing, timings, stop))
             return
         yield from self._generate(asked, built, settings, timings, stop, started)
+
+    def _counted(self, asked: Asked, counted: Counted) -> Iterator[AnswerEvent]:
+        """A count question's answer, made by reading every page: no retrieval, no model call."""
+        yield SourcesFound(asked.conversation_id, asked.search_query, counted.citations, None)
+        yield TokenText(counted.text)
+        answer = asked.answer(counted.text, counted.citations, [], stopped=counted.cancelled,
+                              stopped_by="user" if counted.cancelled else "", origin="find",
+                              origin_details={"find": counted.details})
+        yield AnswerDone(self.conversations.add_answer(answer))
+
+    def _whole(self, documents: list[int], settings: Settings) -> list[Source] | None:
+        """The chosen documents whole, when they fit the model's window with the answer and a quarter for
+        the conversation; else None."""
+        model = self.model()
+        budget = int(model.n_ctx * (1 - MEMORY_SHARE)) - settings.max_answer_tokens
+        return whole_document_sources(self.store, documents, budget, model.count)
 
     def _evidence(self, query: str, sources: list[Source], settings: Settings) -> list[Evidence]:
         """The sentences of ``sources`` that best answer ``query``, placed on their pages."""
@@ -179,8 +210,10 @@ class Answerer:
 
     def _prompt(
         self, conversation_id: int, summary_upto: int, summary: str, sources: list[Source], question: Question,
-        settings: Settings, evidence: list[Evidence],
+        settings: Settings, evidence: list[Evidence], widen: bool = True,
     ) -> BuiltPrompt:
+        """The prompt; sources are dropped from the end while it does not fit, and, with ``widen``, widened
+        with their neighbouring chunks while there is room."""
         model = self.model()
         turns = self.conversations.turns_after(conversation_id, summary_upto)
         summary, kept, folded = fit_history(turns, summary, int(model.n_ctx * MEMORY_SHARE), model.count)
@@ -192,7 +225,7 @@ class Answerer:
         budget = model.n_ctx - settings.max_answer_tokens
         while True:
             built = builder.build(system_prompt, summary, kept, sources, question.text, question.language,
-                                  self._expand, evidence)
+                                  self._expand if widen else lambda source: source.chunks, evidence)
             built.tokens, built.stop = model.render(built.messages)
             if len(built.tokens) <= budget:
                 return built
@@ -258,13 +291,18 @@ class Answerer:
             log.info("answer withheld: grounding %.2f below %.2f", checked.score, settings.abstain_below_grounding)
         timings.update(generation_timings(generation))
         model = self.model()
+        details = {}
+        if asked.whole and all(built.passages.get(s.number) == s.text for s in asked.whole):
+            pages = {(c.document_id, p) for s in asked.whole for c in s.chunks
+                     for p in range(c.page_start, c.page_end + 1)}
+            details["whole_documents"] = {"documents": sorted({d for d, _ in pages}), "pages": len(pages)}
         answer = asked.answer(
             text, citations, related, abstained=bool(withheld) and not asked.evidence, stopped=generation.stopped,
             stopped_by=stop.stopped_by if generation.stopped else "", unknown_citations=unknown, timings=timings,
             prompt_tokens=generation.prompt_tokens, completion_tokens=generation.completion_tokens,
             verification=checked, flagged_sources=built.flagged, safety=safety or [], structured=structured,
             withheld=withheld, model=model.label,
-            adapter=adapter.record() if (adapter := model.adapter) else None,
+            adapter=adapter.record() if (adapter := model.adapter) else None, origin_details=details,
         )
         stored = self.conversations.add_answer(answer)
         if self.shortcuts is not None:
@@ -280,6 +318,7 @@ class Asked:
         self.conversation_id = conversation_id
         self.search_query = search_query
         self.evidence: list[Evidence] = []
+        self.whole: list[Source] = []  # the chosen documents whole, when they fit the model's window
 
     def answer(self, text: str, citations: list[Citation], related: list[Citation], **fields: Any) -> Answer:
         """An answer to this question, not yet stored (``message_id`` 0)."""

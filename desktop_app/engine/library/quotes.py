@@ -133,6 +133,21 @@ class QuoteLocator:
                 return Placement(spanned[0], pdf[spanned[0] - 1].get_label() or str(spanned[0]), spanned, rects)
         return None
 
+    def on_page(self, document_id: int, page: int, text: str) -> list[list[float]]:
+        """Rectangles ([page, x0, y0, x1, y1], PDF points) of every occurrence of ``text`` on ``page`` (1-based);
+        [] when the file is gone or the text is not there."""
+        try:
+            pdf = self._document(document_id)
+            if pdf is None or not 1 <= page <= pdf.page_count:
+                return []
+            words = self._page_words(pdf, document_id, page)
+            needle = fold(text)
+            return [rect for start in (occurrences(words.text, needle) if needle else ())
+                    for rect in words.rects(start, start + len(needle))]
+        except Exception as exc:  # MuPDF raises many kinds; the page is still shown, without highlights
+            log.warning("could not place a text on its page: %s", exc)
+            return []
+
     def _document(self, document_id: int) -> Any:
         if document_id not in self._open:
             doc = self.store.document(document_id)

@@ -36,11 +36,21 @@ def prompts(monkeypatch) -> list[str]:
     return seen
 
 
-def test_summarise_uses_only_the_chosen_document(library: Engine, prompts: list[str]) -> None:
+def test_summarise_reads_only_the_chosen_document_whole(library: Engine, prompts: list[str]) -> None:
     answer = final(library.run_task("summarise", {"document": "harbour.pdf"}))
-    shown = answer.citations or answer.related
-    assert shown and {c.document_title for c in shown} == {"Harbour Survey Report"}
-    assert "Summarise the document harbour.pdf" in prompts[0] and "Greenhouse" not in prompts[0]
+    assert answer.origin == "summary" and answer.origin_details["coverage"] == 1.0
+    assert answer.citations and {c.document_title for c in answer.citations} == {"Harbour Survey Report"}
+    assert "Harbour Survey Report" in prompts[0] and not any("Greenhouse" in p for p in prompts)
+    assert all(fact in "".join(prompts) for fact in ("TG-7", "41,500 cubic metres"))
+
+
+def test_a_question_on_a_document_that_fits_reads_it_whole(library: Engine, prompts: list[str]) -> None:
+    answer = final(library.run_task("key_figures", {"document": "harbour.pdf"}))
+    assert answer.origin_details["whole_documents"] == {"documents": [library.library.find("harbour.pdf").id],
+                                                         "pages": 3}
+    assert answer.reading_note == "Read the whole document (3 pages) instead of searching it."
+    assert all(fact in prompts[-1] for fact in ("TG-7", "14 March 2031", "41,500 cubic metres", "Kestrel"))
+    assert "Greenhouse" not in prompts[-1]
 
 
 def test_a_task_needs_its_variables_and_an_existing_document(library: Engine) -> None:

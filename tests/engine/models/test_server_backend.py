@@ -194,8 +194,10 @@ def test_answering_through_the_server_connects_to_its_address_only(served: Engin
 
 def test_a_task_and_an_evaluation_run_through_the_server(served: Engine, llama_server: ServerInfo,  # noqa: F811
                                                          tmp_path: Path) -> None:
-    summary = final(served.run_task("summarise", {"document": "harbour.pdf"}))
-    assert summary.completion_tokens > 0 and summary.model.endswith(f"127.0.0.1:{llama_server.port}")
+    summary = final(served.run_task("summarise", {"document": "harbour.pdf"}))  # every part, through the server
+    assert summary.origin_details["method"] == "model" and summary.model.endswith(f"127.0.0.1:{llama_server.port}")
+    figures = final(served.run_task("key_figures", {"document": "harbour.pdf"}))
+    assert figures.completion_tokens > 0 and figures.model.endswith(f"127.0.0.1:{llama_server.port}")
     docs = tmp_path / "docs"
     docs.mkdir()
     harbour_report(docs / "harbour.pdf")

@@ -1,0 +1,1 @@
+"""Whole-document work: summaries, comparisons and exhaustive finds that read every page."""
