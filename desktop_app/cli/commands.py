@@ -14,6 +14,9 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from desktop_app.cli.compare import add_compare_parser
+from desktop_app.cli.documents import add_summary_parser
+from desktop_app.cli.find import add_find_parser
 from desktop_app.cli.library import cmd_docs, cmd_index, refresh_library
 from desktop_app.cli.terminal import (
     EXIT_ERROR,
@@ -327,10 +330,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("title", nargs="?")
     p.add_argument("-o", "--output")
     p.set_defaults(run=cmd_conversations)
+    add_summary_parser(sub)
+    add_find_parser(sub)
+    add_compare_parser(sub)
     return top
 
 
-LIBRARY_COMMANDS = ("index", "ask", "chat", "task")  # they read the library, so it is brought up to date first
+LIBRARY_COMMANDS = ("index", "ask", "chat", "task", "summarise", "summarize", "find", "compare")
+"""They read the library, so it is brought up to date (``refresh_library``) first."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -362,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except (AppError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
+        return EXIT_ERROR
+    except OSError as exc:  # an export or output file that cannot be written
+        sys.stderr.write(f"error: {exc.filename or 'a file'} could not be written or read ({exc.strerror}); "
+                         "choose another path.\n")
         return EXIT_ERROR
     finally:
         if engine is not None:

@@ -97,6 +97,8 @@ def print_answer_footer(answer: Answer, out: TextIO) -> None:
     out.write("\n")
     if answer.origin in ORIGIN_LABELS:
         out.write(f"({ORIGIN_LABELS[answer.origin]}: no model call)\n")
+    if answer.reading_note:
+        out.write(f"({answer.reading_note})\n")
     for decision in answer.safety if not answer.refused else []:
         out.write(f"Policy: {decision['action']}: {decision['reason']}\n")
     if answer.withheld:
