@@ -290,6 +290,8 @@ class ChatView(QWidget):
         note = answer_note(answer)
         if answer.origin in ORIGIN_LABELS:
             note = f"This is a {ORIGIN_LABELS[answer.origin]} (no model call). {note}"
+        if answer.reading_note:
+            note = f"{answer.reading_note} {note}"
         for decision in answer.safety if not answer.refused else []:
             note += f" Policy: {decision['action']}: {decision['reason']}."
         for number, reasons in answer.flagged_sources.items():

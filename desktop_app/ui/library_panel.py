@@ -52,6 +52,9 @@ class LibraryPanel(QWidget):
     add_requested = Signal()
     remove_requested = Signal(list)  # document ids (each with all its names) and names (paths: that name only)
     cancel_requested = Signal()
+    summarise_requested = Signal(list)  # documents (DocumentRow) to summarise whole
+    find_requested = Signal(list)  # documents to find in ([]: the whole library)
+    compare_requested = Signal(list)  # two documents to compare
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -237,9 +240,29 @@ class LibraryPanel(QWidget):
         action.triggered.connect(lambda: self.remove_requested.emit(targets))
         return action
 
+    def document_actions(self) -> list[QAction]:
+        """What the context menu offers for the selected documents: whole-document work on them."""
+        chosen = self.selected_documents()
+        if not chosen:
+            return []
+        one = len(chosen) == 1
+        actions = []
+        for text, signal in ((f"Summarise {'it' if one else f'these {len(chosen)}'} whole", self.summarise_requested),
+                             (f"Find in {'it' if one else f'these {len(chosen)}'}…", self.find_requested)):
+            action = QAction(text, self)
+            action.triggered.connect(lambda _=False, s=signal: s.emit(chosen))
+            actions.append(action)
+        if len(chosen) == 2:
+            compare = QAction("Compare these two…", self)
+            compare.triggered.connect(lambda: self.compare_requested.emit(chosen))
+            actions.append(compare)
+        return actions
+
     def _context_menu(self, position: QPoint) -> None:
         row = self.table.rowAt(position.y())
         actions = self.removal_actions(row) if row >= 0 else []
+        if row >= 0 and (work := self.document_actions()):
+            actions = [*work, *actions]
         if actions:
             menu = QMenu(self)
             menu.addActions(actions)

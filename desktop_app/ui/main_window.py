@@ -29,6 +29,7 @@ from desktop_app.engine import (
     ModelInfo,
     PageImage,
     SourcesFound,
+    SummaryProgress,
     TokenText,
     expand_paths,
 )
@@ -36,6 +37,7 @@ from desktop_app.evaluation.run import evaluate
 from desktop_app.ui.chat_view import ChatView
 from desktop_app.ui.check_answers import CheckAnswersDialog
 from desktop_app.ui.conversations_panel import ConversationsPanel
+from desktop_app.ui.documents_actions import DocumentsActions
 from desktop_app.ui.faq_dialog import FaqDialog
 from desktop_app.ui.library_panel import LibraryPanel
 from desktop_app.ui.settings_actions import SettingsActions
@@ -51,7 +53,7 @@ SAFE_SCHEMES = ("http", "https", "mailto")
 SWITCH_TO_LOCAL = "Use the model on this computer"
 
 
-class MainWindow(QMainWindow, SettingsActions):
+class MainWindow(QMainWindow, SettingsActions, DocumentsActions):
     def __init__(self, home: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("desktop-app: ask your PDFs")
@@ -101,6 +103,8 @@ class MainWindow(QMainWindow, SettingsActions):
                                      ("&New conversation", QKeySequence.StandardKey.New, self.new_conversation),
                                      ("&Settings…", QKeySequence("Ctrl+,"), self.open_settings),
                                      ("Run a &task…", QKeySequence("Ctrl+T"), self.choose_task),
+                                     ("&Find in documents…", QKeySequence("Ctrl+Shift+F"), self.open_find),
+                                     ("Co&mpare documents…", QKeySequence("Ctrl+Shift+D"), self.open_compare),
                                      ("&Curated answers…", QKeySequence("Ctrl+K"), self.edit_faq),
                                      ("Check &answers…", QKeySequence("Ctrl+E"), self.check_answers),
                                      ("Answer again &strictly", QKeySequence("Ctrl+R"), self.regenerate_strictly),
@@ -115,6 +119,9 @@ class MainWindow(QMainWindow, SettingsActions):
         self.library.add_requested.connect(self.choose_files)
         self.library.remove_requested.connect(self.remove_documents)
         self.library.cancel_requested.connect(self.cancel_indexing)
+        self.library.summarise_requested.connect(self.summarise_documents)
+        self.library.find_requested.connect(self.open_find)
+        self.library.compare_requested.connect(self.open_compare)
         self.conversations.new_requested.connect(self.new_conversation)
         self.conversations.open_requested.connect(self.open_conversation)
         self.conversations.rename_requested.connect(self.rename_conversation)
@@ -336,6 +343,8 @@ class MainWindow(QMainWindow, SettingsActions):
             self.chat.append_tokens(event.text)
         elif isinstance(event, AnswerDone):
             self.chat.finish_answer(event.answer)
+        elif isinstance(event, SummaryProgress):
+            self.show_summary_progress(event)
 
     def _answer_done(self, _result: object = None) -> None:
         self.answer_job = None
