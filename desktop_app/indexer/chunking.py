@@ -54,12 +54,13 @@ def furniture_key(block: Block) -> str:
 
 
 def repeated_furniture(blocks: list[Block], page_count: int) -> set[str]:
-    """Running heads and footers: short lines repeated on many pages."""
+    """Running heads and footers: short lines repeated on many pages (never a table row: rows that differ
+    only in their numbers, "Cells: A7:C7; Item: part 4", are data)."""
     if page_count < 4:
         return set()
     pages_with: dict[str, set[int]] = {}
     for block in blocks:
-        if len(block.text) <= 80:
+        if len(block.text) <= 80 and not block.table:
             key = furniture_key(block)
             pages_with.setdefault(key, set()).add(block.page)
     limit = max(3, page_count // 3)

@@ -1,5 +1,9 @@
 """Run PDF extraction in a worker process and turn its output into checked pages.
 
+Office and text documents (``formats.KINDS``) are rendered to PDF in the same
+worker and read as that PDF; the rendered bytes come back with the pages, to be
+kept as the document's private copy.
+
 A worker that hangs past the time limit, dies in native code, or exceeds its
 memory limit becomes a per-file ``DocumentError``; a fresh worker serves the
 next file.
@@ -18,7 +22,7 @@ from typing import Any
 
 from desktop_app.cancel import CancelToken
 from desktop_app.errors import DocumentError
-from desktop_app.indexer import ocr, pdf_worker
+from desktop_app.indexer import formats, ocr, pdf_worker
 from desktop_app.indexer.quality import font_offset_garbling, garbled_share
 
 EXTRACTOR_VERSION = 3  # 2: hidden text left out, reading order by columns, compatibility characters folded,
@@ -44,6 +48,7 @@ MESSAGES = {
     "crashed": "made the PDF reader crash and was skipped",
     "too_large": "needs more memory to read than allowed and was skipped",
     "unreadable": "cannot be opened",
+    "no_text": "holds no text to index",
 }
 
 
@@ -72,6 +77,8 @@ class ExtractedDocument:
     warnings: list[str] = field(default_factory=list)
     page_labels: list[str] = field(default_factory=list)  # one per page, or empty where all are the numbers
     ocr_pages: list[int] = field(default_factory=list)  # 1-based numbers of the pages whose text came from OCR
+    format: str = "pdf"  # the file's kind, a value of ``formats.KINDS``
+    rendered: bytes = b""  # the PDF a document of another format was rendered to (b"" for a PDF)
 
 
 class PdfExtractor:
@@ -99,13 +106,19 @@ class PdfExtractor:
         """Yield (pages done, pages in all) while the worker reads; return the checked document.
 
         ``timeout_s`` is the time one page may take (OCR makes a page slow; a
-        hang makes it endless). Raises ``DocumentError`` (or ``Cancelled``).
+        hang makes it endless); a document that is not a PDF is rendered first, within the first
+        page's time. Raises ``DocumentError`` (or ``Cancelled``); reason "unsupported" for a file
+        of a kind not in ``formats.KINDS``.
         """
-        check_is_pdf(path)
-        raw = yield from self._request(path, password, cancel)
+        kind = formats.format_of(path)
+        if kind is None:
+            raise DocumentError(formats.unsupported_message(path), "unsupported")
+        if kind == "pdf":
+            check_is_pdf(path)
+        raw = yield from self._request(path, password, kind, cancel)
         if "error" in raw:
             raise document_error(path, raw["error"], raw.get("detail", ""))
-        return checked_document(path, raw)
+        return checked_document(path, raw, kind)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -118,10 +131,10 @@ class PdfExtractor:
         self._process, self._conn = None, None
 
     def _request(
-        self, path: Path, password: str | None, cancel: CancelToken,
+        self, path: Path, password: str | None, kind: str, cancel: CancelToken,
     ) -> Generator[tuple[int, int], None, dict[str, Any]]:
         conn = self._ensure_worker()
-        conn.send((str(path), password))
+        conn.send((str(path), password, kind))
         deadline = time.monotonic() + self.timeout_s
         while True:
             if conn.poll(0.1):
@@ -180,8 +193,12 @@ def check_is_pdf(path: Path) -> None:
         raise document_error(path, "not_pdf")
 
 
-def checked_document(path: Path, raw: dict[str, Any]) -> ExtractedDocument:
-    """Refuse documents with no usable text; note pages that are scanned, garbled or read by OCR."""
+def checked_document(path: Path, raw: dict[str, Any], kind: str = "pdf") -> ExtractedDocument:
+    """Refuse documents with no usable text; note pages that are scanned, garbled or read by OCR.
+
+    ``kind``: the file's format; a rendered document's pages without text (a slide of pictures) are
+    not noted as scanned, and one without any text is refused as "no_text".
+    """
     pages = raw["pages"]
     warnings: list[str] = []
     blocks: list[Block] = []
@@ -193,7 +210,7 @@ def checked_document(path: Path, raw: dict[str, Any]) -> ExtractedDocument:
         if page["error"]:
             warnings.append(f"page {page['number']} could not be read")
         elif not text.strip():
-            if page["images"]:
+            if page["images"] and kind == "pdf":
                 no_ocr = "; OCR is not installed (see the README)" if ocr.tessdata() is None else ""
                 warnings.append(f"page {page['number']} has no text layer (scanned?){no_ocr}")
             continue
@@ -207,12 +224,15 @@ def checked_document(path: Path, raw: dict[str, Any]) -> ExtractedDocument:
         if page.get("ocr"):
             ocr_pages.append(page["number"])
         blocks.extend(page_blocks)
+    if not blocks and kind != "pdf":
+        raise document_error(path, "garbled" if garbled_pages else "no_text")
     if not blocks:
         if garbled_pages or ocr.tessdata() is None:
             raise document_error(path, "garbled" if garbled_pages else "scanned")
         raise DocumentError(f"{path.name} {MESSAGES['scanned_ocr']}", "scanned")
     if raw.get("repaired"):
         warnings.insert(0, "the file was damaged and has been read as far as possible")
+    warnings.extend(raw.get("notes", ()))
     if note := hidden_text_note(pages):
         warnings.append(note)
     if ocr_pages:
@@ -221,7 +241,8 @@ def checked_document(path: Path, raw: dict[str, Any]) -> ExtractedDocument:
                         "read by OCR; check quotes against the page image")
     title = raw.get("title") or path.stem
     return ExtractedDocument(title=title, page_count=len(pages), blocks=blocks, warnings=warnings,
-                             page_labels=printed_labels(pages), ocr_pages=ocr_pages)
+                             page_labels=printed_labels(pages), ocr_pages=ocr_pages, format=kind,
+                             rendered=raw.get("rendered", b""))
 
 
 def printed_labels(pages: list[dict[str, Any]]) -> list[str]:

@@ -1,8 +1,9 @@
 """The child side of PDF extraction: runs in its own process.
 
 Only this module touches untrusted PDF bytes with native code (MuPDF), so a
-hang or crash here kills the worker, not the app. It answers requests read
-from a pipe with plain dicts and lists, which pickle cheaply.
+hang or crash here kills the worker, not the app; Office and text documents
+are rendered to PDF here too (``formats``), for the same reason. It answers
+requests read from a pipe with plain dicts and lists, which pickle cheaply.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
-from desktop_app.indexer import layout, tables
+from desktop_app.indexer import formats, layout, tables
 
 BOLD_FLAG = 16
 TABLE_BLOCKS = 1_000_000  # block numbers of table rows: far above MuPDF's own
@@ -29,7 +31,7 @@ def _limit_memory(limit_bytes: int) -> None:
 
 
 def serve(conn: Connection, memory_limit_bytes: int) -> None:
-    """Answer ``(path, password)`` requests until the pipe closes."""
+    """Answer ``(path, password, format)`` requests until the pipe closes (see ``read``)."""
     if memory_limit_bytes > 0:
         _limit_memory(memory_limit_bytes)
     import pymupdf
@@ -38,11 +40,11 @@ def serve(conn: Connection, memory_limit_bytes: int) -> None:
     pymupdf.TOOLS.mupdf_display_warnings(False)
     while True:
         try:
-            path, password = conn.recv()
+            path, password, kind = conn.recv()
         except EOFError:
             return
         try:
-            result = extract(pymupdf, path, password, lambda done, total: conn.send(("page", done, total)))
+            result = read(pymupdf, path, password, kind, lambda done, total: conn.send(("page", done, total)))
         except MemoryError:
             result = {"error": "too_large", "detail": "ran out of memory"}
         except Exception as exc:  # MuPDF raises many kinds; all mean a bad file
@@ -50,15 +52,36 @@ def serve(conn: Connection, memory_limit_bytes: int) -> None:
         conn.send(result)
 
 
+def read(
+    pymupdf: Any, path: str, password: str | None, kind: str, report: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """``extract`` of a PDF, or of the PDF a document of another ``kind`` renders to (``formats.render``).
+
+    A rendered document's record also holds ``"rendered"`` (the PDF's bytes) and ``"notes"`` (strings).
+    """
+    if kind == "pdf":
+        return extract(pymupdf, path, password, report)
+    try:
+        rendered = formats.render(Path(path), kind)
+    except formats.FormatError as exc:
+        return {"error": exc.reason, "detail": exc.detail}
+    result = extract(pymupdf, path, None, report, rendered.pdf)
+    if "error" not in result:
+        result.update(rendered=rendered.pdf, notes=rendered.notes)
+    return result
+
+
 def extract(
     pymupdf: Any, path: str, password: str | None, report: Callable[[int, int], None] | None = None,
+    data: bytes | None = None,
 ) -> dict[str, Any]:
     """The document's pages as plain records, or ``{"error": reason, "detail": ...}``.
 
-    ``report(done, total)`` is called after each page (the parent's time limit counts per page).
+    Reads ``data`` (PDF bytes) when given, else the file at ``path``. ``report(done, total)`` is
+    called after each page (the parent's time limit counts per page).
     """
     try:
-        doc = pymupdf.open(path, filetype="pdf")
+        doc = pymupdf.open(stream=data, filetype="pdf") if data is not None else pymupdf.open(path, filetype="pdf")
     except Exception as exc:
         return {"error": "corrupt", "detail": str(exc)}
     with doc:

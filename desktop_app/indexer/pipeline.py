@@ -15,6 +15,7 @@ from desktop_app.indexer.chunking import Section, chunk_document, page_texts
 from desktop_app.indexer.embed import Embedder
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
 from desktop_app.indexer.extract import EXTRACTOR_VERSION, ExtractedDocument, PdfExtractor
+from desktop_app.indexer.formats import KINDS
 from desktop_app.store.copies import DocumentCopies
 from desktop_app.store.library import Chunk, DocumentRow, LibraryStore, NewDocument
 from desktop_app.store.vectors import VectorIndex
@@ -24,11 +25,13 @@ log = logging.getLogger(__name__)
 
 
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and the PDFs inside folders (recursively), each once."""
+    """Files as given, and the files of a kind the indexer reads (``formats.KINDS``) inside folders
+    (recursively), each once. Office's lock files ("~$report.docx") are left out."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".pdf"))
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in KINDS
+                                and not p.name.startswith("~$")))
         else:
             found.append(path)
     return list(dict.fromkeys(p.resolve() for p in found))
@@ -43,7 +46,7 @@ def new_document(sha: str, path: Path, extracted: ExtractedDocument, size: int |
     return NewDocument(sha, str(path), extracted.title, extracted.page_count,
                        path.stat().st_size if size is None else size, extracted.warnings, EXTRACTOR_VERSION,
                        tuple(extracted.page_labels), tuple(extracted.ocr_pages),
-                       page_texts(extracted.blocks, extracted.page_count))
+                       page_texts(extracted.blocks, extracted.page_count), extracted.format)
 
 
 def embedding_text(text: str, section_title: str, doc_title: str) -> str:
@@ -117,7 +120,8 @@ class Indexer:
         if self.copies is not None:
             for previous in old:
                 self.copies.discard(previous.sha256)
-            if note := self.copies.keep(path, sha):
+            if note := self.copies.keep_rendered(extracted.rendered, sha) if extracted.rendered else \
+                    self.copies.keep(path, sha):
                 warnings.append(note)
         log.info("indexed a document: %d pages, %d chunks, %d notes", extracted.page_count, len(chunks), len(warnings))
         yield FileIndexed(path, doc_id, extracted.title, extracted.page_count, len(chunks), bool(old), warnings)
@@ -177,6 +181,8 @@ class Indexer:
                                      f"{exc} (its stored text is kept as it was)")
                     continue
                 self.vectors.apply(added, vectors, removed, self.store.version())
+                if extracted.rendered and self.copies is not None:  # the positions now point into this rendering
+                    self.copies.keep_rendered(extracted.rendered, doc.sha256)
                 yield FileIndexed(shown, doc.id, extracted.title, extracted.page_count, len(chunks), True,
                                   list(extracted.warnings), refreshed=True)
         finally:

@@ -36,10 +36,10 @@ __all__ = ["Chunk", "ChunkRow", "DocumentRow", "LibraryStore", "NameChange", "Ne
 
 
 DOCUMENT_COLUMNS = "d.id, d.sha256, d.path, d.title, d.pages, d.size, d.added, d.warnings, d.extractor, " \
-                   "d.page_labels, d.ocr_pages"
+                   "d.page_labels, d.ocr_pages, d.format"
 CHUNK_SELECT = """
 SELECT c.id, c.document_id, c.section_id, c.ord, c.page_start, c.page_end, c.text, c.overlap,
-       c.positions, d.title, d.path, s.title, c.kind, d.page_labels, d.ocr_pages
+       c.positions, d.title, d.path, s.title, c.kind, d.page_labels, d.ocr_pages, d.format
 FROM chunks c JOIN documents d ON d.id = c.document_id JOIN sections s ON s.id = c.section_id
 """
 
@@ -168,10 +168,10 @@ class LibraryStore:
     def _insert_document(self, doc: NewDocument) -> int:
         cursor = self.db.conn.execute(
             "INSERT INTO documents (sha256, path, title, pages, size, added, warnings, extractor, page_labels,"
-            " ocr_pages) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            " ocr_pages, format) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             (doc.sha256, doc.path, doc.title, doc.pages, doc.size,
              datetime.now(UTC).isoformat(timespec="seconds"), json.dumps(doc.warnings), doc.extractor,
-             json.dumps(list(doc.page_labels)), json.dumps(list(doc.ocr_pages))),
+             json.dumps(list(doc.page_labels)), json.dumps(list(doc.ocr_pages)), doc.format),
         )
         return int(cursor.lastrowid or 0)
 
@@ -320,9 +320,17 @@ class LibraryStore:
         ).fetchall()
         return [chunk_row(row) for row in rows]
 
-    def keyword_search(self, query: str, limit: int) -> list[tuple[int, float]]:
-        """BM25 keyword search: (chunk id, score), best first (see ``KeywordIndex.search``)."""
-        return self.keywords.search(query, limit)
+    def keyword_search(self, query: str, limit: int, documents: Sequence[int] | None = None
+                       ) -> list[tuple[int, float]]:
+        """BM25 keyword search: (chunk id, score), best first, within ``documents`` when given (see
+        ``KeywordIndex.search``)."""
+        return self.keywords.search(query, limit, documents)
+
+    def chunk_ids_of(self, documents: Sequence[int]) -> list[int]:
+        """Ids of every chunk of ``documents``, ascending."""
+        rows = self.db.execute("SELECT id FROM chunks WHERE document_id IN (SELECT value FROM json_each(?)) "
+                               "ORDER BY id", (json.dumps(sorted(set(documents))),)).fetchall()
+        return [int(r[0]) for r in rows]
 
     def vectors(self, model: str, ids: list[int] | None = None) -> tuple[list[int], np.ndarray]:
         if ids is None:

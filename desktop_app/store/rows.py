@@ -31,6 +31,7 @@ class DocumentRow:
     page_labels: tuple[str, ...] = ()
     ocr_pages: tuple[int, ...] = ()
     names: tuple[str, ...] = ()  # every file path these bytes were indexed under, ``path`` first
+    format: str = "pdf"  # the file's kind: "pdf", "docx", "pptx", "xlsx", "html", "md" or "txt"
 
     def page_label(self, page: int) -> str:
         """The label printed on PDF page ``page`` (1-based), or the page number where it has none."""
@@ -67,6 +68,7 @@ class ChunkRow:
     kind: str = "text"
     page_labels: tuple[str, ...] = ()  # the document's printed page labels (see ``DocumentRow.page_labels``)
     ocr_pages: tuple[int, ...] = ()  # the document's pages whose text came from OCR
+    format: str = "pdf"  # the document's file kind (see ``DocumentRow.format``)
 
     def page_label(self, page: int) -> str:
         """The label printed on PDF page ``page`` (1-based), or the page number where it has none."""
@@ -111,6 +113,7 @@ class NewDocument:
     page_labels: tuple[str, ...] = ()
     ocr_pages: tuple[int, ...] = ()
     page_texts: tuple[str, ...] = ()  # the indexed text of each PDF page, in order ("" for a page with none)
+    format: str = "pdf"  # the file's kind (see ``DocumentRow.format``)
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ def document_row(row: tuple[Any, ...], names: tuple[str, ...] = ()) -> DocumentR
     return DocumentRow(
         id=row[0], sha256=row[1], path=row[2], title=row[3], pages=row[4], size=row[5], added=row[6],
         warnings=json.loads(row[7]), extractor=row[8], page_labels=tuple(json.loads(row[9])),
-        ocr_pages=tuple(json.loads(row[10])), chunks=row[11], names=names,
+        ocr_pages=tuple(json.loads(row[10])), format=row[11], chunks=row[12], names=names,
     )
 
 
@@ -135,6 +138,6 @@ def chunk_row(row: tuple[Any, ...]) -> ChunkRow:
         id=row[0], document_id=row[1], section_id=row[2], ord=row[3], page_start=row[4], page_end=row[5],
         text=row[6], overlap=row[7], positions=json.loads(row[8]), document_title=row[9],
         document_path=row[10], section_title=row[11], kind=row[12], page_labels=tuple(json.loads(row[13])),
-        ocr_pages=tuple(json.loads(row[14])),
+        ocr_pages=tuple(json.loads(row[14])), format=row[15],
     )
 

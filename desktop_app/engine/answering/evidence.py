@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from desktop_app.engine.answering.citations import page_reference
+from desktop_app.engine.answering.citations import natural_place, page_reference
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.engine.settings import DEFAULT_EVIDENCE_FLOOR
 from desktop_app.indexer.tables import row_cells
@@ -89,13 +89,17 @@ class Evidence:
     rects: list[list[float]] = field(default_factory=list)
     table: list[list[str]] = field(default_factory=list)  # a table row: [header names, its values]; else []
     ocr: bool = False  # the quote's page was read by OCR
+    place: str = ""  # where the quote is in a file that is not a PDF (``citations.natural_place``); "" for a PDF
 
     @property
     def crosses_page(self) -> bool:
         return len(self.pages) > 1
 
     def where(self) -> str:
-        """"p. 5", "p. v (PDF page 5)", or "pp. 5-6" for a sentence that runs on to the next page."""
+        """"p. 5", "p. v (PDF page 5)", or "pp. 5-6" for a sentence that runs on to the next page; the
+        place of a document of another format ("slide 3", "sheet Budget, A4:C4", "§ Pump maintenance")."""
+        if self.place:
+            return self.place
         if self.crosses_page:
             return f"pp. {self.pages[0]}-{self.pages[-1]}"
         return page_reference(self.page, self.page_label, self.ocr)
@@ -301,11 +305,14 @@ def evidence_for(candidate: Candidate, score: float, locate: Locate | None) -> E
         placed = locate(source, candidate.text)
     if placed is None:
         placed = Placement(source.main_page, first.page_label(source.main_page), [source.main_page], [])
-    cells = row_cells(candidate.text) if candidate.text in table_rows(source) else []
+    row = candidate.text in table_rows(source)
+    cells = row_cells(candidate.text) if row else []
     table = [[name for name, _ in cells], [value for _, value in cells]] if cells else []
+    place = natural_place(first.format, placed.page, first.page_label(placed.page), first.section_title,
+                          [candidate.text] if row else [])
     return Evidence(candidate.text, source.number, first.document_id, first.document_title, first.document_path,
                     placed.page, placed.page_label, round(score, 4), placed.pages, placed.rects, table,
-                    placed.page in first.ocr_pages)
+                    placed.page in first.ocr_pages, place)
 
 
 def evidence_block(evidence: list[Evidence], heading: str) -> str:

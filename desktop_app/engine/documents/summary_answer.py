@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from desktop_app.engine.answering.answer import Answer
-from desktop_app.engine.answering.citations import Citation
+from desktop_app.engine.answering.citations import Citation, natural_place
 from desktop_app.engine.documents.summary import DocumentSummary, PartSummary
 from desktop_app.store.library import DocumentRow
 
@@ -26,12 +26,13 @@ class Cited:
 
     def part(self, part: PartSummary) -> int:
         pages = part.part.pages
-        return self._cite(part.part.document_id, pages[0], list(pages), part.part.text[:PASSAGE_CHARS])
+        return self._cite(part.part.document_id, pages[0], list(pages), part.part.text[:PASSAGE_CHARS],
+                          part.part.title)
 
     def sentence(self, document_id: int, page: int, text: str) -> int:
         return self._cite(document_id, page, [page], text)
 
-    def _cite(self, document_id: int, page: int, pages: list[int], passage: str) -> int:
+    def _cite(self, document_id: int, page: int, pages: list[int], passage: str, section: str = "") -> int:
         key = (document_id, page, passage)
         if key not in self.numbers:
             doc = self.documents[document_id]
@@ -39,7 +40,8 @@ class Cited:
             number = len(self.citations) + 1
             self.citations.append(Citation(
                 number, document_id, doc.title, doc.path, page, pages, passage, [], [],
-                page_label=label if label != str(page) else "", ocr=page in doc.ocr_pages))
+                page_label=label if label != str(page) else "", ocr=page in doc.ocr_pages,
+                place=natural_place(doc.format, page, label, section)))
             self.numbers[key] = number
         return self.numbers[key]
 

@@ -45,8 +45,17 @@ class PageImage:
 
 
 def available_file(doc: DocumentRow, copies: DocumentCopies, verified: dict[str, bool]) -> tuple[Path | None, str]:
-    """The original if it is still the indexed file, else the private copy; with a note for the user."""
+    """The original if it is still the indexed file, else the private copy; with a note for the user.
+
+    A document that is not a PDF (DOCX, XLSX, ...) is shown as the PDF it was rendered to, its private
+    copy, whose pages the chunks' positions point into.
+    """
     original = Path(doc.path)
+    if doc.format != "pdf":
+        rendered = copies.path_for(doc.sha256)
+        return (rendered, "") if rendered.exists() else (None, (
+            f"the pages {original.name} was rendered to when it was indexed were not kept; index it again to see "
+            "them."))
     if original.exists():
         if doc.path not in verified:
             verified[doc.path] = sha256_file(original) == doc.sha256
