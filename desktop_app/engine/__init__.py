@@ -38,6 +38,7 @@ from desktop_app.engine.documents.sections import Passage
 from desktop_app.engine.documents.summary import SummaryProgress
 from desktop_app.engine.facade import Engine
 from desktop_app.engine.language import detect_language
+from desktop_app.engine.library.collections import RemovalDone, RemovalProgress
 from desktop_app.engine.library.doctor import Finding
 from desktop_app.engine.library.pages import PageImage
 from desktop_app.engine.models.chat import ModelInfo
@@ -61,17 +62,18 @@ from desktop_app.errors import AppError, Cancelled, DocumentError, ModelError, N
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
 from desktop_app.indexer.pipeline import expand_paths
 from desktop_app.indexer.reembed import ReembedProgress
+from desktop_app.store.collections import Collection, Scope
 from desktop_app.store.library import DocumentRow
 
 __all__ = [
     "APPLY_ADAPTER", "APPLY_AT_ONCE", "APPLY_REEMBED", "APPLY_RELOAD", "APPLY_RESTART", "ActiveAdapter", "Answer",
     "AnswerDone", "AnswerEvent", "AppError", "AskOptions", "AspectComparison", "CancelToken", "Cancelled", "Change",
-    "Citation", "Comparison", "Conversation", "DocumentCount", "DocumentError", "DocumentRow", "Engine", "Evidence",
-    "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted", "FindDone", "FindHit",
-    "FindProgress", "FindQuery", "Finding", "IndexEvent", "Message", "ModelCheck", "ModelError", "ModelFileInfo",
-    "ModelInfo", "NotFoundError", "ORIGIN_LABELS", "PageImage", "Passage", "PromptParts", "RETRIEVAL_MODES",
-    "ReembedProgress", "SETTING_SPECS", "STOPPED_BY_LABELS", "SearchResult", "SectionPair", "SettingSpec", "Settings",
-    "Source", "SourcesFound", "StorageError", "SummaryProgress", "TaskTemplate", "TokenText", "comparison_markdown",
-    "count_request", "detect_language", "expand_paths", "hits_csv", "hits_markdown", "page_reference",
-    "standalone_query",
+    "Citation", "Collection", "Comparison", "Conversation", "DocumentCount", "DocumentError", "DocumentRow", "Engine",
+    "Evidence", "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted", "FindDone",
+    "FindHit", "FindProgress", "FindQuery", "Finding", "IndexEvent", "Message", "ModelCheck", "ModelError",
+    "ModelFileInfo", "ModelInfo", "NotFoundError", "ORIGIN_LABELS", "PageImage", "Passage", "PromptParts",
+    "RETRIEVAL_MODES", "ReembedProgress", "RemovalDone", "RemovalProgress", "SETTING_SPECS", "STOPPED_BY_LABELS",
+    "Scope", "SearchResult", "SectionPair", "SettingSpec", "Settings", "Source", "SourcesFound", "StorageError",
+    "SummaryProgress", "TaskTemplate", "TokenText", "comparison_markdown", "count_request", "detect_language",
+    "expand_paths", "hits_csv", "hits_markdown", "page_reference", "standalone_query",
 ]

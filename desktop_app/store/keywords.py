@@ -9,7 +9,9 @@ Korean text out of a PDF often has no spaces and its words carry particles
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 
 import sqlite_utils
 
@@ -70,8 +72,12 @@ class KeywordIndex:
             for chunk_id, text in missing.items():
                 self.add(chunk_id, text, titles.get(chunk_id, ""), (table,))
 
-    def search(self, query: str, limit: int) -> list[tuple[int, float]]:
+    def search(self, query: str, limit: int, documents: Sequence[int] | None = None) -> list[tuple[int, float]]:
         """BM25 over chunk words and titles; for a query with Hangul, over syllable bigrams too.
+
+        With ``documents``, only chunks of those documents are ranked (a
+        conversation's scope): the filter is part of the SQL, so nothing
+        outside it is ever returned.
 
         In a Korean query only the non-Hangul words (names, commands) go to the
         word index: whole Hangul words carry particles and rarely match (see
@@ -80,20 +86,27 @@ class KeywordIndex:
         """
         terms = query_terms(query)
         if not has_hangul(query):
-            return self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", terms, limit)
+            return self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", terms, limit, documents)
         ranked = [
-            self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", [t for t in terms if not has_hangul(t)], limit),
-            self._match("chunks_bigrams", "bm25(chunks_bigrams)", list(dict.fromkeys(hangul_bigrams(query))), limit),
+            self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", [t for t in terms if not has_hangul(t)], limit,
+                        documents),
+            self._match("chunks_bigrams", "bm25(chunks_bigrams)", list(dict.fromkeys(hangul_bigrams(query))), limit,
+                        documents),
         ]
         scores = rrf([([chunk_id for chunk_id, _ in results], 1.0) for results in ranked])
         return sorted(scores.items(), key=lambda item: item[1], reverse=True)[:limit]
 
-    def _match(self, table: str, rank: str, terms: list[str], limit: int) -> list[tuple[int, float]]:
+    def _match(self, table: str, rank: str, terms: list[str], limit: int, documents: Sequence[int] | None = None
+               ) -> list[tuple[int, float]]:
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
+        scoped, params = "", [match]
+        if documents is not None:
+            scoped = " AND rowid IN (SELECT id FROM chunks WHERE document_id IN (SELECT value FROM json_each(?)))"
+            params.append(json.dumps(sorted(set(documents))))
         rows = self.db.execute(
-            f"SELECT rowid, {rank} AS score FROM {table} WHERE {table} MATCH ? ORDER BY score LIMIT ?",
-            (match, limit),
+            f"SELECT rowid, {rank} AS score FROM {table} WHERE {table} MATCH ?{scoped} ORDER BY score LIMIT ?",
+            (*params, limit),
         ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]

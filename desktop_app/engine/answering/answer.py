@@ -66,6 +66,9 @@ class Question:
     conversation_id: int | None
     options: AskOptions
     opens_conversation: bool
+    scope: tuple[int, ...] | None = None
+    """Ids of the documents the conversation's scope holds (a collection's, or chosen ones); None: the whole
+    library. Retrieval, finds and shortcuts never reach past it."""
 
     @property
     def plain(self) -> bool:

@@ -83,6 +83,8 @@ class Answerer:
             raise AppError("The question is empty. Type a question about your documents.")
         if self.store.chunk_count() == 0:
             raise AppError(say("empty_library", question.language))
+        if question.scope is not None and not question.scope:
+            raise AppError(say("empty_scope", question.language))
         started = time.perf_counter()
         settings = self.settings()
         conversation_id = question.conversation_id or self.conversations.create(question.text)
@@ -104,13 +106,13 @@ class Answerer:
         if self.shortcuts is not None and (shortcut := self.shortcuts.lookup(question)) is not None:
             yield from self._replay(asked, shortcut)
             return
-        whole = self._whole(question.options.documents, settings) \
-            if question.options.documents and not settings.quotes_only else None
+        chosen = [d for d in question.options.documents if question.scope is None or d in question.scope]
+        whole = self._whole(chosen, settings) if chosen and not settings.quotes_only else None
         if whole is not None:  # the chosen documents fit the window: read them whole, no search needed
             result, asked.whole = SearchResult(query, "whole", whole, []), whole
         else:
             result = self.retriever.search(query, settings.top_k, settings.retrieval_mode,
-                                           question.options.documents or None)
+                                           question.options.documents or None, question.scope)
         timings = {"retrieval_s": time.perf_counter() - started}
         log.info("retrieved %d sources in %.2f s", len(result.sources), timings["retrieval_s"])
         if not result.sources:

@@ -13,7 +13,8 @@ import sqlite_utils
 
 from desktop_app.engine.answering.answer import Answer
 from desktop_app.engine.answering.memory import Turn
-from desktop_app.errors import NotFoundError, StorageError
+from desktop_app.errors import AppError, NotFoundError, StorageError
+from desktop_app.store.collections import Scope
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class Conversation:
     updated: str
     summary: str
     summary_upto: int
+    scope: str = "{}"  # JSON of a ``Scope``: what the conversation's questions search (see ``store.collections``)
 
 
 def now() -> str:
@@ -61,10 +63,15 @@ class ConversationStore:
                                "data folder writable.") from exc
         return int(cursor.lastrowid or 0)
 
-    def create(self, title: str) -> int:
+    def create(self, title: str, scope: str = "{}") -> int:
+        """A new conversation; ``scope``: the JSON of its ``Scope`` (default: the whole library)."""
         stamp = now()
-        return self._write("INSERT INTO conversations (title, created, updated) VALUES (?,?,?)",
-                           (title[:80] or "New conversation", stamp, stamp))
+        return self._write("INSERT INTO conversations (title, created, updated, scope) VALUES (?,?,?,?)",
+                           (title[:80] or "New conversation", stamp, stamp, scope))
+
+    def set_scope(self, conversation_id: int, scope: str) -> None:
+        self.get(conversation_id)
+        self._write("UPDATE conversations SET scope=? WHERE id=?", (scope, conversation_id))
 
     def get(self, conversation_id: int) -> Conversation:
         row = self.db.execute("SELECT * FROM conversations WHERE id=?", (conversation_id,)).fetchone()
@@ -199,8 +206,21 @@ class ConversationManager:
     def messages(self, conversation_id: int) -> list[Message]:
         return self._store.messages(conversation_id)
 
-    def new(self, title: str = "New conversation") -> int:
-        return self._store.create(title)
+    def new(self, title: str = "New conversation", scope: Scope | None = None) -> int:
+        """A new conversation searching ``scope`` (default: the whole library)."""
+        return self._store.create(title, (scope or Scope()).to_json())
+
+    def scope(self, conversation_id: int) -> Scope:
+        """What the conversation's questions search; ``NotFoundError`` if there is no such conversation."""
+        return Scope.from_json(self._store.get(conversation_id).scope)
+
+    def set_scope(self, conversation_id: int, scope: Scope) -> None:
+        """Change what a conversation searches; only before its first question (``AppError`` after it: its
+        answers were made from the old scope, so start a new conversation)."""
+        if self._store.messages(conversation_id):
+            raise AppError("This conversation has answers from its own scope. Start a new conversation to ask "
+                           "within another collection or documents.")
+        self._store.set_scope(conversation_id, scope.to_json())
 
     def rename(self, conversation_id: int, title: str) -> None:
         self._store.rename(conversation_id, title)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from desktop_app.cancel import CancelToken
 from desktop_app.engine.answering.answer import Counted, Question
-from desktop_app.engine.answering.citations import Citation
+from desktop_app.engine.answering.citations import Citation, natural_place
 from desktop_app.engine.documents.find import FindDone, FindHit, FindQuery, count_request, find_in_library
 from desktop_app.store.library import DocumentRow, LibraryStore
 
@@ -33,7 +33,8 @@ def find_answer(query: FindQuery, hits: list[FindHit], done: FindDone, documents
         numbers[key] = len(citations) + 1
         citations.append(Citation(
             numbers[key], doc.id, doc.title, doc.path, hit.page, [hit.page], hit.snippet, [], [],
-            page_label=hit.page_label if hit.page_label != str(hit.page) else "", ocr=hit.page in doc.ocr_pages))
+            page_label=hit.page_label if hit.page_label != str(hit.page) else "", ocr=hit.page in doc.ocr_pages,
+            place=natural_place(doc.format, hit.page, hit.page_label)))
     korean = language == "ko"
     term = f"\u201c{query.text}\u201d"
     read = (f"문서 {done.documents_read}개의 {done.pages_read}쪽을 모두 읽었습니다. " if korean else
@@ -76,7 +77,10 @@ def count_route(store: LibraryStore) -> Callable[[Question, CancelToken], Counte
             return None
         hits: list[FindHit] = []
         done: FindDone | None = None
-        for event in find_in_library(store, request, question.options.documents or None, cancel):
+        within = question.options.documents or None
+        if question.scope is not None:
+            within = sorted(set(within or question.scope) & set(question.scope))
+        for event in find_in_library(store, request, within, cancel):
             if isinstance(event, FindHit):
                 hits.append(event)
             elif isinstance(event, FindDone):

@@ -8,6 +8,7 @@ closest-but-unrelated ones shown when the library does not cover a question.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,27 +79,42 @@ class Retriever:
         self.embedder = embedder
         self.floor = floor
 
-    def search(self, query: str, k: int, mode: str = "hybrid", documents: list[int] | None = None) -> SearchResult:
+    def search(self, query: str, k: int, mode: str = "hybrid", documents: list[int] | None = None,
+               scope: Sequence[int] | None = None) -> SearchResult:
         """Best sources for ``query``; with ``documents``, only from those, and with no relevance floor
-        (the user chose them)."""
+        (the user chose them).
+
+        ``scope`` (a conversation's collection or chosen documents; None: the
+        whole library) filters both the keyword and the vector search
+        themselves, so no passage outside it is ranked, shown or given to the
+        model; the relevance floor still applies. Raises ``ValueError`` for an
+        unknown ``mode``.
+        """
         if mode not in RETRIEVAL_MODES:
             raise ValueError(f"unknown retrieval mode {mode!r}; use one of {', '.join(RETRIEVAL_MODES)}")
         self.vectors.sync(self.store)
+        within = list(documents) if documents else (list(scope) if scope is not None else None)
+        if within is not None and scope is not None:
+            within = sorted(set(within) & set(scope))
+        if within is not None and not within:
+            return SearchResult(query, mode, [], [])
         depth = max(30, 5 * k) if not documents else max(300, 5 * k)
         query_vector = self.embedder.encode([query])[0]
         lists: list[tuple[list[int], float]] = []
         similarity: dict[int, float] = {}
         if mode in ("hybrid", "bm25"):
-            lists.append(([cid for cid, _ in self.store.keyword_search(query, depth)], 1.0))
+            lists.append(([cid for cid, _ in self.store.keyword_search(query, depth, within)], 1.0))
         if mode in ("hybrid", "dense"):
-            dense = self.vectors.search(query_vector, depth)
+            allowed = self.store.chunk_ids_of(within) if within is not None else None
+            dense = self.vectors.search(query_vector, depth, allowed)
             similarity.update(dense)
             covered = self.embedder.covers(detect_language(query))
             lists.append(([cid for cid, _ in dense], 1.0 if covered or mode == "dense" else UNCOVERED_DENSE_WEIGHT))
         fused = rrf(lists)
         self._fill_similarity(query_vector, list(fused), similarity)
         ranked = sorted(fused, key=lambda cid: fused[cid], reverse=True)
-        rows = {row.id: row for row in self.store.chunks(ranked) if not documents or row.document_id in documents}
+        inside = set(within) if within is not None else None
+        rows = {row.id: row for row in self.store.chunks(ranked) if inside is None or row.document_id in inside}
         terms = query_terms(query)
         relevant = [cid for cid in ranked if cid in rows and (
             documents or similarity.get(cid, 0.0) >= self.floor

@@ -3,7 +3,10 @@
 The answerer consults ``Shortcuts.lookup`` after the safety policy let the
 question through and before retrieval, and hands every finished model answer
 to ``Shortcuts.remember``. Only plain questions that open a conversation use
-the cache: a follow-up's answer depends on the turns before it.
+the cache: a follow-up's answer depends on the turns before it. A question
+asked within a scope (a collection or chosen documents) is cached under that
+scope only, and gets no curated answer: curated answers are written for the
+whole library, and one could tell of documents outside the scope.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from collections.abc import Callable
 
 from desktop_app.engine.answering.answer import Answer, Question, Shortcut
 from desktop_app.engine.settings import Settings
-from desktop_app.engine.shortcuts.cache import AnswerCache, answer_payload, replay
+from desktop_app.engine.shortcuts.cache import AnswerCache, answer_payload, fingerprint, replay
 from desktop_app.engine.shortcuts.curated import FaqStore
 
 
@@ -41,7 +44,8 @@ class Shortcuts:
         if not question.plain:
             return None
         settings = self.settings()
-        if settings.faq_enabled and (curated := self.curated.match(question.text)) is not None:
+        if settings.faq_enabled and question.scope is None and (
+                curated := self.curated.match(question.text)) is not None:
             return replay(curated.payload(), "faq")
         cached = self.cache.lookup(question.text, self._key) if self._key else None
         return replay(cached.payload, "cache") if cached else None
@@ -54,7 +58,10 @@ class Shortcuts:
     def _cache_key(self, question: Question) -> str | None:
         if not (question.plain and question.opens_conversation and self.settings().cache_enabled):
             return None
-        return self.fingerprint()
+        base = self.fingerprint()
+        if base is None or question.scope is None:
+            return base
+        return fingerprint({"library": base, "scope": sorted(question.scope)})
 
 
 def cacheable(answer: Answer) -> bool:
