@@ -14,6 +14,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from desktop_app.cli.collections import add_collections_parser, add_scope_arguments, scope_of
 from desktop_app.cli.compare import add_compare_parser
 from desktop_app.cli.documents import add_summary_parser
 from desktop_app.cli.find import add_find_parser
@@ -32,6 +33,7 @@ from desktop_app.cli.terminal import (
     print_citations,
     stream_answer,
 )
+from desktop_app.cli.watch import register as add_watch_parser
 from desktop_app.engine import (
     Answer,
     AppError,
@@ -46,8 +48,9 @@ from desktop_app.logs import private_files, setup_logging
 def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
     apply_overrides(engine, args)
     options = AskOptions(strict=args.strict)
+    scope = scope_of(engine, args)
     answer = stream_answer(engine, args.question, args.conversation, args.json,
-                           lambda t: engine.ask(args.question, args.conversation, t, options))
+                           lambda t: engine.ask(args.question, args.conversation, t, options, scope))
     if not args.json:
         sys.stdout.flush()
         t = answer.timings
@@ -74,6 +77,11 @@ def apply_overrides(engine: Engine, args: argparse.Namespace) -> None:
 def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
     apply_overrides(engine, args)
     conversation_id = args.conversation
+    scope = scope_of(engine, args)
+    if conversation_id is None and scope is not None:
+        conversation_id = engine.conversations.new("Chat", scope)
+    if conversation_id is not None:
+        print(f"(searching: {engine.collections.describe(engine.conversations.scope(conversation_id))})")
     last: Answer | None = None
     print("Ask about your documents. /new starts a new conversation, /sources shows the last sources, "
           "/strict answers the last question again more strictly, /lora FILE [SCALE] applies an adapter, "
@@ -90,7 +98,8 @@ def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
             chat_adapter(engine, line.split()[1:])
             continue
         if line == "/new":
-            conversation_id, last = None, None
+            conversation_id = engine.conversations.new("Chat", scope) if scope is not None else None
+            last = None
             print("(new conversation)")
         elif line == "/strict":
             if conversation_id is None:
@@ -261,7 +270,8 @@ def cmd_doctor(engine: Engine, args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="desktop-app", description="Ask questions about your PDFs, offline.")
     sub = top.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("index", help="add PDF files or folders to the library")
+    p = sub.add_parser("index", help="add documents (PDF, DOCX, PPTX, XLSX, HTML, Markdown, text) or folders to "
+                                     "the library")
     p.add_argument("paths", nargs="+")
     p.add_argument("--password", help="password for encrypted PDFs")
     p.set_defaults(run=cmd_index)
@@ -281,7 +291,8 @@ def parser() -> argparse.ArgumentParser:
             p.add_argument("--strict", action="store_true", help="a stricter prompt: only what the sources say")
         p.add_argument("--quotes-only", action="store_true",
                        help="answer with the sentences from the documents alone, at once, without the model")
-        p.add_argument("--conversation", type=int, help="continue this conversation")
+        p.add_argument("--conversation", type=int, help="continue this conversation (in its own scope)")
+        add_scope_arguments(p)
         p.add_argument("--top-k", type=int)
         p.add_argument("--mode", choices=["hybrid", "bm25", "dense"])
         p.add_argument("--lora", help="apply this LoRA adapter (GGUF) for this run")
@@ -333,16 +344,18 @@ def parser() -> argparse.ArgumentParser:
     add_summary_parser(sub)
     add_find_parser(sub)
     add_compare_parser(sub)
+    add_collections_parser(sub)
+    add_watch_parser(sub)
     return top
 
 
-LIBRARY_COMMANDS = ("index", "ask", "chat", "task", "summarise", "summarize", "find", "compare")
+LIBRARY_COMMANDS = ("index", "ask", "chat", "task", "summarise", "summarize", "find", "compare", "watch")
 """They read the library, so it is brought up to date (``refresh_library``) first."""
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if getattr(args, "action", None) in ("show", "export", "rename", "delete") and args.id is None:
+    if args.command == "conversations" and args.action in ("show", "export", "rename", "delete") and args.id is None:
         parser().error(f"conversations {args.action} needs a conversation id")
     needs = {"add": 2, "remove": 1, "import": 1, "export": 1}
     if args.command == "faq" and [args.first, args.second][: needs.get(args.action, 0)].count(None):
@@ -351,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         parser().error(f"models {args.action} needs a GGUF file")
     if args.command == "embedder" and args.action == "set" and not args.folder:
         parser().error("embedder set needs a sentence-transformers model folder")
-    if getattr(args, "action", None) == "remove" and not args.refs:
+    if args.command == "docs" and args.action == "remove" and not args.refs:
         parser().error("docs remove needs a document id, file name or title")
     engine: Engine | None = None
     private_files()

@@ -44,7 +44,9 @@ from desktop_app.engine.documents.sections import document_sections
 from desktop_app.engine.documents.summary import DocumentSummary, Summariser, SummaryProgress
 from desktop_app.engine.documents.summary_answer import summary_answer
 from desktop_app.engine.language import detect_language
+from desktop_app.engine.library.collections import CollectionManager
 from desktop_app.engine.library.quotes import quote_locator
+from desktop_app.engine.library.watch import WatchManager
 from desktop_app.engine.managers import LibraryManager, ModelManager
 from desktop_app.engine.models.chat import LocalModel, ModelSettings
 from desktop_app.engine.retrieval.search import Retriever, SearchResult
@@ -54,6 +56,7 @@ from desktop_app.engine.shortcuts.cache import AnswerCache, answer_fingerprint
 from desktop_app.engine.shortcuts.curated import FaqStore
 from desktop_app.engine.shortcuts.router import Shortcuts
 from desktop_app.errors import AppError, ModelError, NotFoundError
+from desktop_app.store.collections import Scope
 from desktop_app.store.summaries import SummaryStore
 
 
@@ -66,6 +69,8 @@ class Engine:
         self.library = LibraryManager(runtime)
         self.models = ModelManager(runtime)
         self.conversations = ConversationManager(runtime.conversations)
+        self.collections = CollectionManager(runtime.db, runtime.store, lambda: runtime.vectors, runtime.copies)
+        self.watch = WatchManager(runtime.db, runtime.store, self.library)
 
     @property
     def home(self) -> Path:
@@ -95,13 +100,16 @@ class Engine:
         return new
 
     # --- questions ----------------------------------------------------------------
-    def search(self, query: str, k: int | None = None, mode: str | None = None) -> SearchResult:
-        """The top ``k`` sources for ``query`` (default: the settings' top-k and retrieval mode)."""
-        return self._retriever().search(query, k or self.settings.top_k, mode or self.settings.retrieval_mode)
+    def search(self, query: str, k: int | None = None, mode: str | None = None, scope: Scope | None = None
+               ) -> SearchResult:
+        """The top ``k`` sources for ``query`` (default: the settings' top-k and retrieval mode), within
+        ``scope`` (default: the whole library)."""
+        return self._retriever().search(query, k or self.settings.top_k, mode or self.settings.retrieval_mode,
+                                        scope=self.collections.resolve(scope or Scope()))
 
     def ask(
         self, question: str, conversation_id: int | None = None, cancel: CancelToken | None = None,
-        options: AskOptions | None = None,
+        options: AskOptions | None = None, scope: Scope | None = None,
     ) -> Iterator[AnswerEvent]:
         """Stream the answer to ``question`` as events; the last one is ``AnswerDone``.
 
@@ -109,11 +117,19 @@ class Engine:
         gets a curated answer when one matches, else, when it opens a
         conversation, the cached answer to the same question under the same
         library, models and settings; both come at once, without the model.
-        Raises ``AppError`` for an empty question or an empty library.
+        The question searches its conversation's scope; ``scope`` is the scope
+        of a new conversation (with no ``conversation_id``; ignored otherwise).
+        Raises ``AppError`` for an empty question, an empty library or scope,
+        or a scope whose collection was deleted.
         """
         text = question.strip()
+        if conversation_id is None and scope is not None and not scope.whole_library:
+            self.collections.resolve(scope)  # a missing collection fails before a conversation is made
+            conversation_id = self.conversations.new(text, scope)
         opens = conversation_id is None or not self._rt.conversations.messages(conversation_id)
-        asked = Question(text, detect_language(text), conversation_id, options or AskOptions(), opens)
+        within = self.collections.resolve(self.conversations.scope(conversation_id)) \
+            if conversation_id is not None else None
+        asked = Question(text, detect_language(text), conversation_id, options or AskOptions(), opens, within)
         yield from self._answerer().ask(asked, cancel or CancelToken())
 
     def regenerate_strictly(self, conversation_id: int, cancel: CancelToken | None = None) -> Iterator[AnswerEvent]:
@@ -296,4 +312,5 @@ class Engine:
                 scratch.close()
 
     def close(self) -> None:
+        self.watch.stop()  # the folder watcher's thread must not outlive the engine
         self._rt.close()
