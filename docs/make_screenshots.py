@@ -8,15 +8,17 @@ library, the real engine and the bundled models.
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pymupdf
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.engine import Settings
+from desktop_app.engine import Engine, Settings
 from desktop_app.engine.settings import save_settings
 from desktop_app.ui.main_window import MainWindow
 
@@ -66,7 +68,39 @@ def main() -> None:
         window.chat.messages[-1].chip_buttons()[0].click()
         wait_until(app, lambda: window.viewer.page is not None)
         shoot(app, window, "4-source-viewer")
+        collections_and_watching(app, window, pdf, Path(home))
         window.close()
+
+
+def collections_and_watching(app: QApplication, window: MainWindow, pdf: Path, home: Path) -> None:
+    """A collection holding the guide, a conversation scoped to it, and a watched folder feeding another."""
+    def make(engine: Engine) -> int:
+        collection = engine.collections.create("Report tooling")
+        engine.collections.add(collection.id, [d.id for d in engine.library.documents()])
+        engine.collections.create("Board papers")
+        return collection.id
+
+    made: list[int] = []
+    window.tasks.run(make, made.append)
+    wait_until(app, lambda: bool(made))
+    window.refresh_collections()
+    wait_until(app, lambda: window.collections_panel.list.count() == 3)
+    window.choose_scope(made[0])
+    window.chat.input.setPlainText("How do I draw a line on the canvas?")
+    window.chat.input.submitted.emit()
+    wait_until(app, lambda: window.answer_job is None)
+    inbox = home / "inbox"
+    inbox.mkdir()
+    shutil.copy(pdf, inbox / "guide-copy.pdf")  # the same bytes as the guide: recorded as another name
+    minutes = pymupdf.open()
+    minutes.new_page().insert_textbox(pymupdf.Rect(72, 72, 520, 400), "Board minutes, 3 March\n\nThe board "
+                                      "approved the new report templates and asked for a review in June.")
+    minutes.save(inbox / "board-minutes.pdf")
+    (inbox / "~$draft.docx").write_bytes(b"")  # an editor's lock file: ignored
+    window.watch_panel.add_folder(inbox, "Board papers")
+    window.side_tabs.setCurrentWidget(window.watch_panel)
+    wait_until(app, lambda: window.watch_panel.activity.count() > 0)
+    shoot(app, window, "5-collections-and-watching")
 
 
 if __name__ == "__main__":

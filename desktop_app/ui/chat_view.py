@@ -27,7 +27,10 @@ def chip_label(citation: dict[str, Any]) -> str:
 
 
 def where(citation: dict[str, Any]) -> str:
-    """"p. 6", or "p. 2 (PDF page 6)" where the printed page label differs."""
+    """"p. 6", or "p. 2 (PDF page 6)" where the printed page label differs; for another format its natural
+    place ("slide 3", "sheet Budget, A4:C7", "§ Heading")."""
+    if citation.get("place"):
+        return str(citation["place"])
     return page_reference(int(citation["page"]), str(citation.get("page_label", "")), bool(citation.get("ocr")))
 
 
@@ -188,7 +191,8 @@ class ChatView(QWidget):
         super().__init__(parent)
         self.messages: list[MessageWidget] = []
         self.current: MessageWidget | None = None
-        self.placeholder = QLabel("Drop PDFs anywhere on this window (or press Ctrl+O) to add them to the "
+        self.placeholder = QLabel("Drop documents (PDF, Word, PowerPoint, Excel, HTML, Markdown, text) or folders "
+                                  "anywhere on this window (or press Ctrl+O) to add them to the "
                                   "library, then ask a question below.")
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -225,11 +229,21 @@ class ChatView(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.input, 1)
         row.addLayout(buttons)
+        self.scope_label = QLabel()
+        self.scope_label.setAccessibleName("Search scope")
+        self.scope_label.setToolTip("What this conversation's questions search. Click a collection (or "
+                                    "\u201cWhole library\u201d) to start a conversation there.")
+        self.set_scope("Whole library")
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.meter)
         layout.addWidget(self.meter_label)
+        layout.addWidget(self.scope_label)
         layout.addLayout(row)
+
+    def set_scope(self, label: str) -> None:
+        """Show what the conversation searches ("Whole library", "Collection: Case A", ...)."""
+        self.scope_label.setText(f"Searching: <b>{html.escape(label)}</b>")
 
     def _send(self) -> None:
         text = self.input.toPlainText().strip()

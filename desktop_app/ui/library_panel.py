@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMenu,
     QMessageBox,
     QProgressBar,
@@ -55,6 +56,8 @@ class LibraryPanel(QWidget):
     summarise_requested = Signal(list)  # documents (DocumentRow) to summarise whole
     find_requested = Signal(list)  # documents to find in ([]: the whole library)
     compare_requested = Signal(list)  # two documents to compare
+    ask_within_requested = Signal(list)  # documents a new conversation should search alone
+    add_to_collection_requested = Signal(int, list)  # collection id, document ids
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,6 +78,14 @@ class LibraryPanel(QWidget):
         self.table.cellClicked.connect(self._show_reason)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.setDragEnabled(True)  # onto a collection (``CollectionsPanel``)
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.collection_choices: list[tuple[int, str]] = []  # (id, name) of each collection, for the context menu
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by name or title")
+        self.filter.setAccessibleName("Filter the library by name")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self._apply_filter)
         self.reason = QLabel()
         self.reason.setWordWrap(True)
         self.reason.hide()
@@ -95,6 +106,7 @@ class LibraryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Library"))
+        layout.addWidget(self.filter)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.reason)
         layout.addLayout(buttons)
@@ -163,6 +175,15 @@ class LibraryPanel(QWidget):
                 self.table.takeItem(index, 3)
                 self.table.setCellWidget(index, 3, self._bar(data))
             self.row_item(index).setData(Qt.ItemDataRole.UserRole + 1, data)
+        self._apply_filter(self.filter.text())
+
+    def _apply_filter(self, text: str) -> None:
+        """Hide the rows whose title and file names do not contain ``text`` (any case)."""
+        wanted = text.casefold().strip()
+        for row in range(self.table.rowCount()):
+            data = self.row_item(row).data(Qt.ItemDataRole.UserRole + 1)
+            names = [self.row_item(row).text(), *getattr(data, "names", ()), getattr(data, "path", "")]
+            self.table.setRowHidden(row, bool(wanted) and not any(wanted in n.casefold() for n in names))
 
     def row_item(self, row: int) -> QTableWidgetItem:
         """The first cell of ``row``, which carries the row's document or pending file."""
@@ -256,6 +277,14 @@ class LibraryPanel(QWidget):
             compare = QAction("Compare these two…", self)
             compare.triggered.connect(lambda: self.compare_requested.emit(chosen))
             actions.append(compare)
+        ask = QAction(f"Ask about {'it' if one else f'these {len(chosen)}'} only", self)
+        ask.triggered.connect(lambda: self.ask_within_requested.emit(chosen))
+        actions.append(ask)
+        ids = [d.id for d in chosen]
+        for collection_id, name in self.collection_choices:
+            add = QAction(f"Add to collection \u201c{name}\u201d", self)
+            add.triggered.connect(lambda _=False, c=collection_id: self.add_to_collection_requested.emit(c, ids))
+            actions.append(add)
         return actions
 
     def _context_menu(self, position: QPoint) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,14 +29,18 @@ from desktop_app.engine import (
     ModelError,
     ModelInfo,
     PageImage,
+    Scope,
     SourcesFound,
     SummaryProgress,
     TokenText,
     expand_paths,
 )
 from desktop_app.evaluation.run import evaluate
+from desktop_app.indexer.formats import PATTERNS
 from desktop_app.ui.chat_view import ChatView
 from desktop_app.ui.check_answers import CheckAnswersDialog
+from desktop_app.ui.collections_actions import CollectionsActions
+from desktop_app.ui.collections_panel import CollectionsPanel
 from desktop_app.ui.conversations_panel import ConversationsPanel
 from desktop_app.ui.documents_actions import DocumentsActions
 from desktop_app.ui.faq_dialog import FaqDialog
@@ -44,6 +49,7 @@ from desktop_app.ui.settings_actions import SettingsActions
 from desktop_app.ui.source_viewer import SourceViewer
 from desktop_app.ui.task_dialog import TaskDialog
 from desktop_app.ui.tasks import Job, TaskManager
+from desktop_app.ui.watch_panel import WatchPanel
 from desktop_app.ui.widgets import ErrorBanner, user_message
 
 log = logging.getLogger(__name__)
@@ -53,7 +59,7 @@ SAFE_SCHEMES = ("http", "https", "mailto")
 SWITCH_TO_LOCAL = "Use the model on this computer"
 
 
-class MainWindow(QMainWindow, SettingsActions, DocumentsActions):
+class MainWindow(QMainWindow, SettingsActions, DocumentsActions, CollectionsActions):
     def __init__(self, home: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("desktop-app: ask your PDFs")
@@ -65,6 +71,8 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions):
         self.encrypted: list[Path] = []
         self.banner = ErrorBanner()
         self.library = LibraryPanel()
+        self.scope = Scope()  # what a new conversation searches (see ``CollectionsActions``)
+        self.collections_panel = CollectionsPanel(self.library)
         self.conversations = ConversationsPanel()
         self.chat = ChatView()
         self.viewer = SourceViewer()
@@ -75,17 +83,26 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions):
         self._actions()
         self._connect()
         self.tasks = TaskManager(lambda: Engine(home), self.show_error)
+        self.watch_panel = WatchPanel(self.tasks)
+        self.side_tabs.addTab(self.watch_panel, "Watched folders")
+        self.watch_panel.library_changed.connect(self.refresh_library)
+        self.watch_panel.library_changed.connect(self.refresh_collections)
         self.refresh_library()
+        self.refresh_collections()
         self.refresh_conversations()
         self.load_model()
         self.tasks.run(lambda engine: engine.library.stale_documents(), self.read_again)
+        self.watch_panel.start_watching()  # catches up with changes made while closed, then watches
 
     # --- building -------------------------------------------------------------------
     def _layout(self) -> None:
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(self.library)
-        left.addWidget(self.conversations)
-        left.setSizes([420, 300])
+        left.addWidget(self.collections_panel)
+        self.side_tabs = QTabWidget()  # conversations, and the watched folders once the task thread exists
+        self.side_tabs.addTab(self.conversations, "Conversations")
+        left.addWidget(self.side_tabs)
+        left.setSizes([360, 140, 240])
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(left)
         main.addWidget(self.chat)
@@ -122,6 +139,13 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions):
         self.library.summarise_requested.connect(self.summarise_documents)
         self.library.find_requested.connect(self.open_find)
         self.library.compare_requested.connect(self.open_compare)
+        self.library.ask_within_requested.connect(self.ask_within)
+        self.library.add_to_collection_requested.connect(self.add_to_collection)
+        self.collections_panel.scope_requested.connect(self.choose_scope)
+        self.collections_panel.create_requested.connect(self.create_collection)
+        self.collections_panel.rename_requested.connect(self.rename_collection)
+        self.collections_panel.delete_requested.connect(self.delete_collection)
+        self.collections_panel.list.documents_dropped.connect(self.add_to_collection)
         self.conversations.new_requested.connect(self.new_conversation)
         self.conversations.open_requested.connect(self.open_conversation)
         self.conversations.rename_requested.connect(self.rename_conversation)
@@ -167,7 +191,8 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions):
         self.chat.set_library_empty(not documents)
 
     def choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add PDFs", str(Path.home()), "PDF files (*.pdf);;All files (*)")
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add documents", str(Path.home()),
+                                                f"Documents ({PATTERNS});;All files (*)")
         if paths:
             self.add_paths([Path(p) for p in paths])
 
@@ -248,6 +273,7 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions):
             self.conversation_id = None
             self.chat.clear()
             self.conversations.list.clearSelection()
+            self.show_scope_label()
 
     def open_conversation(self, conversation_id: int) -> None:
         if self.answer_job is not None:
@@ -255,6 +281,7 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions):
         self.conversation_id = conversation_id
         self.tasks.run(lambda engine: engine.conversations.get(conversation_id)[1], self.chat.show_history,
                        self.show_error)
+        self.show_conversation_scope(conversation_id)
 
     def rename_conversation(self, conversation_id: int) -> None:
         title, ok = QInputDialog.getText(self, "Rename conversation", "New title:")
@@ -280,8 +307,8 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions):
 
     # --- asking ----------------------------------------------------------------------
     def ask(self, question: str) -> None:
-        conversation = self.conversation_id
-        self.stream_answer(question, lambda engine, token: engine.ask(question, conversation, token))
+        conversation, scope = self.conversation_id, self.scope
+        self.stream_answer(question, lambda engine, token: engine.ask(question, conversation, token, None, scope))
 
     def stream_answer(self, shown_question: str, op: Any) -> None:
         """Show the question, then stream the answer of ``op(engine, token)`` (ask, a task, a strict retry)."""
@@ -386,6 +413,7 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions):
     # --- closing --------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.statusBar().showMessage("Closing…")
+        self.watch_panel.stop_watching()
         if not self.tasks.shutdown():
             log.warning("the engine worker did not stop in time")
         event.accept()

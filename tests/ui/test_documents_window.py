@@ -48,7 +48,7 @@ def test_the_context_menu_summarises_a_document_whole_with_progress(qtbot, data_
         monkeypatch.setattr(window, "show_summary_progress", lambda e: (shown.append(e), original(e)))
         select(window, "Harbour Survey Report")
         actions = {a.text(): a for a in window.library.document_actions()}
-        assert set(actions) == {"Summarise it whole", "Find in it…"}
+        assert set(actions) == {"Summarise it whole", "Find in it…", "Ask about it only"}
         actions["Summarise it whole"].trigger()
         qtbot.waitUntil(lambda: window.answer_job is None, timeout=READY_TIMEOUT)
         answer = window.chat.messages[-1]
