@@ -44,7 +44,13 @@ def add_scope_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def scope_of(engine: Engine, args: argparse.Namespace) -> Scope | None:
-    """The scope ``--collection``/``--doc`` ask for; None: the whole library (or the conversation's own)."""
+    """The scope ``--collection``/``--doc`` ask for; None: the whole library (or the conversation's own).
+
+    Raises ``AppError`` with ``--conversation`` too: a conversation keeps the scope it was started in."""
+    if getattr(args, "conversation", None) is not None and (getattr(args, "collection", None) or
+                                                             getattr(args, "doc", None)):
+        raise AppError("--collection and --doc start a new conversation in that scope; conversation "
+                       f"{args.conversation} keeps its own scope. Leave out --conversation, or the scope.")
     if getattr(args, "collection", None):
         return Scope(collection=engine.collections.find(args.collection).id)
     if getattr(args, "doc", None):

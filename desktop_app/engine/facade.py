@@ -43,7 +43,7 @@ from desktop_app.engine.documents.find_answer import count_route
 from desktop_app.engine.documents.sections import document_sections
 from desktop_app.engine.documents.summary import DocumentSummary, Summariser, SummaryProgress
 from desktop_app.engine.documents.summary_answer import summary_answer
-from desktop_app.engine.language import detect_language
+from desktop_app.engine.language import detect_language, say
 from desktop_app.engine.library.collections import CollectionManager
 from desktop_app.engine.library.quotes import quote_locator
 from desktop_app.engine.library.watch import WatchManager
@@ -124,7 +124,8 @@ class Engine:
         """
         text = question.strip()
         if conversation_id is None and scope is not None and not scope.whole_library:
-            self.collections.resolve(scope)  # a missing collection fails before a conversation is made
+            if text and not self.collections.resolve(scope):  # fails before a conversation is made
+                raise AppError(say("empty_scope", detect_language(text)))
             conversation_id = self.conversations.new(text, scope)
         opens = conversation_id is None or not self._rt.conversations.messages(conversation_id)
         within = self.collections.resolve(self.conversations.scope(conversation_id)) \
@@ -146,23 +147,39 @@ class Engine:
 
     def run_task(
         self, name: str, values: dict[str, str], conversation_id: int | None = None,
-        cancel: CancelToken | None = None,
+        cancel: CancelToken | None = None, scope: Scope | None = None,
     ) -> Iterator[SummaryProgress | AnswerEvent]:
         """Run a task template; document variables name documents (id, file name or title).
 
         The built-in "summarise" summarises the whole document (``summarise``), with its progress events.
+        It runs in the conversation's scope, or in ``scope`` when it starts one; ``AppError`` for a named
+        document outside that scope.
         """
         templates = self.task_templates()
         if name not in templates:
             raise NotFoundError(f"There is no task '{name}'. Tasks: {', '.join(sorted(templates))}.")
         task = render_task(templates[name], values)
         if templates[name] == BUILT_IN["summarise"]:
-            yield from self.summarise(task.document_refs, conversation_id=conversation_id, cancel=cancel)
+            yield from self.summarise(task.document_refs, conversation_id=conversation_id, cancel=cancel, scope=scope)
             return
         documents = [self.library.find(ref).id for ref in task.document_refs]
+        self._check_in_scope(documents, conversation_id, scope)
         options = AskOptions(search_query=task.query, documents=documents, examples=self._examples(task.query),
                              json_schema=values.get("schema", "") if task.template.output == "json" else "")
-        yield from self.ask(task.message, conversation_id, cancel, options)
+        yield from self.ask(task.message, conversation_id, cancel, options, scope)
+
+    def _check_in_scope(self, documents: list[int], conversation_id: int | None, scope: Scope | None) -> Scope:
+        """The scope a task or summary runs in (its conversation's, else ``scope``); ``AppError`` when one of
+        ``documents`` is outside it."""
+        used = self.conversations.scope(conversation_id) if conversation_id is not None else scope or Scope()
+        within = self.collections.resolve(used)
+        outside = [d for d in documents if within is not None and d not in within]
+        if outside:
+            titles = {d.id: d.title for d in self.library.documents()}
+            raise AppError(f"{', '.join(titles.get(d, str(d)) for d in outside)} is not in this conversation's "
+                           f"scope ({self.collections.describe(used)}). Start a conversation in the whole library "
+                           "to work on it.")
+        return used
 
     def find(self, query: FindQuery, documents: list[int] | None = None, cancel: CancelToken | None = None
              ) -> Iterator[FindEvent]:
@@ -195,7 +212,7 @@ class Engine:
 
     def summarise(
         self, documents: list[str], extractive: bool | None = None, conversation_id: int | None = None,
-        cancel: CancelToken | None = None,
+        cancel: CancelToken | None = None, scope: Scope | None = None,
     ) -> Iterator[SummaryProgress | AnswerEvent]:
         """Summarise whole documents (ids, file names or titles), reading every part; see ``documents.summary``.
 
@@ -205,13 +222,16 @@ class Engine:
         extractive (no model) with ``extractive`` or, when that is None, in
         quotes-only mode. Cancelled, it keeps the parts done; asking again goes
         on from there. Raises ``NotFoundError`` for an unknown document or
-        conversation, ``AppError`` for documents without text, and ``ModelError``
-        when the model cannot run (a failure midway is recorded as the answer).
+        conversation, ``AppError`` for documents without text or outside the
+        conversation's scope (``scope``: that of a new conversation), and
+        ``ModelError`` when the model cannot run (a failure midway is recorded
+        as the answer).
         """
         rt = self._rt
         rows = list({row.id: row for row in (self.library.find(ref) for ref in documents)}.values())
         if not rows:
             raise AppError("Name a document to summarise.")
+        used = self._check_in_scope([row.id for row in rows], conversation_id, scope)
         documents_sections = [(row, document_sections(rt.store, row.id)) for row in rows]
         if not any(sections for _, sections in documents_sections):
             raise AppError(f"{', '.join(row.title for row in rows)} has no text to summarise.")
@@ -221,7 +241,7 @@ class Engine:
         model = rt.model if use_model else None
         summariser = Summariser(SummaryStore(rt.db), rt.embedder.encode, rt.embedder.key, model)
         request = "Summarise " + ", ".join(row.title for row in rows)
-        conversation_id = conversation_id or rt.conversations.create(request)
+        conversation_id = conversation_id or rt.conversations.create(request, used.to_json())
         rt.conversations.add_message(conversation_id, "user", request, search_query=request)
         yield SourcesFound(conversation_id, request, [], None)
         try:

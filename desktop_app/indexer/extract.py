@@ -49,12 +49,14 @@ MESSAGES = {
     "too_large": "needs more memory to read than allowed and was skipped",
     "unreadable": "cannot be opened",
     "no_text": "holds no text to index",
+    "office_protected": "is password-protected (or in the old binary Office format) and cannot be read: save it "
+                        "without a password as .docx, .pptx or .xlsx and add it again",
 }
 
 
 def document_error(path: Path, reason: str, detail: str = "") -> DocumentError:
     message = f"{path.name} {MESSAGES[reason]}"
-    if detail and reason == "corrupt":
+    if detail and reason in ("corrupt", "too_large"):
         message += f" ({detail[:200]})"
     return DocumentError(message, reason)
 

@@ -31,6 +31,7 @@ PATTERNS = " ".join(f"*{ending}" for ending in KINDS)
 """The endings as a file dialog's filter wants them: "*.pdf *.docx ..."."""
 KIND_NAMES = "PDF, Word (.docx), PowerPoint (.pptx), Excel (.xlsx), HTML, Markdown (.md) and plain text (.txt)"
 PDF_MAGIC = b"%PDF-"
+OLE_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")  # compound files: password-protected OOXML, old .doc/.xls/.ppt
 PAGE = (595.0, 842.0)  # A4 in PDF points
 MARGIN = 50.0
 MAX_HEIGHT = 14_400.0  # the largest page a PDF reader is required to show, in points
@@ -125,13 +126,16 @@ def read_parts(path: Path, kind: str) -> tuple[str, list[Part], list[str]]:
 
 def open_package(path: Path, what: str) -> zipfile.ZipFile:
     """An Office file's zip package; raises ``FormatError`` for one that is not a zip or unpacks too large."""
+    with path.open("rb") as file:
+        if file.read(len(OLE_MAGIC)) == OLE_MAGIC:  # an encrypted OOXML file is an OLE compound file
+            raise FormatError("office_protected")
     try:
         package = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
         raise FormatError("corrupt", f"not {what}: it is not an Office Open XML package") from exc
-    if sum(info.file_size for info in package.infolist()) > MAX_UNPACKED:
-        package.close()
-        raise FormatError("too_large", "it unpacks to more than 512 MB")
+    if sum(info.file_size for info in package.infolist() if info.filename.endswith((".xml", ".rels"))) > MAX_UNPACKED:
+        package.close()  # pictures and videos are not read, so only the XML parts count
+        raise FormatError("too_large", "its text parts unpack to more than 512 MB")
     return package
 
 

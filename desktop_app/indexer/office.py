@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 from desktop_app.indexer.formats import Part
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 P = "{http://schemas.openxmlformats.org/presentationml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -137,9 +138,14 @@ def paragraph_html(paragraph: ElementTree.Element) -> str:
             elif child.tag not in (f"{W}del", f"{W}pPr", f"{W}txbxContent"):
                 walk(child)
 
-    def walk_boxes(run: ElementTree.Element) -> None:
-        for box in run.iter(f"{W}txbxContent"):
-            out.extend(" " + paragraph_html(p) for p in box.iter(f"{W}p"))
+    def walk_boxes(node: ElementTree.Element) -> None:
+        for child in node:
+            if child.tag == MC_FALLBACK:  # the same text box again, for readers without DrawingML
+                continue
+            if child.tag == f"{W}txbxContent":
+                out.extend(" " + paragraph_html(p) for p in child.iter(f"{W}p"))
+            else:
+                walk_boxes(child)
 
     walk(paragraph)
     return "".join(out).strip()

@@ -56,11 +56,17 @@ def shown(value: Any, number_format: str = "General") -> str:
 
 
 def sheet_rows(values: Any, formulas: Any, budget: int) -> Iterator[tuple[int, dict[int, str]]]:
-    """(row number, {column number: text}) of each row with a filled cell, up to ``budget`` cells."""
+    """(row number, {column number: text}) of each row with a filled cell, up to ``budget`` cells visited.
+
+    Empty cells count too: read-only openpyxl pads every row to the sheet's declared width, so a wrong or
+    huge dimension costs time whether or not the cells hold anything."""
     for row, formula_row in zip(values.iter_rows(), formulas.iter_rows(), strict=False):
         cells: dict[int, str] = {}
         number = 0
         for cell, formula in zip(row, formula_row, strict=False):
+            budget -= 1
+            if budget < 0:
+                return
             if getattr(cell, "row", None) is None:
                 continue
             number = cell.row
@@ -69,9 +75,6 @@ def sheet_rows(values: Any, formulas: Any, budget: int) -> Iterator[tuple[int, d
                 text = formula.value
             if text:
                 cells[cell.column] = text
-        budget -= len(cells)
-        if budget < 0:
-            return
         if cells:
             yield number, cells
 

@@ -70,6 +70,35 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def carried_links(conn: sqlite3.Connection, old_ids: list[int]) -> tuple[list[int], list[int]]:
+    """What a new version of documents ``old_ids`` inherits, read before they are deleted: the collections
+    they are in, and the conversations whose chosen documents include one of them."""
+    if not old_ids:
+        return [], []
+    marks = ",".join("?" * len(old_ids))
+    collections = [int(r[0]) for r in conn.execute(
+        f"SELECT DISTINCT collection_id FROM collection_documents WHERE document_id IN ({marks})", old_ids)]
+    wanted = set(old_ids)
+    conversations = [int(cid) for cid, text in conn.execute("SELECT id, scope FROM conversations WHERE scope != '{}'")
+                     if wanted & set(Scope.from_json(text).documents)]
+    return collections, conversations
+
+
+def carry_over(conn: sqlite3.Connection, links: tuple[list[int], list[int]], old_ids: list[int], new_id: int) -> None:
+    """Give document ``new_id`` (a changed file indexed again) the ``links`` its old versions ``old_ids`` had
+    (``carried_links``), inside the caller's transaction: a collection keeps the file, and a conversation
+    about the chosen documents keeps searching it."""
+    collections, conversations = links
+    conn.executemany("INSERT OR IGNORE INTO collection_documents (collection_id, document_id) VALUES (?, ?)",
+                     [(c, new_id) for c in collections])
+    gone = set(old_ids)
+    for conversation_id in conversations:
+        (text,) = conn.execute("SELECT scope FROM conversations WHERE id=?", (conversation_id,)).fetchone()
+        documents = {d for d in Scope.from_json(text).documents if d not in gone} | {new_id}
+        conn.execute("UPDATE conversations SET scope=? WHERE id=?",
+                     (Scope(documents=tuple(sorted(documents))).to_json(), conversation_id))
+
+
 def clean_name(name: str) -> str:
     """``name`` stripped; raises ``AppError`` when it is empty or longer than 80 characters."""
     cleaned = " ".join(name.split())
@@ -91,8 +120,8 @@ class CollectionStore:
                     cursor = self.db.conn.executemany(sql, params)
                 else:
                     cursor = self.db.conn.execute(sql, params)
-        except sqlite3.IntegrityError as exc:
-            raise AppError(f"That collection name is taken: {exc}") from exc
+        except sqlite3.IntegrityError as exc:  # a name taken meanwhile, or a document or collection just deleted
+            raise AppError(f"The collection could not be changed ({exc}); refresh the list and try again.") from exc
         except sqlite3.Error as exc:
             raise StorageError(f"The collection could not be saved: {exc}. Free disk space or make the data "
                                "folder writable.") from exc

@@ -18,6 +18,7 @@ import numpy as np
 import sqlite_utils
 
 from desktop_app.errors import StorageError
+from desktop_app.store.collections import carried_links, carry_over
 from desktop_app.store.keywords import KeywordIndex
 from desktop_app.store.rows import (
     Chunk,
@@ -104,15 +105,23 @@ class LibraryStore:
     ) -> tuple[int, list[int], list[int]]:
         """Store a document whole, removing the versions it replaces in the same transaction.
 
-        Returns the new document id, the new chunk ids and the removed chunk ids.
+        The new document takes over the collections of the versions it replaces
+        (and of the document that had its file name), and the conversations that
+        chose them search it instead (``collections.carry_over``). Returns the
+        new document id, the new chunk ids and the removed chunk ids.
         """
         try:
             with self.db.conn:
                 self.db.conn.execute("BEGIN IMMEDIATE")
+                named = [r[0] for r in self.db.conn.execute("SELECT document_id FROM document_names WHERE path=?",
+                                                             (doc.path,))]
+                links = carried_links(self.db.conn, list(dict.fromkeys([*replaces, *named])))
                 removed = [cid for old in replaces for cid in self._delete_document(old)]
                 doc_id = self._insert_document(doc)
                 self._insert_page_texts(doc_id, doc.page_texts)
-                removed += self._claim_name(doc_id, doc.path).chunks
+                claimed = self._claim_name(doc_id, doc.path)
+                removed += claimed.chunks
+                carry_over(self.db.conn, links, [*replaces, *(d.id for d in claimed.removed)], doc_id)
                 chunk_ids = self._insert_content(doc_id, doc.title, sections, chunks, vectors, model)
                 self._bump()
         except sqlite3.Error as exc:

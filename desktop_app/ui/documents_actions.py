@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.engine import DocumentRow, Engine, SummaryProgress
+from desktop_app.engine import DocumentRow, Engine, Scope, SummaryProgress
 from desktop_app.ui.compare_dialog import CompareDialog
 from desktop_app.ui.find_dialog import FindDialog
 
@@ -27,6 +27,7 @@ class DocumentsActions:
         library: LibraryPanel
         viewer: SourceViewer
         conversation_id: int | None
+        scope: Scope
 
         def statusBar(self) -> QStatusBar: ...  # noqa: N802 (Qt's name)
         def show_error(self, error: BaseException | str) -> None: ...
@@ -35,10 +36,10 @@ class DocumentsActions:
     def summarise_documents(self, documents: list[DocumentRow]) -> None:
         """Summarise the documents whole, as an answer in the current conversation (see ``Engine.summarise``)."""
         refs = [str(d.id) for d in documents]
-        conversation = self.conversation_id
+        conversation, scope = self.conversation_id, self.scope  # a new conversation keeps the chosen scope
         titles = ", ".join(d.title for d in documents)
         self.stream_answer(f"Summarise {titles} (every part)",
-                           lambda engine, token: engine.summarise(refs, None, conversation, token))
+                           lambda engine, token: engine.summarise(refs, None, conversation, token, scope))
 
     def show_summary_progress(self, event: SummaryProgress) -> None:
         stage = "reading part" if event.stage == "reading" else "combining"

@@ -328,9 +328,9 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions, CollectionsActi
         if dialog.exec() != TaskDialog.DialogCode.Accepted:
             return
         name, values = dialog.selection()
-        conversation = self.conversation_id
+        conversation, scope = self.conversation_id, self.scope
         self.stream_answer(f"{loaded[0][name].title}: {', '.join(v for v in values.values() if v)}",
-                           lambda engine, token: engine.run_task(name, values, conversation, token))
+                           lambda engine, token: engine.run_task(name, values, conversation, token, scope))
 
     def check_answers(self) -> None:
         """Measure retrieval and answers on a questions file (JSONL) over a folder of PDFs."""

@@ -163,7 +163,8 @@ class WatchPanel(QWidget):
             return
         collection, ok = QInputDialog.getText(self, "Watch a folder", "Put its documents in the collection "
                                               "(leave empty for none):")
-        self.add_folder(Path(folder), collection.strip() if ok else None)
+        if ok:  # Cancel here cancels the whole step, as in any two-step dialog
+            self.add_folder(Path(folder), collection.strip() or None)
 
     def remove_selected(self) -> None:
         item = self.folders.currentItem()

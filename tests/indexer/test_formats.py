@@ -134,6 +134,15 @@ def test_a_damaged_file_gets_a_clear_reason(tmp_path: Path, extractor: PdfExtrac
     assert read(extractor, office.text_file(tmp_path / "next.txt")).page_count == 1  # the worker goes on
 
 
+def test_a_password_protected_office_file_says_so(tmp_path: Path, extractor: PdfExtractor) -> None:
+    path = tmp_path / "locked.xlsx"  # Office saves an encrypted workbook as an OLE compound file, not a zip
+    path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))
+    with pytest.raises(DocumentError) as caught:
+        read(extractor, path)
+    assert caught.value.reason == "office_protected"
+    assert str(caught.value).startswith("locked.xlsx is password-protected (or in the old binary Office format)")
+
+
 def test_an_unknown_kind_is_refused_with_the_kinds_that_are_read(tmp_path: Path, extractor: PdfExtractor) -> None:
     path = tmp_path / "minutes.odt"
     path.write_bytes(b"PK\x03\x04")
@@ -178,3 +187,19 @@ def test_korean_text_in_utf8_and_in_cp949_is_read(tmp_path: Path, extractor: Pdf
     legacy = tmp_path / "pump.txt"
     legacy.write_bytes(f"{sentence}\n\n정비 기록은 매주 검토한다.".encode("cp949"))
     assert sentence in [b.text for b in read(extractor, legacy).blocks]
+
+
+def test_a_word_text_box_is_read_once_though_stored_twice() -> None:
+    """Word stores a text box as DrawingML and again as a VML fallback (``mc:AlternateContent``)."""
+    from xml.etree import ElementTree
+
+    from desktop_app.indexer.office import paragraph_html
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    box = '<w:txbxContent><w:p><w:r><w:t>Box text</w:t></w:r></w:p></w:txbxContent>'
+    paragraph = ElementTree.fromstring(
+        f'<w:p xmlns:w="{w}" xmlns:mc="{mc}"><w:r><w:t>Before.</w:t></w:r><w:r><mc:AlternateContent>'
+        f'<mc:Choice Requires="wps"><w:drawing>{box}</w:drawing></mc:Choice>'
+        f'<mc:Fallback><w:pict>{box}</w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>')
+    assert paragraph_html(paragraph).count("Box text") == 1

@@ -70,13 +70,6 @@ class CollectionManager:
         """A new empty collection; ``AppError`` for an empty or taken name."""
         return self._store.create(name)
 
-    def ensure(self, name: str) -> Collection:
-        """The collection called ``name``, created when there is none."""
-        try:
-            return self._store.by_name(name)
-        except NotFoundError:
-            return self._store.create(name)
-
     def rename(self, ref: str | int, name: str) -> Collection:
         return self._store.rename(self.find(ref).id, name)
 

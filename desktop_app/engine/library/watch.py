@@ -34,7 +34,7 @@ from typing import Protocol
 import sqlite_utils
 
 from desktop_app.cancel import CancelToken
-from desktop_app.engine.library.watch_changes import ChangeNotes, Pending, scan, signature
+from desktop_app.engine.library.watch_changes import ChangeNotes, Pending, scan, signature, unreadable_folders
 from desktop_app.errors import AppError, NotFoundError
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileSkipped, IndexEvent
 from desktop_app.store.collections import CollectionStore
@@ -193,7 +193,20 @@ class WatchManager:
             yield FileFailed(root, "missing", message)
             return
         on_disk = scan(root)
-        changed, gone = compare(self._watched.files(folder.id), on_disk)
+        recorded = self._watched.files(folder.id)
+        if recorded and not on_disk:  # an empty mount point looks like a folder whose files were all deleted
+            message = f"The watched folder {root} is empty now (a drive or share not connected?); its " \
+                      "documents are kept. If you deleted its files, stop watching it with --forget."
+            self._note(root, "failed", message)
+            yield FileFailed(root, "missing", message)
+            return
+        changed, gone = compare(recorded, on_disk)
+        if unreadable := unreadable_folders(root):  # their files are not gone, only out of sight
+            message = f"{len(unreadable)} folder(s) in {root} could not be read ({unreadable[0]}); nothing was " \
+                      "removed from the library this time."
+            self._note(root, "failed", message)
+            yield FileFailed(root, "unreadable", message)
+            gone = []
         ready, writing = self._wait_for_fresh({p: on_disk[p] for p in changed}, token)
         for path in writing:
             self._notes.queue(Path(path), folder.id)

@@ -70,6 +70,15 @@ def signature(path: Path) -> Signature | None:
     return (info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
 
 
+def unreadable_folders(root: Path) -> list[str]:
+    """Folders under ``root`` that could not be listed (permissions); ``expand_paths`` passes over them
+    silently, so their files would look deleted."""
+    errors: list[OSError] = []
+    for _ in os.walk(root, onerror=errors.append):
+        pass
+    return [str(e.filename) for e in errors]
+
+
 def scan(root: Path) -> dict[str, Signature]:
     """The files to index in a folder, by resolved path, with their signatures."""
     return {str(p): sig for p in expand_paths([root]) if watchable(p, root) and (sig := signature(p))}
@@ -195,13 +204,20 @@ class ChangeNotes:
 
     def queue(self, path: Path, folder_id: int) -> None:
         """Note ``path`` as changed now (its wait to settle starts again)."""
+        noted = Pending(folder_id, signature(path), time.monotonic())
         with self._lock:
-            self._pending[path] = Pending(folder_id, signature(path), time.monotonic())
+            self._pending[path] = noted
 
     def ready(self) -> bool:
-        """Whether a noted file has settled, or a folder waits to be rescanned."""
+        """Whether a noted file has had no event for ``settle_s``, or a folder waits to be rescanned.
+
+        Cheap and safe from the GUI thread: it reads no file. ``take_settled``, on the engine's thread,
+        then checks each file's size and time, and a file still changing waits again.
+        """
+        settle = self._settle_s()
         with self._lock:
-            return bool(self._rescan) or any(self._settled(path, item) for path, item in self._pending.items())
+            now = time.monotonic()
+            return bool(self._rescan) or any(now - item.changed_at >= settle for item in self._pending.values())
 
     def _settled(self, path: Path, item: Pending) -> bool:
         """Under the lock: whether ``path`` kept its size and time for ``settle_s``; a change restarts the wait."""

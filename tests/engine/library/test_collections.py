@@ -163,3 +163,35 @@ def test_a_deleted_collection_or_an_empty_scope_gets_a_clear_message(engine: Eng
     engine.conversations.set_scope(fresh, Scope(documents=(sites["charlie"],)))
     assert engine.conversations.scope(fresh) == Scope(documents=(sites["charlie"],))
     assert engine.collections.describe(engine.conversations.scope(fresh)) == "Document: Site Charlie report"
+
+
+def test_a_changed_file_indexed_again_stays_in_its_collections_and_scoped_conversations(
+        engine: Engine, sites: dict[str, int], tmp_path: Path) -> None:
+    case = engine.collections.create("Case A")
+    engine.collections.add(case.id, [sites["alpha"], sites["bravo"]])
+    chosen = engine.conversations.new("Alpha only", Scope(documents=(sites["alpha"],)))
+    site_report(tmp_path / "alpha.pdf", "Alpha", 400, "Dana Reyes")  # the file changes: a new version
+    indexed, failed = index_all(engine, [tmp_path / "alpha.pdf"])
+    assert not failed and len(indexed) == 1 and indexed[0].replaced
+    new = indexed[0].document_id
+    assert new != sites["alpha"]
+    assert {d.id for d in engine.collections.documents(case.id)} == {new, sites["bravo"]}
+    assert engine.conversations.scope(chosen) == Scope(documents=(new,))
+    found = engine.search(QUESTION, scope=Scope(collection=case.id)).sources
+    assert any("400 hours" in s.text for s in found) and not any("300 hours" in s.text for s in found)
+
+
+def test_summaries_and_tasks_run_in_the_scope_and_refuse_documents_outside_it(engine: Engine,
+                                                                             sites: dict[str, int]) -> None:
+    case = engine.collections.create("Case A")
+    engine.collections.add(case.id, [sites["alpha"]])
+    scope = Scope(collection=case.id)
+    with pytest.raises(AppError, match="Site Bravo report is not in this conversation's scope"):
+        final(engine.summarise(["bravo.pdf"], True, None, scope=scope))
+    summary = final(engine.summarise(["alpha.pdf"], True, None, scope=scope))
+    assert engine.conversations.scope(summary.conversation_id) == scope, "the summary's conversation keeps it"
+    with pytest.raises(AppError, match="not in this conversation's scope"):
+        final(engine.run_task("summarise", {"document": "charlie.pdf"}, summary.conversation_id))
+    use_fake_model(engine, "Every 300 hours [1].")
+    follow = final(engine.ask(QUESTION, summary.conversation_id))
+    assert {c.document_id for c in follow.citations + follow.related} == {sites["alpha"]}

@@ -187,6 +187,12 @@ def test_a_missing_folder_keeps_its_documents(engine: Engine, inbox: Path, tmp_p
     assert set(names(engine)) == {"a.pdf", "b.pdf"}
     assert watch.activity()[-1].action == "failed"
 
+    inbox.mkdir()  # an empty mount point where the drive was: not a folder whose files were all deleted
+    events = list(watch.sync())
+    assert [e.reason for e in events if isinstance(e, FileFailed)] == ["missing"]
+    assert "is empty now" in watch.activity()[-1].message
+    assert set(names(engine)) == {"a.pdf", "b.pdf"}
+
 
 def test_a_file_still_being_written_at_sync_is_left_for_later(engine: Engine, tmp_path: Path) -> None:
     folder = tmp_path / "drop"
