@@ -38,11 +38,8 @@ def print_index_events(events: Iterable[IndexEvent], again: bool = False) -> dic
     counts = {"indexed": 0, "skipped": 0, "failed": 0}
     current = ""
     for event in events:
-        if isinstance(event, FileStarted):
-            current = f"{event.position}/{event.total} {event.path.name}"
-            progress.status(f"{current} reading")
-        elif isinstance(event, FileProgress):
-            progress.status(f"{current} {event.stage} {bar(event.done, event.total)} {event.done}/{event.total}")
+        if isinstance(event, FileStarted | FileProgress):
+            current = file_progress(progress, event, current)
         elif isinstance(event, FileIndexed):
             counts["indexed"] += 1
             verb = "read again" if event.refreshed else "re-indexed (changed)" if event.replaced else "indexed"
@@ -60,6 +57,16 @@ def print_index_events(events: Iterable[IndexEvent], again: bool = False) -> dic
     else:
         progress.line(f"{counts['indexed']} indexed, {counts['skipped']} skipped, {counts['failed']} failed")
     return counts
+
+
+def file_progress(progress: Progress, event: FileStarted | FileProgress, current: str) -> str:
+    """Show a file's start or progress on the status line; returns the "2/5 name.pdf" the next ones follow."""
+    if isinstance(event, FileStarted):
+        current = f"{event.position}/{event.total} {event.path.name}"
+        progress.status(f"{current} reading")
+    else:
+        progress.status(f"{current} {event.stage} {bar(event.done, event.total)} {event.done}/{event.total}")
+    return current
 
 
 def refresh_library(engine: Engine) -> None:

@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from desktop_app.cli.terminal import EXIT_FAILED_FILES, EXIT_OK, Progress, bar, interrupt_cancels
+from desktop_app.cli.library import file_progress
+from desktop_app.cli.terminal import EXIT_FAILED_FILES, EXIT_OK, Progress, interrupt_cancels
 from desktop_app.engine import Cancelled, CancelToken, Engine, FileProgress, FileStarted
 
 if TYPE_CHECKING:
@@ -113,11 +114,8 @@ def follow(watch: WatchManager, events: Iterable[WatchEvent], after: int, progre
     printed: list[WatchActivity] = []
     current = ""
     for event in events:
-        if isinstance(event, FileStarted):
-            current = f"{event.position}/{event.total} {event.path.name}"
-            progress.status(f"{current} reading")
-        elif isinstance(event, FileProgress):
-            progress.status(f"{current} {event.stage} {bar(event.done, event.total)} {event.done}/{event.total}")
+        if isinstance(event, FileStarted | FileProgress):
+            current = file_progress(progress, event, current)
         printed += print_activity(watch, printed[-1].seq if printed else after, progress)
     printed += print_activity(watch, printed[-1].seq if printed else after, progress)
     progress.status("")

@@ -12,13 +12,6 @@ from desktop_app.indexer.extract import PdfExtractor
 from support.pdfs import corrupt_pdf, empty_pdf, encrypted_pdf, garbled_pdf, harbour_report, not_a_pdf, scanned_pdf
 
 
-@pytest.fixture(scope="module")
-def extractor():
-    ex = PdfExtractor()
-    yield ex
-    ex.close()
-
-
 def words(text: str) -> set[str]:
     return {w.strip(".,;:()[]'\"").lower() for w in text.split() if len(w) > 3}
 

@@ -13,13 +13,6 @@ from desktop_app.indexer.layout import LINE_HYPHENS, fold_compatibility, join_li
 from support import fidelity_pdfs as pdfs
 
 
-@pytest.fixture(scope="module")
-def extractor():
-    ex = PdfExtractor()
-    yield ex
-    ex.close()
-
-
 def read(extractor: PdfExtractor, path: Path) -> ExtractedDocument:
     return extractor.extract(path, None, CancelToken())
 

@@ -25,13 +25,6 @@ ROWS = ("Supplier: Acme Pumps; Risk: Late delivery; Mitigation: Second source",
         "Supplier: Borel Plastics; Risk: Price linked to oil; Mitigation: Fixed-price contract")
 
 
-@pytest.fixture(scope="module")
-def extractor():
-    ex = PdfExtractor()
-    yield ex
-    ex.close()
-
-
 def read(extractor: PdfExtractor, path: Path) -> ExtractedDocument:
     return extractor.extract(path, None, CancelToken())
 

@@ -5,7 +5,6 @@ expect both. A scan is made like a scanner makes it: a page rendered at 200 DPI
 and put into a new PDF as one image, with no text layer.
 """
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from desktop_app.indexer import ocr
 from desktop_app.indexer.extract import PdfExtractor
 from support.fidelity_pdfs import ENGLISH, KOREAN, TYPED, fully_scanned_pdf, scan_pdf
 from support.pdfs import scanned_pdf
-
-
-@pytest.fixture(scope="module")
-def extractor() -> Iterator[PdfExtractor]:
-    ex = PdfExtractor()
-    yield ex
-    ex.close()
 
 
 def squeezed(text: str) -> str:
