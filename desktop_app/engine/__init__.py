@@ -60,6 +60,7 @@ from desktop_app.engine.settings import (
 from desktop_app.engine.shortcuts.curated import FaqEntry
 from desktop_app.errors import AppError, Cancelled, DocumentError, ModelError, NotFoundError, StorageError
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
+from desktop_app.indexer.formats import PATTERNS as DOCUMENT_PATTERNS
 from desktop_app.indexer.pipeline import expand_paths
 from desktop_app.indexer.reembed import ReembedProgress
 from desktop_app.store.collections import Collection, Scope
@@ -68,12 +69,12 @@ from desktop_app.store.library import DocumentRow
 __all__ = [
     "APPLY_ADAPTER", "APPLY_AT_ONCE", "APPLY_REEMBED", "APPLY_RELOAD", "APPLY_RESTART", "ActiveAdapter", "Answer",
     "AnswerDone", "AnswerEvent", "AppError", "AskOptions", "AspectComparison", "CancelToken", "Cancelled", "Change",
-    "Citation", "Collection", "Comparison", "Conversation", "DocumentCount", "DocumentError", "DocumentRow", "Engine",
-    "Evidence", "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped", "FileStarted", "FindDone",
-    "FindHit", "FindProgress", "FindQuery", "Finding", "IndexEvent", "Message", "ModelCheck", "ModelError",
-    "ModelFileInfo", "ModelInfo", "NotFoundError", "ORIGIN_LABELS", "PageImage", "Passage", "PromptParts",
-    "RETRIEVAL_MODES", "ReembedProgress", "RemovalDone", "RemovalProgress", "SETTING_SPECS", "STOPPED_BY_LABELS",
-    "Scope", "SearchResult", "SectionPair", "SettingSpec", "Settings", "Source", "SourcesFound", "StorageError",
-    "SummaryProgress", "TaskTemplate", "TokenText", "comparison_markdown", "count_request", "detect_language",
-    "expand_paths", "hits_csv", "hits_markdown", "page_reference", "standalone_query",
+    "Citation", "Collection", "Comparison", "Conversation", "DOCUMENT_PATTERNS", "DocumentCount", "DocumentError",
+    "DocumentRow", "Engine", "Evidence", "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped",
+    "FileStarted", "FindDone", "FindHit", "FindProgress", "FindQuery", "Finding", "IndexEvent", "Message",
+    "ModelCheck", "ModelError", "ModelFileInfo", "ModelInfo", "NotFoundError", "ORIGIN_LABELS", "PageImage", "Passage",
+    "PromptParts", "RETRIEVAL_MODES", "ReembedProgress", "RemovalDone", "RemovalProgress", "SETTING_SPECS",
+    "STOPPED_BY_LABELS", "Scope", "SearchResult", "SectionPair", "SettingSpec", "Settings", "Source", "SourcesFound",
+    "StorageError", "SummaryProgress", "TaskTemplate", "TokenText", "comparison_markdown", "count_request",
+    "detect_language", "expand_paths", "hits_csv", "hits_markdown", "page_reference", "standalone_query",
 ]

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.engine import (
+    DOCUMENT_PATTERNS,
     AnswerDone,
     Engine,
     FileFailed,
@@ -36,7 +37,6 @@ from desktop_app.engine import (
     expand_paths,
 )
 from desktop_app.evaluation.run import evaluate
-from desktop_app.indexer.formats import PATTERNS
 from desktop_app.ui.chat_view import ChatView
 from desktop_app.ui.check_answers import CheckAnswersDialog
 from desktop_app.ui.collections_actions import CollectionsActions
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions, CollectionsActi
 
     def choose_files(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(self, "Add documents", str(Path.home()),
-                                                f"Documents ({PATTERNS});;All files (*)")
+                                                f"Documents ({DOCUMENT_PATTERNS});;All files (*)")
         if paths:
             self.add_paths([Path(p) for p in paths])
 
