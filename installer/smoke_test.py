@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,6 +129,38 @@ def run(command: list[str], env: dict[str, str], timeout: float, cwd: Path) -> t
     return proc, time.perf_counter() - start
 
 
+def write_office_samples(folder: Path) -> list[Path]:
+    """A one-sheet workbook (SpreadsheetML written with zipfile: the reader is openpyxl, bundled) and a
+    Markdown file (read with markdown-it-py, bundled)."""
+    folder.mkdir()
+    book = folder / "berths.xlsx"
+    cells = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{a}</t></is></c>'
+                    f'<c r="B{n}" t="inlineStr"><is><t>{b}</t></is></c></row>'
+                    for n, (a, b) in enumerate([("Boat", "Pier"), ("Kestrel", "9"), ("Osprey", "4")], start=1))
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(book, "w") as z:
+        z.writestr("[Content_Types].xml",
+                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   '<Default Extension="xml" ContentType="application/xml"/>'
+                   '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+                   'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" '
+                   'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>')
+        z.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets>'
+                   '<sheet name="Berths" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels",
+                   '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                   f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet xmlns="{main}"><sheetData>{cells}</sheetData></worksheet>')
+    notes = folder / "night-watch.md"
+    notes.write_text("# Night watch\n\nThe night watch keeps **channel 14** open.\n\n| Hour | Duty |\n|---|---|\n"
+                     "| 22:00 | Radio check |\n", encoding="utf-8")
+    return [book, notes]
+
+
 def check(proc: subprocess.CompletedProcess[str], what: str) -> None:
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
@@ -158,6 +191,15 @@ def smoke(bundle: Path, pdf: Path, question: str, page: int, blocked_by_caller: 
         print(f"index {pdf.name}: {took:.1f} s: {' / '.join(summary)}")
         if not re.search(r"\b1 indexed", output):
             raise SmokeFailure(f"the PDF was not indexed:\n{output[-2000:]}")
+
+        office = write_office_samples(Path(scratch) / "office")
+        proc, took = run([*wrapper, str(cli), "index", *map(str, office)], env, 600, home)
+        check(proc, "desktop-app index (Excel and Markdown)")
+        listed, _ = run([*wrapper, str(cli), "docs", "list", "--json"], env, 120, home)
+        formats = sorted(d.get("format", "?") for d in json.loads(listed.stdout))
+        print(f"index {', '.join(p.name for p in office)}: {took:.1f} s; formats in the library: {formats}")
+        if formats != ["md", "pdf", "xlsx"]:
+            raise SmokeFailure(f"the Excel and Markdown files were not both indexed:\n{proc.stdout}{proc.stderr}")
 
         proc, took = run([*wrapper, str(cli), "ask", "--json", "--top-k", "3", question], env, 600, home)
         if proc.returncode != EXIT_NOT_COVERED:  # the check may withhold the small model's draft: still a run
