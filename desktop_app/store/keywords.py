@@ -102,8 +102,9 @@ class KeywordIndex:
             return []
         match = " OR ".join('"' + t.replace('"', "") + '"' for t in terms)
         scoped, params = "", [match]
-        if documents is not None:
-            scoped = " AND rowid IN (SELECT id FROM chunks WHERE document_id IN (SELECT value FROM json_each(?)))"
+        if documents is not None:  # "+rowid": match first, then filter; a bare rowid IN makes FTS5 run the
+            # MATCH once per chunk of the scope (a search in 500 of 1,000 documents: 0.76 s, against 0.14 s)
+            scoped = " AND +rowid IN (SELECT id FROM chunks WHERE document_id IN (SELECT value FROM json_each(?)))"
             params.append(json.dumps(sorted(set(documents))))
         rows = self.db.execute(
             f"SELECT rowid, {rank} AS score FROM {table} WHERE {table} MATCH ?{scoped} ORDER BY score LIMIT ?",
