@@ -13,12 +13,10 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -30,8 +28,6 @@ from desktop_app.indexer.pipeline import expand_paths
 from desktop_app.store.watched import Signature
 
 TEMP_SUFFIXES = (".part", ".partial", ".crdownload", ".download", ".tmp", ".temp", ".swp", ".lock", "~")
-KNOWN_SUFFIXES = tuple(KINDS)
-"""Kinds offered to ``expand_paths`` to learn which it indexes (``indexed_suffixes``)."""
 IGNORED_EVENTS = ("opened", "closed_no_write")  # reading a file (indexing it, say) is no change
 log = logging.getLogger(__name__)
 
@@ -42,13 +38,9 @@ def ignored_name(name: str) -> bool:
     return lower.startswith(("~$", ".")) or lower.endswith(TEMP_SUFFIXES)
 
 
-@lru_cache(maxsize=1)
 def indexed_suffixes() -> frozenset[str]:
-    """The file kinds the indexer picks up in a folder, asked of ``expand_paths`` with an empty file of each."""
-    with tempfile.TemporaryDirectory(prefix="desktop-app-kinds-") as folder:
-        for suffix in KNOWN_SUFFIXES:
-            (Path(folder) / f"probe{suffix}").touch()
-        return frozenset(p.suffix.lower() for p in expand_paths([Path(folder)]))
+    """The file name endings the indexer reads (``indexer.formats.KINDS``), lower case with the dot."""
+    return frozenset(KINDS)
 
 
 def watchable(path: Path, root: Path) -> bool:
