@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import logging
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
@@ -23,32 +22,24 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.engine import (
-    DOCUMENT_PATTERNS,
-    AnswerDone,
     Engine,
-    FileFailed,
     ModelError,
     ModelInfo,
     PageImage,
     Scope,
-    SourcesFound,
-    SummaryProgress,
-    TokenText,
-    expand_paths,
 )
-from desktop_app.evaluation.run import evaluate
+from desktop_app.ui.answer_actions import AnswerActions
 from desktop_app.ui.chat_view import ChatView
-from desktop_app.ui.check_answers import CheckAnswersDialog
 from desktop_app.ui.collections_actions import CollectionsActions
 from desktop_app.ui.collections_panel import CollectionsPanel
 from desktop_app.ui.conversations_panel import ConversationsPanel
 from desktop_app.ui.documents_actions import DocumentsActions
-from desktop_app.ui.faq_dialog import FaqDialog
+from desktop_app.ui.library_actions import LibraryActions
 from desktop_app.ui.library_panel import LibraryPanel
 from desktop_app.ui.settings_actions import SettingsActions
 from desktop_app.ui.source_viewer import SourceViewer
-from desktop_app.ui.task_dialog import TaskDialog
 from desktop_app.ui.tasks import Job, TaskManager
+from desktop_app.ui.tools_actions import ToolsActions
 from desktop_app.ui.watch_panel import WatchPanel
 from desktop_app.ui.widgets import ErrorBanner, user_message
 
@@ -59,7 +50,8 @@ SAFE_SCHEMES = ("http", "https", "mailto")
 SWITCH_TO_LOCAL = "Use the model on this computer"
 
 
-class MainWindow(QMainWindow, SettingsActions, DocumentsActions, CollectionsActions):
+class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, SettingsActions, DocumentsActions,
+                 CollectionsActions):
     def __init__(self, home: Path | None = None) -> None:
         super().__init__()
         self.setWindowTitle("desktop-app: ask your PDFs")
@@ -182,20 +174,6 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions, CollectionsActi
         self.model_status.setText("Model: not available")
         self.show_error(error)
 
-    # --- library --------------------------------------------------------------------
-    def refresh_library(self) -> None:
-        self.tasks.run(lambda engine: engine.library.documents(), self._documents_loaded)
-
-    def _documents_loaded(self, documents: list[Any]) -> None:
-        self.library.set_documents(documents)
-        self.chat.set_library_empty(not documents)
-
-    def choose_files(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add documents", str(Path.home()),
-                                                f"Documents ({DOCUMENT_PATTERNS});;All files (*)")
-        if paths:
-            self.add_paths([Path(p) for p in paths])
-
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt's name)
         if event.mimeData().hasUrls() and any(url.isLocalFile() for url in event.mimeData().urls()):
             event.acceptProposedAction()
@@ -205,63 +183,6 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions, CollectionsActi
         if paths:
             event.acceptProposedAction()
             self.add_paths(paths)
-
-    def add_paths(self, paths: list[Path], password: str | None = None) -> None:
-        files = expand_paths(paths)
-        if not files:
-            self.show_error("No PDF files were found in what you added.")
-            return
-        self.library.queue(files)
-        job = self.tasks.stream(lambda engine, token: engine.library.index(files, password, token), self._index_event,
-                                self._index_done, self._index_failed)
-        self.index_jobs.append(job)
-
-    def read_again(self, stale: list[Any]) -> None:
-        """Documents an older text extraction stored are read again once, with progress, cancellable."""
-        if not stale:
-            return
-        self.library.queue([Path(doc.path) for doc in stale])
-        job = self.tasks.stream(lambda engine, token: engine.library.refresh(token), self._index_event,
-                                self._index_done, self._index_failed)
-        self.index_jobs.append(job)
-
-    def _index_event(self, event: Any) -> None:
-        self.library.on_event(event)
-        if isinstance(event, FileFailed) and event.reason == "encrypted":
-            self.encrypted.append(event.path)
-
-    def _index_done(self, _result: object = None) -> None:
-        self.index_jobs = [j for j in self.index_jobs if j in self.tasks._running]
-        if not self.index_jobs:
-            self.library.indexing_finished()
-        self.refresh_library()
-        while self.encrypted:
-            self._ask_password(self.encrypted.pop(0))
-
-    def _index_failed(self, error: BaseException) -> None:
-        self.show_error(error)
-        self._index_done()
-
-    def _ask_password(self, path: Path) -> None:
-        password, ok = QInputDialog.getText(self, "Password needed", f"{path.name} is password-protected. "
-                                            "Enter its password to index it:", QLineEdit.EchoMode.Password)
-        if ok and password:
-            self.add_paths([path], password)
-
-    def cancel_indexing(self) -> None:
-        for job in self.index_jobs:
-            job.cancel()
-        self.index_jobs.clear()
-        self.library.indexing_finished()
-        self.refresh_library()
-
-    def remove_documents(self, targets: list[int | str]) -> None:
-        """Remove documents (by id, with all their names) or single names (by path) the library panel chose."""
-        def remove(engine: Engine) -> None:
-            for target in targets:
-                engine.library.remove(target)
-
-        self.tasks.run(remove, lambda _r: self.refresh_library(), self.show_error)
 
     # --- conversations -------------------------------------------------------------
     def refresh_conversations(self) -> None:
@@ -304,87 +225,6 @@ class MainWindow(QMainWindow, SettingsActions, DocumentsActions, CollectionsActi
             self.tasks.run(lambda engine: Path(path).write_text(engine.conversations.export_markdown(conversation_id),
                                                                 "utf-8"),
                            lambda _r: self.statusBar().showMessage(f"Exported to {path}", 5000), self.show_error)
-
-    # --- asking ----------------------------------------------------------------------
-    def ask(self, question: str) -> None:
-        conversation, scope = self.conversation_id, self.scope
-        self.stream_answer(question, lambda engine, token: engine.ask(question, conversation, token, None, scope))
-
-    def stream_answer(self, shown_question: str, op: Any) -> None:
-        """Show the question, then stream the answer of ``op(engine, token)`` (ask, a task, a strict retry)."""
-        if self.answer_job is not None:
-            return
-        self.chat.add_message("user", shown_question)
-        self.chat.start_answer()
-        self.chat.set_busy(True)
-        self.answer_job = self.tasks.stream(op, self._answer_event, self._answer_done, self._answer_failed)
-
-    def choose_task(self) -> None:
-        self.tasks.run(lambda engine: (engine.task_templates(), [d.title for d in engine.library.documents()]),
-                       self._task_dialog, self.show_error)
-
-    def _task_dialog(self, loaded: tuple[dict[str, Any], list[str]]) -> None:
-        dialog = TaskDialog(loaded[0], loaded[1], self)
-        if dialog.exec() != TaskDialog.DialogCode.Accepted:
-            return
-        name, values = dialog.selection()
-        conversation, scope = self.conversation_id, self.scope
-        self.stream_answer(f"{loaded[0][name].title}: {', '.join(v for v in values.values() if v)}",
-                           lambda engine, token: engine.run_task(name, values, conversation, token, scope))
-
-    def check_answers(self) -> None:
-        """Measure retrieval and answers on a questions file (JSONL) over a folder of PDFs."""
-        questions, _ = QFileDialog.getOpenFileName(self, "Questions file", "", "Questions (*.jsonl)")
-        if not questions:
-            return
-        docs = QFileDialog.getExistingDirectory(self, "Folder of the PDFs the questions are about")
-        if docs:
-            self.run_check(Path(questions), Path(docs))
-
-    def run_check(self, questions: Path, docs: Path) -> CheckAnswersDialog:
-        dialog = CheckAnswersDialog(self)
-        job = self.tasks.stream(
-            lambda engine, token: evaluate(engine, questions, docs, cancel=token), dialog.on_event,
-            None, self.show_error)
-        dialog.rejected.connect(job.cancel)
-        dialog.show()
-        return dialog
-
-    def edit_faq(self) -> None:
-        FaqDialog(lambda op, done: self.tasks.run(op, done, self.show_error), self).exec()
-
-    def regenerate_strictly(self) -> None:
-        conversation = self.conversation_id
-        if conversation is None:
-            self.show_error("Ask a question first; then it can be answered again more strictly.")
-            return
-        self.stream_answer("(answer the last question again, strictly from the sources)",
-                           lambda engine, token: engine.regenerate_strictly(conversation, token))
-
-    def _answer_event(self, event: Any) -> None:
-        if isinstance(event, SourcesFound):
-            self.conversation_id = event.conversation_id
-            self.chat.meter.set_parts(event.parts)
-            self.chat.show_evidence(event.evidence)
-        elif isinstance(event, TokenText):
-            self.chat.append_tokens(event.text)
-        elif isinstance(event, AnswerDone):
-            self.chat.finish_answer(event.answer)
-        elif isinstance(event, SummaryProgress):
-            self.show_summary_progress(event)
-
-    def _answer_done(self, _result: object = None) -> None:
-        self.answer_job = None
-        self.chat.set_busy(False)
-        self.refresh_conversations()
-
-    def _answer_failed(self, error: BaseException) -> None:
-        self._answer_done()
-        self.show_error(error)
-
-    def stop_answer(self) -> None:
-        if self.answer_job is not None:
-            self.answer_job.cancel()
 
     # --- sources and links ------------------------------------------------------------
     def render_page(self, document_id: int, page: int, zoom: float, positions: list[list[float]],
