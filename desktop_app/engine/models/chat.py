@@ -56,6 +56,7 @@ class ModelInfo:
     chat_template: str
     adapter: str = ""
     notes: tuple[str, ...] = ()
+    demonstration: bool = False  # the bundled small model, shipped to show the app working, not for real answers
 
 
 @dataclass(frozen=True)
