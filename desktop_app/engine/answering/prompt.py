@@ -51,12 +51,20 @@ class BuiltPrompt:
     """Source number -> the text the model was given for it (widened or cut to fit)."""
     flagged: dict[int, list[str]] = field(default_factory=dict)
     """Source number -> why its text was neutralised (instruction-like text, control tokens)."""
+    scaffold: str = ""
+    """The prompt's frame around the passages, one a line: the sources' titles and pages ("Title, page 20") and
+    the labels; a word an answer takes from it is not a claim (``verification.verify``)."""
+
+
+def source_header(source: Source) -> str:
+    """The title and pages that head a source in the prompt: "Some Title, page 20" or "..., pages 3-4"."""
+    pages = source.pages
+    where = f"page {pages[0]}" if len(pages) == 1 else f"pages {pages[0]}-{pages[-1]}"
+    return f"{source.first.document_title}, {where}"
 
 
 def source_block(source: Source, text: str) -> str:
-    pages = source.pages
-    where = f"page {pages[0]}" if len(pages) == 1 else f"pages {pages[0]}-{pages[-1]}"
-    return f"[{source.number}] {source.first.document_title}, {where}:\n<<<\n{text}\n>>>"
+    return f"[{source.number}] {source_header(source)}:\n<<<\n{text}\n>>>"
 
 
 def user_message(blocks: list[str], question: str, language: str, evidence: list[Evidence] | None = None) -> str:
@@ -123,8 +131,10 @@ class PromptBuilder:
             answer_reserve=self.answer_reserve,
             window=self.window,
         )
+        scaffold = "\n".join([*(source_header(s) for s in used),
+                               *(say(k, language) for k in ("sources", "question", "evidence"))])
         return BuiltPrompt(messages, used, parts, passages={s.number: texts[s.number] for s in used},
-                           flagged=flagged)
+                           flagged=flagged, scaffold=scaffold)
 
     def _fit_sources(
         self, sources: list[Source], room: int, expand: Callable[[Source], list[ChunkRow]]

@@ -5,6 +5,12 @@ strings, code identifiers and capitalised names in a sentence must appear in
 its evidence: the passages the sentence cites, or all the passages the model
 was given when it cites none. Matching is normalised (Unicode NFKC, thousands
 separators, quotes, letter case).
+
+What the prompt itself says around the passages is not a claim: a source
+header the model echoes ("[2] Some Title, page 20:"), a reference to a page or
+source number ("page 20", "Source number: 2"), and any word of the prompt's
+scaffolding (``scaffold``: the source headers and labels, ``BuiltPrompt.scaffold``)
+that the evidence does not hold, such as a word of a document's title.
 """
 
 from __future__ import annotations
@@ -26,7 +32,12 @@ NAME = re.compile(r"(?<![\w.])[A-Z][a-zA-Z]+(?:[-'][A-Za-z]+)*")
 COMMON = frozenset("""The A An I It In On At To Of For And But Or If When Then This That These Those There Here
     Yes No Not You Your We Our They Their He She His Her Its As By With From Use Using Set Call See Note
     Also However So Because Which What Where Who Why How Each Every All Some Any Both Than After Before
-    First Second Finally Answer Source Sources Question Document Documents Page""".split())
+    First Second Finally Answer Source Sources Question Document Documents Page Pages Number Quoted""".split())
+REFERENCE = re.compile(r"(?i)\b(?:pages?|pp?\.|sources?(?:\s+numbers?)?|documents?)\s*(?:no\.|number)?\s*:?\s*"
+                       r"\d+(?:\s*[-–]\s*\d+)?(?:\s*(?:,|and)\s*\d+)*")
+"""A page or source reference ("page 20", "pages 3-4", "Source number: 2"): where, not what; the citations say it."""
+HEADER_LINE = re.compile(r"^[ \t]*\[\d+\][^\n]*?,\s*pages?\s+\d+(?:\s*-\s*\d+)?[ \t]*:?[ \t]*$", re.MULTILINE)
+"""A source header of the prompt, echoed by the model on a line of its own ("[1] Some Title, page 20:")."""
 
 
 QUOTES = str.maketrans("“”‘’\u00a0", "\"\"'' ")
@@ -69,8 +80,17 @@ class Verification:
         return list(dict.fromkeys(t for s in self.sentences for t in s.unsupported))
 
     def to_dict(self) -> dict[str, object]:
-        return {"score": round(self.score, 3), "claims": self.claims,
-                "unsupported": [{"sentence": s.text, "tokens": s.unsupported} for s in self.unsupported]}
+        """The summary shown with an answer: each unsupported term once, in order, with the first sentence that
+        names it (a sentence whose terms were all named before is left out, as are repeats of a sentence)."""
+        listed: set[str] = set()
+        unsupported = []
+        for check in self.unsupported:
+            new = [t for t in check.unsupported if t not in listed]
+            if new:
+                unsupported.append({"sentence": check.text, "tokens": new})
+                listed.update(new)
+        return {"score": round(self.score, 3), "claims": self.claims, "tokens": self.unsupported_tokens,
+                "unsupported": unsupported}
 
 
 def normalise(text: str) -> str:
@@ -85,8 +105,8 @@ def number_key(token: str) -> str:
 
 
 def extract_claims(sentence: str) -> list[str]:
-    """The checkable tokens of one sentence, in order, each once."""
-    text = ENUMERATOR.sub("", MARKER.sub(" ", normalise(sentence)))
+    """The checkable tokens of one sentence, in order, each once (page and source references left out)."""
+    text = ENUMERATOR.sub("", REFERENCE.sub(" ", MARKER.sub(" ", normalise(sentence))))
     found = [m.group(1).strip() for m in QUOTED.finditer(text)]
     found += [m.group(0) for m in IDENTIFIER.finditer(text)]
     found += [m.group(0) for m in NUMBER.finditer(text) if any(c.isdigit() for c in m.group(0))]
@@ -135,16 +155,32 @@ def blank_inline_lists(answer: str) -> str:
     return "".join(chars)
 
 
-def verify(answer: str, passages: Mapping[int, str]) -> Verification:
-    """Check ``answer`` sentence by sentence against ``passages`` (source number -> text)."""
-    answer = blank_inline_lists(answer)
+def blank_headers(answer: str) -> str:
+    """Blank out the prompt's source headers echoed on lines of their own, keeping every offset."""
+    return HEADER_LINE.sub(lambda m: " " * len(m.group(0)), answer)
+
+
+def verify(answer: str, passages: Mapping[int, str], scaffold: str = "") -> Verification:
+    """Check ``answer`` sentence by sentence against ``passages`` (source number -> text).
+
+    ``scaffold``: the prompt's text around the passages (source titles, labels); a word found there and
+    not in the evidence came from the prompt's frame, not from a claim, and is not checked (a number always is).
+    """
+    answer = blank_headers(blank_inline_lists(answer))
     everything = normalise(" ".join(passages.values()))
+    frame = normalise(scaffold).lower()
     checks = []
     for start, end, sentence in split_sentences(answer):
         cited = [n for n in cited_numbers(sentence) if n in passages]
         evidence = normalise(" ".join(passages[n] for n in cited)) if cited else everything
         numbers = {number_key(m.group(0)) for m in NUMBER.finditer(evidence)}
-        claims = extract_claims(sentence)
-        missing = [c for c in claims if not supported(c, evidence, numbers)]
+        claims = []
+        missing = []
+        for claim in extract_claims(sentence):
+            if supported(claim, evidence, numbers):
+                claims.append(claim)
+            elif NUMBER.fullmatch(claim) or claim.lower() not in frame:
+                claims.append(claim)
+                missing.append(claim)
         checks.append(SentenceCheck(sentence, start, end, cited, claims, missing))
     return Verification(checks)

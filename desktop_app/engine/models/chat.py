@@ -9,9 +9,11 @@ counted in the model's own tokens.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,9 +30,15 @@ from desktop_app.engine.models.lora import (
     free_adapter,
     load_adapter,
 )
+from desktop_app.engine.models.repetition import RepetitionGuard, Sampling
 from desktop_app.engine.models.resources import check_memory
 from desktop_app.errors import ModelError
 
+log = logging.getLogger(__name__)
+PREFILL_FIRST_SLICE = 32
+"""Prompt tokens in the first slice of a prefill (and the fewest in any); later slices follow the measured speed."""
+PREFILL_SLICE_S = 0.15
+"""About how long one prefill slice takes: how soon a cancel is seen while the prompt is evaluated."""
 FALLBACK_TEMPLATE_NAME = "ChatML (fallback: the model file has no chat template)"
 FALLBACK_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n"
@@ -61,15 +69,25 @@ class ModelInfo:
 
 @dataclass(frozen=True)
 class Generation:
+    """One generation: its text, sizes in tokens, times in seconds from the call, and how it ended.
+
+    ``stopped``: a cancel ended it (the user, the safety policy, a broken server stream). ``finish``: one of
+    ``FINISH_REASONS`` ("stop", "length", "repetition", "cancelled"; "" where unknown).
+    """
+
     text: str
     prompt_tokens: int
     completion_tokens: int
     ttft_s: float
     total_s: float
     stopped: bool
+    finish: str = ""
 
 
 class LocalModel:
+    sampling = Sampling()
+    """The repetition penalties and guard for every answer (benchmarks/repetition.py measured them)."""
+
     def __init__(self, settings: ModelSettings) -> None:
         self.settings = settings
         self.file_info = inspect_model(settings)
@@ -171,42 +189,159 @@ class LocalModel:
     ) -> Iterator[str | Generation]:
         """Yield text pieces as they come, then one ``Generation`` summary.
 
-        Stops at once when ``cancel`` is set; the KV cache of the shared prompt
-        prefix stays in the model for the next turn. One stream at a time:
-        llama.cpp keeps one context, so a second stream started while another
-        is paused would garble both; it raises ``ModelError`` instead.
+        Stops at once when ``cancel`` is set, during the prompt's evaluation
+        too (``_prefill``); a cancel set before the first ``next`` evaluates
+        nothing. The KV cache of the evaluated prompt prefix stays in the model
+        for the next turn. A loop (``RepetitionGuard``) ends the generation
+        without its repeated copy (``Generation.finish`` "repetition"). One
+        stream at a time: llama.cpp keeps one context, so a second stream
+        started while another is paused would garble both; it raises
+        ``ModelError`` instead.
         """
         if self.streaming:
             raise ModelError("The model is busy with another answer. Wait for it to finish, then try again.")
         start = time.perf_counter()
-        first = 0.0
-        pieces: list[str] = []
-        count = 0
-        stream = self._llm.create_completion(
-            prompt=tokens, max_tokens=max_tokens, temperature=temperature, top_p=0.9, repeat_penalty=1.1,
-            stop=stop, stream=True, seed=self.settings.seed,
-        )
         self.streaming = True
+        try:
+            if not self._prefill(tokens, cancel):
+                total = time.perf_counter() - start
+                yield Generation("", len(tokens), 0, total, total, True, "cancelled")
+                return
+            yield from self._sample(tokens, stop, max_tokens, temperature, cancel, start)
+        finally:
+            self.streaming = False
+
+    def _sample(
+        self, tokens: list[int], stop: list[str], max_tokens: int, temperature: float,
+        cancel: CancelToken | StopCondition, start: float,
+    ) -> Iterator[str | Generation]:
+        sampling = self.sampling
+        guard = RepetitionGuard() if sampling.guard else None
+        first = 0.0
+        count = 0
+        finish = "stop"
+        self._llm.last_n_tokens_size = sampling.penalty_last_n
+        stream = self._llm.create_completion(
+            prompt=tokens, max_tokens=max_tokens, temperature=temperature, top_p=0.9,
+            repeat_penalty=sampling.repeat_penalty, frequency_penalty=sampling.frequency_penalty,
+            presence_penalty=sampling.presence_penalty, stop=stop, stream=True, seed=self.settings.seed,
+        )
+        pieces: list[str] = []
         try:
             for chunk in stream:
                 if cancel.cancelled:
                     break
-                text = chunk["choices"][0]["text"]
+                choice = chunk["choices"][0]
+                finish = choice.get("finish_reason") or finish
                 count += 1
+                text = guard.feed(choice["text"]) if guard is not None else choice["text"]
+                first = first or (time.perf_counter() - start if choice["text"] else 0.0)
                 if text:
-                    first = first or time.perf_counter() - start
                     pieces.append(text)
                     yield text
+                if guard is not None and guard.looped:
+                    finish = "repetition"
+                    break
         finally:
-            self.streaming = False
             stream.close()
+        if tail := (guard.flush() if guard is not None else ""):
+            pieces.append(tail)
+            yield tail
         total = time.perf_counter() - start
-        yield Generation("".join(pieces), len(tokens), count, first or total, total, cancel.cancelled)
+        finish = "cancelled" if cancel.cancelled else finish
+        text = guard.text if guard is not None else "".join(pieces)
+        yield Generation(text, len(tokens), count, first or total, total, cancel.cancelled, finish)
+
+    def _prefill(self, tokens: list[int], cancel: CancelToken | StopCondition) -> bool:
+        """Evaluate the prompt but its last token, in slices, checking ``cancel`` between them; False if cancelled.
+
+        The tokens already in the KV cache (the longest common prefix with the
+        last prompt and answer) are kept. Each slice is sized to take about
+        ``PREFILL_SLICE_S`` at the speed measured on the one before, and
+        llama.cpp's abort callback (``llama_set_abort_callback``, checked by the
+        CPU backend after each node of the graph) breaks off a slice under way:
+        ``llama_decode`` then removes that slice's positions from the cache.
+        ``create_completion`` then finds all but the last token cached
+        (llama-cpp-python's prefix reuse) and evaluates only that one before
+        sampling. A cancelled prefill leaves the cache holding the slices
+        evaluated before, a valid prefix for the next call.
+        """
+        if cancel.cancelled:
+            return False
+        llm = self._llm
+        end = len(tokens) - 1
+        if end <= 0:
+            return True
+        position = common_prefix(llm.input_ids[:llm.n_tokens], tokens[:end])
+        llm.n_tokens = position  # the next eval (or create_completion) drops the cache past it
+        size = PREFILL_FIRST_SLICE
+        with abort_on(llm, cancel):
+            while position < end:
+                if cancel.cancelled:
+                    return False
+                began = time.perf_counter()
+                piece = tokens[position:position + size]
+                try:
+                    llm.eval(piece)
+                except RuntimeError:  # llama_decode returned 2: aborted, the slice is not in the cache
+                    if cancel.cancelled:
+                        return False
+                    log.warning("llama.cpp broke off a prompt slice without a cancel; evaluating it again")
+                    set_abort(llm, None)  # the slices alone bound the stop latency from here on
+                    llm.eval(piece)
+                position += len(piece)
+                rate = len(piece) / max(time.perf_counter() - began, 1e-6)
+                size = int(min(max(rate * PREFILL_SLICE_S, PREFILL_FIRST_SLICE), llm.n_batch))
+        return not cancel.cancelled
 
     def close(self) -> None:
         if self._adapter_handle is not None:
             self.clear_adapter()
         self._llm.close()
+
+
+@contextmanager
+def abort_on(llm: Any, cancel: CancelToken | StopCondition) -> Iterator[None]:
+    """Have llama.cpp break off a ``llama_decode`` under way once ``cancel`` is set, for the ``with`` block.
+
+    The callback runs on llama.cpp's compute thread after each graph node; it is removed on leaving, so
+    sampling pays nothing for it.
+    """
+    callback = set_abort(llm, lambda: cancel.cancelled)
+    try:
+        yield
+    finally:
+        set_abort(llm, None)
+        del callback
+
+
+def set_abort(llm: Any, check: Callable[[], bool] | None) -> Any:
+    """Set llama.cpp's abort callback to ``check`` (None: remove it); the ctypes callback to keep alive.
+
+    The callback returns a C ``int`` 0 or 1, cast to ``ggml_abort_callback``: ctypes leaves the upper bits of a
+    ``c_bool`` result undefined, which a caller that reads the whole register (clang's ABI) takes for true.
+    """
+    import ctypes
+
+    import llama_cpp
+
+    if check is None:
+        callback = None
+        pointer = llama_cpp.ggml_abort_callback()
+    else:
+        callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)(lambda _data: int(bool(check())))
+        pointer = ctypes.cast(callback, llama_cpp.ggml_abort_callback)
+    llama_cpp.llama_set_abort_callback(llm.ctx, pointer, None)
+    return callback
+
+
+def common_prefix(cached: Any, tokens: list[int]) -> int:
+    """How many leading tokens ``cached`` (a numpy array of token ids) and ``tokens`` share."""
+    n = min(len(cached), len(tokens))
+    if n == 0:
+        return 0
+    differ = np.flatnonzero(np.asarray(cached[:n]) != np.asarray(tokens[:n]))
+    return int(differ[0]) if len(differ) else n
 
 
 def _same_file(adapter: ActiveAdapter, path: Path) -> bool:

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from desktop_app.cancel import CancelToken, StopCondition
 from desktop_app.engine.models.chat import Generation, LocalModel
 from desktop_app.engine.models.lora import ActiveAdapter
+from desktop_app.engine.models.repetition import RepetitionGuard
 from desktop_app.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -220,7 +221,8 @@ class ServerModel:
         """Yield text pieces as the server streams them, then one ``Generation`` summary.
 
         A set ``cancel`` closes the request at once (servers stop generating
-        when the connection goes). A stream cut in the middle ends the answer
+        when the connection goes), as does a loop (``RepetitionGuard``: the
+        answer ends before its repeated text). A stream cut in the middle ends the answer
         with what arrived and stops ``cancel`` with reason "server"; a failure
         before the first piece raises ``ModelError``.
         """
@@ -240,6 +242,8 @@ class ServerModel:
         pieces: list[str] = []
         count = 0
         usage: dict[str, Any] = {}
+        guard = RepetitionGuard()
+        finish = "stop"
         self.streaming = True
         try:
             with self._http.stream("POST", "/v1/chat/completions", json=body) as response:
@@ -249,12 +253,16 @@ class ServerModel:
                         if cancel.cancelled:
                             break
                         usage = event.get("usage") or usage
-                        text = delta_text(event)
-                        if text:
+                        finish = finish_reason(event) or finish
+                        if text := delta_text(event):
                             count += 1  # one piece is one token on the servers named above; usage corrects it
                             first = first or time.perf_counter() - start
                             pieces.append(text)
-                            yield text
+                            if shown := guard.feed(text):
+                                yield shown
+                        if guard.looped:
+                            finish = "repetition"  # leaving the block closes the request: the server stops
+                            break
                 except (httpx2.TransportError, ValueError) as exc:
                     if not pieces:
                         raise self._connection.failure(exc) from exc
@@ -265,9 +273,12 @@ class ServerModel:
             raise self._connection.failure(exc) from exc
         finally:
             self.streaming = False
+        if tail := guard.flush():
+            yield tail
         total = time.perf_counter() - start
-        yield Generation("".join(pieces), int(usage.get("prompt_tokens") or len(prompt)),
-                         int(usage.get("completion_tokens") or count), first or total, total, cancel.cancelled)
+        yield Generation(guard.text, int(usage.get("prompt_tokens") or len(prompt)),
+                         int(usage.get("completion_tokens") or count), first or total, total, cancel.cancelled,
+                         "cancelled" if cancel.cancelled else finish)
 
     def set_adapter(self, path: Any, scale: float = 1.0) -> ActiveAdapter:
         raise ModelError("A LoRA adapter applies to a model file on this computer; with an inference server, "
@@ -417,6 +428,12 @@ def delta_text(event: dict[str, Any]) -> str:
         return ""
     delta = choices[0].get("delta") or {}
     return str(delta.get("content") or "")
+
+
+def finish_reason(event: dict[str, Any]) -> str:
+    """The OpenAI ``finish_reason`` of a streamed event ("stop", "length"), or ""."""
+    choices = event.get("choices") or []
+    return str(choices[0].get("finish_reason") or "") if choices else ""
 
 
 def reason_of(exc: Exception) -> str:
