@@ -11,7 +11,9 @@ from desktop_app.engine.answering.answer import (
     Answer,
     AnswerDone,
     AnswerEvent,
+    AnswerPhase,
     AskOptions,
+    EmptyLibraryError,
     SourcesFound,
     TokenText,
 )
@@ -67,6 +69,7 @@ from desktop_app.store.collections import Collection, Scope
 from desktop_app.store.library import DocumentRow
 
 __all__ = [
+    "AnswerPhase", "EmptyLibraryError",
     "APPLY_ADAPTER", "APPLY_AT_ONCE", "APPLY_REEMBED", "APPLY_RELOAD", "APPLY_RESTART", "ActiveAdapter", "Answer",
     "AnswerDone", "AnswerEvent", "AppError", "AskOptions", "AspectComparison", "CancelToken", "Cancelled", "Change",
     "Citation", "Collection", "Comparison", "Conversation", "DOCUMENT_PATTERNS", "DocumentCount", "DocumentError",

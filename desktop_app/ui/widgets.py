@@ -1,18 +1,34 @@
-"""Small widgets: the error banner, the context meter, and safe Markdown labels."""
+"""Small widgets: the error banner, the context meter, wrapping rich text, chips and keyboard buttons."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLayout, QLayoutItem, QPushButton, QSizePolicy, QWidget
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPalette, QTextCursor, QTextOption
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QLayoutItem,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
+    QTextBrowser,
+    QTextEdit,
+    QWidget,
+)
 
 from desktop_app.engine import AppError, PromptParts
 
 IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 HTML_TAG = re.compile(r"<[^>]+>")
+ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
 
 def safe_markdown(text: str) -> str:
@@ -21,21 +37,142 @@ def safe_markdown(text: str) -> str:
     return HTML_TAG.sub("", text)
 
 
-class MarkdownLabel(QLabel):
-    """Selectable Markdown text whose links are only reported, never opened by the label."""
+class RichText(QTextBrowser):
+    """Read-only text shown like a label that never widens its parent.
+
+    It wraps to its width, breaking long words, URLs and code lines anywhere
+    (a code block's lines wrap too), and is as tall as its text for that
+    width (``heightForWidth``; no vertical scroll bar). What cannot shrink (a
+    wide table) scrolls sideways inside it. Links are never followed:
+    ``linkActivated`` reports them (the link's text, e.g. ``quote:0``); with
+    the keyboard, Tab moves through the links, then on to the next widget,
+    and Enter opens the focused link. ``text()`` gives back what was set.
+    """
+
+    linkActivated = Signal(str)  # noqa: N815 (QLabel's name, so a label can be replaced by this)
+
+    def __init__(self, text: str = "", rich: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._source = ""
+        self.rich = rich
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setTabChangesFocus(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.document().setDocumentMargin(2)
+        self.viewport().setAutoFillBackground(False)
+        self.setStyleSheet("QTextBrowser { background: transparent; }")
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self.anchorClicked.connect(self._anchor)
+        self.document().contentsChanged.connect(self.updateGeometry)
+        if text:
+            self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (QLabel's name)
+        """Show ``text``: HTML for rich text, else plain text."""
+        self._source = text
+        if self.rich:
+            self.setHtml(text)
+        else:
+            self.setPlainText(text)
+        unbreak_code(self)
+        self.updateGeometry()
+
+    def text(self) -> str:
+        return self._source
+
+    def _anchor(self, url: QUrl) -> None:
+        self.linkActivated.emit(url.toString())
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        href = self.textCursor().charFormat().anchorHref() if self.textCursor().hasSelection() else ""
+        if href and (event.key() in ENTER_KEYS or event.key() == Qt.Key.Key_Space):
+            self.linkActivated.emit(href)
+            return
+        super().keyPressEvent(event)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        """The height that shows all the text at ``width`` pixels (with a sideways scroll bar if needed)."""
+        margins = self.contentsMargins()
+        inner = max(width - margins.left() - margins.right(), 1)
+        document = self.document()
+        old = document.textWidth()
+        document.setTextWidth(inner)
+        height = math.ceil(document.size().height())
+        wider = document.idealWidth() > inner + 1
+        document.setTextWidth(old)
+        bar = self.horizontalScrollBar().sizeHint().height() if wider else 0
+        return height + bar + margins.top() + margins.bottom() + 1
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        width = self.width() if self.width() > 1 else 400
+        return QSize(min(math.ceil(self.document().idealWidth()) + 4, 400), self.heightForWidth(width))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(40, self.heightForWidth(self.width()) if self.width() > 1 else 16)
+
+
+def unbreak_code(view: QTextEdit) -> None:
+    """Let code blocks wrap like the rest (Markdown makes their lines unbreakable)."""
+    block = view.document().begin()
+    while block.isValid():
+        fmt = block.blockFormat()
+        if fmt.nonBreakableLines():
+            fmt.setNonBreakableLines(False)
+            QTextCursor(block).setBlockFormat(fmt)
+        block = block.next()
+
+
+class MarkdownLabel(RichText):
+    """Selectable Markdown text whose links are only reported, never opened; it wraps to its width."""
 
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setTextFormat(Qt.TextFormat.MarkdownText)
-        self.setWordWrap(True)
-        self.setOpenExternalLinks(False)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        super().__init__("", True, parent)
         self.set_markdown(text)
 
     def set_markdown(self, text: str) -> None:
         self.raw = text
-        self.setText(safe_markdown(text))
+        self._source = safe_markdown(text)
+        self.setMarkdown(self._source)
+        unbreak_code(self)
+        self.updateGeometry()
+
+
+class KeyButton(QPushButton):
+    """A push button that Enter and Return press as well as Space."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.key() in ENTER_KEYS and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            self.click()
+            return
+        super().keyPressEvent(event)
+
+
+class Chip(KeyButton):
+    """A button whose text is cut short with "…" where its row is narrower than it (``text()`` and the
+    tooltip keep all of it), so a long title never widens its card."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().minimumSizeHint()
+        return QSize(min(hint.width(), 80), hint.height())
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, option, self).width() - 8
+        option.text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideMiddle, max(room, 10))
+        painter = QStylePainter(self)
+        painter.drawControl(QStyle.ControlElement.CE_PushButton, option)
 
 
 def user_message(error: BaseException) -> str:
@@ -177,6 +314,7 @@ class FlowLayout(QLayout):
         x, y, line = rect.x(), rect.y(), 0
         for item in self._items:
             hint = item.sizeHint()
+            hint.setWidth(max(min(hint.width(), rect.width()), 1))  # a chip wider than the row is cut short
             if x + hint.width() > rect.right() and line > 0:
                 x, y, line = rect.x(), y + line + self.spacing(), 0
             if move:

@@ -14,9 +14,11 @@ from desktop_app.engine.answering.citations import Citation
 from desktop_app.engine.answering.evidence import Evidence
 from desktop_app.engine.answering.prompt import PromptParts
 from desktop_app.engine.answering.verification import SentenceCheck, Verification
+from desktop_app.errors import AppError
 
 RECORD_FORMAT = 2
-"""Version of the assistant message's ``meta`` written by ``Answer.to_record`` (1: the fields before it)."""
+"""Version of the assistant message's ``meta`` written by ``Answer.to_record`` (1: the fields before it).
+Keys added since (``given``) are optional: a record without them reads as before."""
 ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer", "quotes": "answer made of quotes",
                  "find": "count made by reading every page"}
 STOPPED_BY_LABELS = {"user": "Stopped.", "policy": "Stopped by the safety policy.",
@@ -105,6 +107,18 @@ class Answer:
     origin_details: dict[str, Any] = field(default_factory=dict)
     evidence: list[Evidence] = field(default_factory=list)
     """The sentences of the sources that best answer the question, best first; shown before the text."""
+    given: list[Citation] = field(default_factory=list)
+    """Every passage the model was given, in prompt order (cited or not); empty when no model was asked
+    (a shortcut, a count, quotes only, an abstention) and in records written before it was kept."""
+
+    @property
+    def given_sources(self) -> list[Citation]:
+        """The passages the model was given; for a record that did not keep them, its citations and the
+        other passages it listed, by number."""
+        if self.given:
+            return self.given
+        merged = {c.number: c for c in [*self.related, *self.citations]}
+        return [merged[n] for n in sorted(merged)]
 
     @property
     def reading_note(self) -> str:
@@ -134,6 +148,7 @@ class Answer:
             "refused": self.refused, "structured": self.structured, "origin": self.origin,
             "origin_details": self.origin_details, "withheld": self.withheld, "model": self.model,
             "adapter": self.adapter, "evidence": [e.to_dict() for e in self.evidence],
+            "given": [c.to_dict() for c in self.given],
         }
 
     @classmethod
@@ -164,6 +179,7 @@ class Answer:
             model=str(meta.get("model") or ""), adapter=meta.get("adapter"),
             origin_details=dict(meta.get("origin_details") or {}),
             evidence=[Evidence(**e) for e in meta.get("evidence") or []],
+            given=[Citation(**c) for c in meta.get("given") or []],
         )
 
 
@@ -226,8 +242,21 @@ class TokenText:
 
 
 @dataclass(frozen=True)
+class AnswerPhase:
+    """Where a model answer has got to, between its events: ``phase`` is "checking" once the model has
+    finished and its answer is being checked against the sources (``AnswerDone`` follows)."""
+
+    phase: str
+
+
+@dataclass(frozen=True)
 class AnswerDone:
     answer: Answer
 
 
-AnswerEvent = SourcesFound | TokenText | AnswerDone
+AnswerEvent = SourcesFound | TokenText | AnswerPhase | AnswerDone
+
+
+class EmptyLibraryError(AppError):
+    """A question was asked of a library with no documents; the message is the CLI's (window clients say
+    it in their own terms)."""

@@ -21,7 +21,9 @@ from desktop_app.engine.answering.answer import (
     Answer,
     AnswerDone,
     AnswerEvent,
+    AnswerPhase,
     Counted,
+    EmptyLibraryError,
     Question,
     Shortcut,
     ShortcutSource,
@@ -76,13 +78,16 @@ class Answerer:
     def ask(self, question: Question, cancel: CancelToken) -> Iterator[AnswerEvent]:
         """Stream the answer as events; the last one is ``AnswerDone`` with the stored answer.
 
-        Raises ``AppError`` for an empty question or an empty library (nothing
-        is stored then).
+        Raises ``AppError`` for an empty question, ``EmptyLibraryError`` (an
+        ``AppError``) for an empty library (nothing is stored then). A model
+        answer yields ``SourcesFound`` when retrieval ends, ``TokenText`` as it
+        is written, ``AnswerPhase("checking")`` while it is checked against the
+        sources, then ``AnswerDone``.
         """
         if not question.text:
             raise AppError("The question is empty. Type a question about your documents.")
         if self.store.chunk_count() == 0:
-            raise AppError(say("empty_library", question.language))
+            raise EmptyLibraryError(say("empty_library", question.language))
         if question.scope is not None and not question.scope:
             raise AppError(say("empty_scope", question.language))
         started = time.perf_counter()
@@ -263,8 +268,11 @@ class Answerer:
         if tail := shown.flush():
             yield TokenText(tail)
         assert generation is not None
+        if generation.finish == "repetition":
+            log.info("the answer began to repeat itself; it ends before the repeated text")
         if shown.decisions:
             generation = replace(generation, text=filtered_text(generation.text, shown))
+        yield AnswerPhase("checking")
         yield AnswerDone(self._finish(asked, built, generation, timings, stop,
                                       [d.to_dict() for d in shown.decisions]))
 
@@ -282,7 +290,7 @@ class Answerer:
                  generation.prompt_tokens, generation.completion_tokens, generation.ttft_s, stop.stopped_by)
         citations, unknown = resolve(text, built.sources)
         related = [] if citations else [citation_for(s) for s in built.sources]
-        checked = verify(text, built.passages)
+        checked = verify(text, built.passages, built.scaffold)
         withheld = ""
         if not generation.stopped and structured is None and checked.below(settings.abstain_below_grounding):
             shown_tokens = ", ".join(f"'{t}'" for t in checked.unsupported_tokens[:3])
@@ -293,7 +301,7 @@ class Answerer:
             log.info("answer withheld: grounding %.2f below %.2f", checked.score, settings.abstain_below_grounding)
         timings.update(generation_timings(generation))
         model = self.model()
-        details = {}
+        details: dict[str, Any] = {"finish": generation.finish} if generation.finish else {}
         if asked.whole and all(built.passages.get(s.number) == s.text for s in asked.whole):
             pages = {(c.document_id, p) for s in asked.whole for c in s.chunks
                      for p in range(c.page_start, c.page_end + 1)}
@@ -305,6 +313,7 @@ class Answerer:
             verification=checked, flagged_sources=built.flagged, safety=safety or [], structured=structured,
             withheld=withheld, model=model.label,
             adapter=adapter.record() if (adapter := model.adapter) else None, origin_details=details,
+            given=[citation_for(s) for s in built.sources],
         )
         stored = self.conversations.add_answer(answer)
         if self.shortcuts is not None:
