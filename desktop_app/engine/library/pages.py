@@ -14,13 +14,14 @@ engine holds for it in memory; without one the page comes back with
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from desktop_app.files import sha256_file
 from desktop_app.store.copies import DocumentCopies
 from desktop_app.store.library import DocumentRow
+from desktop_app.store.rows import label_of
 
 MAX_ZOOM = 4.0
 MIN_ZOOM = 0.25
@@ -30,6 +31,16 @@ Box = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class PageImage:
+    """One rendered page for the viewer.
+
+    ``png``: the page drawn at ``zoom`` (pixels per PDF point), ``width`` x ``height`` pixels; empty when the
+    file is missing or locked (``message`` says why, ``needs_password`` when a password would open it).
+    ``highlights``: the cited rectangles on this page, in pixels of that image. ``page`` is 1-based, of
+    ``page_count``. ``labels``: the printed label of every page in order, () where each is its number;
+    ``ocr_pages``: the pages whose text came from OCR; ``kind``: the file's kind ("pdf", "docx", "pptx"...),
+    whose pages are those of the PDF it was rendered to.
+    """
+
     document_id: int
     title: str
     page: int
@@ -42,6 +53,30 @@ class PageImage:
     source_path: str = ""
     message: str = ""
     needs_password: bool = False
+    labels: tuple[str, ...] = ()
+    ocr_pages: tuple[int, ...] = ()
+    kind: str = "pdf"
+
+    @property
+    def label(self) -> str:
+        """The label printed on this page ("iv", "12"), or its number where it has none."""
+        return label_of(self.labels, self.page)
+
+    @property
+    def ocr(self) -> bool:
+        """Whether this page's text was read by OCR."""
+        return self.page in self.ocr_pages
+
+    def page_for(self, text: str) -> int | None:
+        """The page (1-based) a reader means by ``text``: a printed label first (ignoring case and spaces),
+        else a page number from 1 to ``page_count``; None when it is neither."""
+        wanted = text.strip().casefold()
+        for number, label in enumerate(self.labels, start=1):
+            if label.strip().casefold() == wanted and wanted:
+                return number
+        if wanted.isdigit() and 1 <= int(wanted) <= self.page_count:
+            return int(wanted)
+        return None
 
 
 def available_file(doc: DocumentRow, copies: DocumentCopies, verified: dict[str, bool]) -> tuple[Path | None, str]:
@@ -107,19 +142,22 @@ def render_page_image(
     doc: DocumentRow, path: Path | None, note: str, page: int, zoom: float, positions: list[list[float]],
     password: str | None = None,
 ) -> PageImage:
+    """Page ``page`` of ``doc`` (clamped to its pages) from the file at ``path``, at ``zoom`` (clamped to
+    ``MIN_ZOOM``..``MAX_ZOOM``), with ``positions`` on that page as highlights; see ``PageImage``."""
     zoom = min(max(zoom, MIN_ZOOM), MAX_ZOOM)
+    base = PageImage(doc.id, doc.title, page, doc.pages, zoom, message=note, labels=tuple(doc.page_labels),
+                     ocr_pages=tuple(doc.ocr_pages), kind=doc.format)
     if path is None:
-        return PageImage(doc.id, doc.title, page, doc.pages, zoom, message=note)
+        return base
     import pymupdf
 
     pdf = open_unlocked(path, password)
     if pdf is None:
-        return PageImage(doc.id, doc.title, page, doc.pages, zoom, source_path=str(path),
-                         message=locked_message(doc, password), needs_password=True)
+        return replace(base, source_path=str(path), message=locked_message(doc, password), needs_password=True)
     with pdf:
         page = min(max(page, 1), pdf.page_count)
         shown = pdf[page - 1]
         pixmap = shown.get_pixmap(matrix=pymupdf.Matrix(zoom, zoom), alpha=False)
         rects = highlight_boxes(shown, zoom, positions, page)
-        return PageImage(doc.id, doc.title, page, pdf.page_count, zoom, pixmap.tobytes("png"), pixmap.width,
-                         pixmap.height, rects, str(path), note)
+        return replace(base, page=page, page_count=pdf.page_count, png=pixmap.tobytes("png"), width=pixmap.width,
+                       height=pixmap.height, highlights=rects, source_path=str(path))
