@@ -331,6 +331,29 @@ class Engine:
             finally:
                 scratch.close()
 
+    @contextmanager
+    def apart(self, settings: Settings | None = None) -> Iterator[Engine]:
+        """An engine over this library whose conversations and cached answers are kept apart, then dropped.
+
+        It searches and quotes this library as it is and answers with this engine's loaded models (its model
+        settings are this engine's; the rest come from ``settings``), but writes nothing here: its
+        conversations, answer cache and curated answers live in a temporary database removed afterwards.
+        For checks (the evaluation over the library) that must not show among the user's conversations or
+        cached answers. It must not index or remove documents; used by this engine's thread only.
+        """
+        with tempfile.TemporaryDirectory(prefix="desktop-app-apart-") as folder:
+            runtime = Runtime.borrowing(self._rt, Path(folder), settings or self.settings)
+            runtime.store, runtime.copies = self._rt.store, self._rt.copies
+            runtime.verified_files, runtime.passwords = self._rt.verified_files, self._rt.passwords
+            runtime._vectors = self._rt.vectors
+            view = Engine.__new__(Engine)
+            view._open(runtime)
+            try:
+                yield view
+            finally:
+                runtime.forget_vectors()  # the index is this engine's: the view neither saves nor closes it
+                view.close()
+
     def close(self) -> None:
         self.watch.stop()  # the folder watcher's thread must not outlive the engine
         self._rt.close()

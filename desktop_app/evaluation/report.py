@@ -32,8 +32,8 @@ def table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def report_markdown(report: EvalReport) -> str:
-    lines = [f"# Evaluation of {Path(report.questions_path).name} on {Path(report.docs_folder).name}", "",
-             header_line(report), ""]
+    where = Path(report.docs_folder).name if report.docs_folder else "the library"
+    lines = [f"# Evaluation of {Path(report.questions_path).name} on {where}", "", header_line(report), ""]
     lines += [f"- note: {note}" for note in report.notes]
     lines += ["", "## Retrieval (top 5; answerable questions with an expected page)", ""]
     lines += table(["mode", "lang", "questions", "hit@1", "hit@5", "MRR"],
@@ -53,8 +53,10 @@ def header_line(report: EvalReport) -> str:
     lib, s = report.library, report.settings
     failed = f", {len(lib['failed'])} failed" if lib.get("failed") else ""
     model = f" Model: {lib['model']}." if lib.get("model") else ""
+    indexed = f"indexed in {lib['index_s']:.1f} s" if lib.get("index_s") is not None else \
+        f"in the library as it is ({lib.get('whole_library', len(lib['documents']))} documents in all)"
     return (f"Library: {len(lib['documents'])} documents{failed}, {lib['pages']} pages, {lib['chunks']} chunks, "
-            f"indexed in {lib['index_s']:.1f} s.{model} Settings: top_k {s['top_k']}, n_ctx {s['n_ctx']}, "
+            f"{indexed}.{model} Settings: top_k {s['top_k']}, n_ctx {s['n_ctx']}, "
             f"answer up to {s['max_answer_tokens']} tokens, temperature {s['temperature']}.")
 
 

@@ -3,10 +3,14 @@
 It edits a copy of the settings; the window applies the changes in the
 background, each the way its description says (at once, reload, adapter,
 re-embed). A setting added to the engine appears here without a change.
+Every edit is checked as it is made (``field_problems``): a field with a bad
+value says why right under it, and OK stays disabled until all are good, so
+one bad value never costs the other edits.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -31,6 +35,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.engine import SETTING_SPECS, Settings, SettingSpec
+
+FILE_KINDS = ("model file", "adapter file", "cert file")
+GGUF_KINDS = ("model file", "adapter file")
 
 FILE_FILTERS = {"model file": ("Choose a GGUF model", "GGUF models (*.gguf)"),
                 "adapter file": ("Choose a LoRA adapter", "GGUF adapters (*.gguf)"),
@@ -183,6 +190,71 @@ def read(spec: SettingSpec, widget: QWidget) -> Any:
     return widget.toPlainText().strip()
 
 
+def path_problem(spec: SettingSpec, value: str) -> str:
+    """Why a typed path cannot be used for ``spec`` ("" when it can, or when it is empty: the default)."""
+    if not value:
+        return ""
+    path = Path(value).expanduser()
+    if spec.kind in FILE_KINDS:
+        if not path.exists():
+            return "No file is at this path. Choose the file with Browse…, or leave it empty."
+        if not path.is_file():
+            return "This is a folder. Choose a file in it with Browse…."
+        if spec.kind in GGUF_KINDS and path.suffix.lower() != ".gguf":
+            return "Choose a GGUF file (its name ends in .gguf)."
+    elif not path.exists():
+        return "No folder is at this path. Choose the folder with Browse…, or leave it empty."
+    elif not path.is_dir():
+        return "This is a file. Choose the folder that holds the model."
+    return ""
+
+
+def field_problems(settings: Settings, values: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with each field of ``values`` (setting name -> a plain sentence); empty when all are good.
+
+    Checks paths on this computer, the server's address when answers come from it, and every range and
+    rule ``Settings`` checks (the first failing one is put next to its field).
+    """
+    problems: dict[str, str] = {}
+    for name, value in values.items():
+        spec = SETTING_SPECS[name]
+        if spec.kind in (*FILE_KINDS, "folder") and (problem := path_problem(spec, value)):
+            problems[name] = problem
+    url = str(values.get("server_url", settings.server_url)).strip()
+    if url and not url.lower().startswith(("http://", "https://")):
+        problems["server_url"] = "Start the address with http:// or https://, e.g. http://gpu-box:8080."
+    elif not url and values.get("model_backend", settings.model_backend) == "server":
+        problems["server_url"] = "Answers are set to come from an inference server: enter its address."
+    n_ctx = int(values.get("n_ctx", settings.n_ctx))
+    if int(values.get("max_answer_tokens", settings.max_answer_tokens)) > n_ctx // 2:
+        problems["max_answer_tokens"] = f"At most half the context size: {n_ctx // 2} tokens, or raise the " \
+                                        "context size."
+    if not problems:
+        try:
+            settings.changed(**values)
+        except ValueError as exc:
+            message = str(exc)
+            name = next((n for n in values if message.startswith(SETTING_SPECS[n].label)), "")
+            problems[name] = message  # "" : a problem of no one field
+    return problems
+
+
+def changed_signal(widget: QWidget) -> Any:
+    """The signal a widget made by ``editor`` sends when its value changes."""
+    if isinstance(widget, PathField):
+        return widget.edit.textChanged
+    if isinstance(widget, ServerModelField):
+        return widget.combo.currentTextChanged
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        return widget.valueChanged
+    if isinstance(widget, QComboBox):
+        return widget.currentTextChanged
+    if isinstance(widget, QCheckBox):
+        return widget.toggled
+    assert isinstance(widget, (QLineEdit, QPlainTextEdit))
+    return widget.textChanged
+
+
 class SettingsDialog(QDialog):
     server_models_requested = Signal(str, str, str)
     """(address, API key, CA file) as the dialog holds them: the window asks the engine for the model list."""
@@ -192,26 +264,75 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Settings")
         self.settings = settings
         self.fields: dict[str, QWidget] = {}
+        self.notes: dict[str, QLabel] = {}
+        self.tab_of: dict[str, int] = {}
+        self.problems: dict[str, str] = {}
         tabs = QTabWidget()
         forms: dict[str, QFormLayout] = {}
+        pages: dict[str, int] = {}
         for name, spec in SETTING_SPECS.items():
             if not spec.in_dialog:
                 continue
             if spec.group not in forms:
                 page = QWidget()
                 forms[spec.group] = QFormLayout(page)
-                tabs.addTab(page, spec.group)
+                pages[spec.group] = tabs.addTab(page, spec.group)
             self.fields[name] = editor(spec, getattr(settings, name))
-            forms[spec.group].addRow(QLabel(spec.label), self.fields[name])
+            self.notes[name] = QLabel()
+            self.notes[name].setWordWrap(True)
+            self.notes[name].setStyleSheet("color: #b02a37;")
+            self.notes[name].setAccessibleName(f"Problem with {spec.label}")
+            self.notes[name].hide()
+            cell = QWidget()
+            column = QVBoxLayout(cell)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.addWidget(self.fields[name])
+            column.addWidget(self.notes[name])
+            forms[spec.group].addRow(QLabel(spec.label), cell)
+            self.tab_of[name] = pages[spec.group]
+            changed_signal(self.fields[name]).connect(self.check)
+        self.tabs = tabs
         models = self.fields.get("server_model")
         if isinstance(models, ServerModelField):
             models.list_requested.connect(self._ask_for_models)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Why the settings cannot be saved")
+        self.summary.hide()
         layout = QFormLayout(self)
         layout.addRow(tabs)
-        layout.addRow(buttons)
+        layout.addRow(self.summary)
+        layout.addRow(self.buttons)
+        self.check()
+
+    def check(self) -> dict[str, str]:
+        """Mark each field whose value cannot be used, with the reason under it; OK only when none is."""
+        problems = field_problems(self.settings, self.values())
+        for name, note in self.notes.items():
+            note.setText(problems.get(name, ""))
+            note.setVisible(name in problems)
+        for index in range(self.tabs.count()):
+            title = self.tabs.tabText(index).removesuffix(" (!)")
+            bad = any(self.tab_of[name] == index for name in problems if name in self.tab_of)
+            self.tabs.setTabText(index, title + (" (!)" if bad else ""))
+        named = [SETTING_SPECS[name].label for name in problems if name]
+        general = problems.get("", "")
+        self.summary.setText(" ".join(part for part in (
+            f"Fix {', '.join(named)} to save (the reasons are under the fields)." if named else "", general) if part))
+        self.summary.setVisible(bool(problems))
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(not problems)
+        ok.setToolTip(self.summary.text())
+        self.problems = problems
+        return problems
+
+    def accept(self) -> None:
+        """Close with the edits only when every field is good; otherwise stay open with them all kept."""
+        if not self.check():
+            super().accept()
 
     def _ask_for_models(self) -> None:
         held = self.values()

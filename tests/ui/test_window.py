@@ -277,6 +277,6 @@ def test_check_answers_runs_the_evaluation_with_progress_and_shows_the_table(qtb
              "follows": None, "kind": "unanswerable"}]
     questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     dialog = window.run_check(questions, docs)
-    qtbot.waitUntil(lambda: "hit@5" in dialog.table.toPlainText(), timeout=300_000)
+    qtbot.waitUntil(lambda: "hit@5" in dialog.report_view.toPlainText(), timeout=300_000)
     assert dialog.bar.value() == dialog.bar.maximum()
     dialog.close()

@@ -30,6 +30,26 @@ class TaskTemplate:
     output: str = "text"  # or "json"
     documents: tuple[str, ...] = ()  # variables that name documents (retrieval is limited to them)
 
+    def missing(self, values: dict[str, str]) -> list[str]:
+        """The variables ``values`` leaves empty or out."""
+        return [v for v in self.variables if not values.get(v, "").strip()]
+
+    def check(self, values: dict[str, str]) -> None:
+        """``AppError`` naming the variables that have no value."""
+        if missing := self.missing(values):
+            raise AppError(f"The task '{self.title}' needs a value for: {', '.join(missing)}.")
+
+    def conversation_title(self, values: dict[str, str]) -> str:
+        """The name of the conversation a task runs in: the task's title and its values, e.g.
+        "Summarise a document: contract.pdf" (a JSON schema is left out; long values are shortened)."""
+        shown = [" ".join(values.get(v, "").split()) for v in self.variables if v != "schema"]
+        clipped = [text if len(text) <= TITLE_VALUE else text[:TITLE_VALUE - 1].rstrip() + "…" for text in shown]
+        return ": ".join(part for part in (self.title, ", ".join(t for t in clipped if t)) if part)
+
+
+TITLE_VALUE = 40
+"""The longest a value is shown in a task's conversation title, in characters."""
+
 
 BUILT_IN = {t.name: t for t in (
     TaskTemplate("summarise", "Summarise a document", ("document",),
@@ -78,9 +98,8 @@ def save_template(home: Path, template: TaskTemplate) -> None:
 
 
 def render(template: TaskTemplate, values: dict[str, str]) -> RenderedTask:
-    missing = [v for v in template.variables if not values.get(v, "").strip()]
-    if missing:
-        raise AppError(f"The task '{template.title}' needs a value for: {', '.join(missing)}.")
+    """The task's message and search query with ``values`` filled in; ``AppError`` for a missing value."""
+    template.check(values)
     return RenderedTask(template, template.prompt.format(**values), template.query.format(**values),
                         [values[v] for v in template.documents])
 

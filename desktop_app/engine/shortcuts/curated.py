@@ -6,7 +6,7 @@ matching is conservative; see matching.py and tests/faq_cases.py for
 the measurements behind ``FAQ_THRESHOLD``. A question matches an entry when:
 
 - it is the entry's question in other spelling (case, punctuation, articles,
-  plurals: the same ``wording_key``), or
+  plurals, British or American spelling: the same ``faq_key``), or
 - the embedder covers its language, cosine >= ``FAQ_THRESHOLD``, and it is not
   the entry's question with a topic word swapped, added or dropped
   (``slot_change``: "for children" is not "for adults").
@@ -91,6 +91,12 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def faq_key(question: str) -> str:
+    """The wording key curated questions are kept unambiguous and matched by: British and American
+    spellings of a word count as one ("colour", "color")."""
+    return wording_key(question, spellings=True)
+
+
 class FaqStore:
     def __init__(self, db: sqlite_utils.Database, embedder: Embedder, threshold: float = FAQ_THRESHOLD) -> None:
         self.db = db
@@ -135,12 +141,12 @@ class FaqStore:
         self._write("DELETE FROM faq WHERE id=?", (entry_id,))
 
     def _refuse_duplicate(self, question: str, entry_id: int | None) -> None:
-        same = self._by_wording().get(wording_key(question))
+        same = self._by_wording().get(faq_key(question))
         if same is not None and same.id != entry_id:
             raise FaqError(f"Curated answer {same.id} already answers {same.question!r}. Edit that one instead.")
 
     def _by_wording(self) -> dict[str, FaqEntry]:
-        return {wording_key(e.question): e for e in self.all()}
+        return {faq_key(e.question): e for e in self.all()}
 
     # --- files ----------------------------------------------------------------------
     def import_file(self, path: Path) -> ImportSummary:
@@ -165,7 +171,7 @@ class FaqStore:
         new: dict[str, tuple[str, str]] = {}
         changed: dict[int, str] = {}
         for question, answer in pairs:
-            key = wording_key(question)
+            key = faq_key(question)
             if key not in existing:
                 new[key] = (question, answer)
             elif existing[key].answer != answer:
@@ -203,9 +209,9 @@ class FaqStore:
             return None
         vectors = self._vectors(entries)
         query = self.embedder.encode([question])[0]
-        key = wording_key(question)
+        key = faq_key(question)
         for index, entry in enumerate(entries):
-            if wording_key(entry.question) == key:
+            if faq_key(entry.question) == key:
                 return FaqMatch(entry, float(vectors[index] @ query), exact=True)
         if not self.embedder.covers(language):
             return None

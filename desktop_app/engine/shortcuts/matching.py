@@ -14,6 +14,8 @@ be equal, word order included ("to savings" is not "from savings").
 Words are compared after Unicode NFKC, lower-casing, expanding "n't" and a
 light stem (plurals for the cache; plurals, "-ing" and "-ed" for topic words).
 Negations ("not", "no", "never", "without") and numbers are always topic words.
+For curated answers, British and American spellings of a word also compare
+equal (``spelling``: "colour" and "color", "organise" and "organize").
 """
 
 from __future__ import annotations
@@ -38,6 +40,62 @@ FRAME = FILLER | frozenset("""what when where which who whom whose why how can c
     these those to for of on in at from by with into about onto as if or and way possible ok okay""".split())
 
 NEGATIONS = frozenset({"not", "no", "never", "without", "nothing", "none", "nobody"})
+
+
+# --- British and American spellings -------------------------------------------------------------------------
+# A word and its other spelling map to one form (the American one, or a form of neither where a rule makes
+# one). Rules only rewrite words whose other spelling is the same word; where the other spelling is a
+# different word too ("cheque"/"check", "storey"/"story", "tyre"/"tire", "kerb"/"curb", "draught"/"draft",
+# "timbre"/"timber"), both are left as they are.
+SPELLING_WORDS = {
+    "grey": "gray", "greys": "grays", "greyer": "grayer", "greyish": "grayish", "greyed": "grayed",
+    "aluminium": "aluminum", "programme": "program", "programmes": "programs", "ageing": "aging",
+    "judgement": "judgment", "judgements": "judgments", "acknowledgement": "acknowledgment",
+    "acknowledgements": "acknowledgments", "sceptic": "skeptic", "sceptical": "skeptical",
+    "scepticism": "skepticism", "artefact": "artifact", "artefacts": "artifacts", "cosy": "cozy",
+    "jewellery": "jewelry", "enrol": "enroll", "enrols": "enrolls", "enrolment": "enrollment",
+    "enrolments": "enrollments", "fulfil": "fulfill", "fulfils": "fulfills", "fulfilment": "fulfillment",
+    "instalment": "installment", "instalments": "installments", "skilful": "skillful", "wilful": "willful",
+    "distil": "distill", "distils": "distills", "practise": "practice", "practised": "practiced",
+    "practises": "practices", "practising": "practicing", "plough": "plow", "ploughs": "plows",
+    "mould": "mold", "moulds": "molds", "mouldy": "moldy", "smoulder": "smolder", "sulphur": "sulfur",
+    "pyjamas": "pajamas", "moustache": "mustache", "gaol": "jail", "doughnut": "donut", "doughnuts": "donuts",
+    "catalogue": "catalog", "catalogues": "catalogs", "catalogued": "cataloged", "dialogue": "dialog",
+    "dialogues": "dialogs", "analogue": "analog", "analogues": "analogs", "prologue": "prolog",
+    "epilogue": "epilog", "monologue": "monolog", "tonne": "ton", "tonnes": "tons",
+    "odour": "odor", "odours": "odors", "odourless": "odorless",
+}
+SPELLING_ROOTS = (("haem", "hem"), ("anaes", "anes"), ("anaem", "anem"), ("paed", "ped"), ("oestr", "estr"),
+                  ("oesoph", "esoph"), ("foet", "fet"), ("manoeuv", "maneuv"), ("diarrhoe", "diarrhe"),
+                  ("aesthet", "esthet"), ("gynaec", "gynec"), ("leukaem", "leukem"), ("ischaem", "ischem"))
+SPELLING_KEPT = frozenset({"timbre", "timbres", "acre", "acres", "devour", "devours", "detour", "detours",
+                           "contour", "contours", "flour", "flours", "paramour", "troubadour", "velour",
+                           "tambour", "amour"})
+SPELLING_RULES = (
+    (re.compile(r"^(defen|offen|licen|preten)c(e|es|ed|ing)$"), r"\1s\2"),  # defence, licence
+    (re.compile(r"^(\w{3,})our(s|ed|ing|ite|ites|itism|able|ably|er|ers|ful|fully|less|ism|ist|ists|y)?$"),
+     r"\1or\2"),  # colour, behaviour, favourite
+    (re.compile(r"^(\w{3,})is(e|ed|es|ing|ation|ations|er|ers|able)$"), r"\1iz\2"),  # organise, organisation
+    (re.compile(r"^(\w{3,})ys(e|ed|es|ing|er|ers)$"), r"\1yz\2"),  # analyse, paralyse
+    (re.compile(r"^(\w{2,}[bcdfgkptv])red$"), r"\1ered"),  # centred
+    (re.compile(r"^(\w{2,}[bcdfgkptv])re(s?)$"), r"\1er\2"),  # centre, litres, fibre, manoeuvre
+    (re.compile(r"^(\w{3,}e)ll(ed|ing|er|ers|or|ors|ous)$"), r"\1l\2"),  # travelled, counsellor, marvellous
+)
+
+
+def spelling(word: str) -> str:
+    """One spelling of a lower-cased word for British and American English: "colour" and "color" both give
+    "color", "organisation" and "organization" "organization", "centre" and "center" "center"."""
+    if word in SPELLING_KEPT or not word.isalpha():
+        return word
+    if word in SPELLING_WORDS:
+        return SPELLING_WORDS[word]
+    for british, american in SPELLING_ROOTS:
+        word = word.replace(british, american)
+    for pattern, replacement in SPELLING_RULES:
+        if pattern.match(word):
+            return pattern.sub(replacement, word)
+    return word
 
 
 def tokens(text: str) -> list[str]:
@@ -72,16 +130,18 @@ def stem(word: str) -> str:
     return word[:-1] if len(word) > 4 and word.endswith("e") else word
 
 
-def wording_key(text: str) -> str:
+def wording_key(text: str, spellings: bool = False) -> str:
     """The question's words without fillers, in order and joined without spaces.
 
     Joining makes "spread sheet" equal "spreadsheet" and "Wi-Fi" equal "wifi".
+    ``spellings``: British and American spellings of a word give the same key (``spelling``).
     """
-    return "".join(plural(t) for t in tokens(text) if t not in FILLER)
+    return "".join(plural(spelling(t) if spellings else t) for t in tokens(text) if t not in FILLER)
 
 
 def topic_words(text: str) -> set[str]:
-    return {stem(t) for t in tokens(text) if t not in FRAME or t in NEGATIONS}
+    """The words that say what a question is about, stemmed, in one spelling (``spelling``)."""
+    return {stem(spelling(t)) for t in tokens(text) if t not in FRAME or t in NEGATIONS}
 
 
 @dataclass(frozen=True)
