@@ -73,6 +73,8 @@ class CollectionsPanel(QWidget):
         super().__init__(parent)
         self.list = CollectionList(library)
         self.list.setAccessibleName("Collections")
+        self.list.setAccessibleDescription("Enter or a click on a collection starts a conversation that searches "
+                                           "only its documents")
         self.list.setToolTip("Click a collection to ask within it; drag documents from the library onto one to "
                              "add them")
         self.list.itemClicked.connect(self._chosen)

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
@@ -22,11 +22,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.engine import (
+    Conversation,
     Engine,
     ModelError,
     ModelInfo,
     PageImage,
     Scope,
+    Settings,
 )
 from desktop_app.ui.answer_actions import AnswerActions
 from desktop_app.ui.chat_view import ChatView
@@ -34,8 +36,12 @@ from desktop_app.ui.collections_actions import CollectionsActions
 from desktop_app.ui.collections_panel import CollectionsPanel
 from desktop_app.ui.conversations_panel import ConversationsPanel
 from desktop_app.ui.documents_actions import DocumentsActions
+from desktop_app.ui.first_run import DemoModelNotice, notice_dismissed, remember_notice_dismissed
+from desktop_app.ui.help_dialogs import AboutDialog, ShortcutsDialog, shortcut_rows
 from desktop_app.ui.library_actions import LibraryActions
 from desktop_app.ui.library_panel import LibraryPanel
+from desktop_app.ui.menus import build_menus
+from desktop_app.ui.panes import PaneNavigation
 from desktop_app.ui.settings_actions import SettingsActions
 from desktop_app.ui.source_viewer import SourceViewer
 from desktop_app.ui.tasks import Job, TaskManager
@@ -51,17 +57,19 @@ SWITCH_TO_LOCAL = "Use the model on this computer"
 
 
 class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, SettingsActions, DocumentsActions,
-                 CollectionsActions):
+                 CollectionsActions, PaneNavigation):
     def __init__(self, home: Path | None = None) -> None:
         super().__init__()
-        self.setWindowTitle("desktop-app: ask your PDFs")
         self.setAcceptDrops(True)
         self.resize(1280, 760)
         self.conversation_id: int | None = None
+        self.conversation_titles: dict[int, str] = {}
+        self.model_info: ModelInfo | None = None
         self.answer_job: Job | None = None
         self.index_jobs: list[Job] = []
         self.encrypted: list[Path] = []
         self.banner = ErrorBanner()
+        self.notice = DemoModelNotice()
         self.library = LibraryPanel()
         self.scope = Scope()  # what a new conversation searches (see ``CollectionsActions``)
         self.collections_panel = CollectionsPanel(self.library)
@@ -72,13 +80,17 @@ class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, Setti
         self.model_status.setAccessibleName("Model status")
         self.statusBar().addPermanentWidget(self.model_status)
         self._layout()
-        self._actions()
+        self.menu_actions = build_menus(self)
         self._connect()
         self.tasks = TaskManager(lambda: Engine(home), self.show_error)
         self.watch_panel = WatchPanel(self.tasks)
+        self.watch_panel.setAccessibleName("Watched folders panel")
         self.side_tabs.addTab(self.watch_panel, "Watched folders")
         self.watch_panel.library_changed.connect(self.refresh_library)
         self.watch_panel.library_changed.connect(self.refresh_collections)
+        self.prepare_keyboard()
+        self.chain_tab_order()
+        self.show_title()
         self.refresh_library()
         self.refresh_collections()
         self.refresh_conversations()
@@ -88,43 +100,36 @@ class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, Setti
 
     # --- building -------------------------------------------------------------------
     def _layout(self) -> None:
-        left = QSplitter(Qt.Orientation.Vertical)
-        left.addWidget(self.library)
-        left.addWidget(self.collections_panel)
+        self.left_column = QSplitter(Qt.Orientation.Vertical)
+        self.left_column.addWidget(self.library)
+        self.left_column.addWidget(self.collections_panel)
         self.side_tabs = QTabWidget()  # conversations, and the watched folders once the task thread exists
         self.side_tabs.addTab(self.conversations, "Conversations")
-        left.addWidget(self.side_tabs)
-        left.setSizes([360, 140, 240])
-        main = QSplitter(Qt.Orientation.Horizontal)
-        main.addWidget(left)
-        main.addWidget(self.chat)
-        main.addWidget(self.viewer)
-        main.setSizes([330, 560, 390])
+        self.left_column.addWidget(self.side_tabs)
+        self.left_column.setSizes([360, 140, 240])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.left_column)
+        self.splitter.addWidget(self.chat)
+        self.splitter.addWidget(self.viewer)
+        self.size_panes()
+        for pane, name in ((self.library, "Library panel"), (self.collections_panel, "Collections panel"),
+                           (self.side_tabs, "Conversations and watched folders"), (self.chat, "Chat"),
+                           (self.viewer, "Source viewer")):
+            pane.setAccessibleName(name)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.banner)
-        layout.addWidget(main, 1)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
-    def _actions(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        for text, shortcut, slot in (("&Add documents…", QKeySequence.StandardKey.Open, self.choose_files),
-                                     ("&New conversation", QKeySequence.StandardKey.New, self.new_conversation),
-                                     ("&Settings…", QKeySequence("Ctrl+,"), self.open_settings),
-                                     ("Run a &task…", QKeySequence("Ctrl+T"), self.choose_task),
-                                     ("&Find in documents…", QKeySequence("Ctrl+Shift+F"), self.open_find),
-                                     ("Co&mpare documents…", QKeySequence("Ctrl+Shift+D"), self.open_compare),
-                                     ("&Curated answers…", QKeySequence("Ctrl+K"), self.edit_faq),
-                                     ("Check &answers…", QKeySequence("Ctrl+E"), self.check_answers),
-                                     ("Answer again &strictly", QKeySequence("Ctrl+R"), self.regenerate_strictly),
-                                     ("&Quit", QKeySequence.StandardKey.Quit, self.close)):
-            action = QAction(text, self)
-            action.setShortcut(shortcut)
-            action.triggered.connect(slot)
-            menu.addAction(action)
-            self.addAction(action)
-
     def _connect(self) -> None:
+        self.menu_actions["show_library"].setChecked(True)
+        self.menu_actions["show_library"].toggled.connect(self.show_library)
+        self.menu_actions["show_viewer"].toggled.connect(self.show_viewer)
+        self.notice.choose_model_requested.connect(self.choose_model_file)
+        self.notice.use_server_requested.connect(lambda: self.open_settings())
+        self.notice.never_again_requested.connect(self.dismiss_notice_for_good)
         self.library.add_requested.connect(self.choose_files)
         self.library.remove_requested.connect(self.remove_documents)
         self.library.cancel_requested.connect(self.cancel_indexing)
@@ -165,10 +170,43 @@ class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, Setti
         # The loaded models' many Python objects live as long as the app: moving them out of the cyclic
         # collector's reach keeps its full passes (which pause every thread, the GUI's too) short.
         gc.freeze()
+        self.model_info = info
         adapter = f" + adapter {info.adapter}" if info.adapter else ""
         self.model_status.setText(f"Model: {info.name}{adapter} (context {info.n_ctx}, template {info.chat_template})")
         if info.notes:
             self.show_error(" ".join(info.notes))
+        if not info.demonstration:
+            self.notice.hide()
+        else:
+            self.tasks.run(lambda engine: notice_dismissed(engine.home),
+                           lambda dismissed: self.notice.setVisible(not dismissed))
+
+    def choose_model_file(self) -> None:
+        """Ask for a GGUF model file; answer with it from now on (the setting is saved, the model reloaded)."""
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a model file", str(Path.home()), "GGUF models (*.gguf)")
+        if path:
+            self.notice.hide()
+            self.apply_settings({"model_path": path, "model_backend": "local"}, reload_model=True)
+
+    def dismiss_notice_for_good(self) -> None:
+        """Hide the demonstration-model notice, now and after restarts (remembered in the data folder)."""
+        self.notice.hide()
+        self.tasks.run(lambda engine: remember_notice_dismissed(engine.home), None, self.show_error)
+
+    # --- help -------------------------------------------------------------------------
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Help > Keyboard shortcuts: every shortcut of the window, read from its actions as they are now."""
+        dialog = ShortcutsDialog(shortcut_rows(self.menuBar(), self.actions()), self)
+        dialog.open()
+        return dialog
+
+    def show_about(self) -> None:
+        """Help > About, once the settings are read (they say whether an inference server is used)."""
+        self.tasks.run(lambda engine: engine.settings, self._show_about, self.show_error)
+
+    def _show_about(self, settings: Settings) -> None:
+        self.about_dialog = AboutDialog(self.model_info, settings, self)
+        self.about_dialog.open()
 
     def _model_failed(self, error: BaseException) -> None:
         self.model_status.setText("Model: not available")
@@ -186,20 +224,33 @@ class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, Setti
 
     # --- conversations -------------------------------------------------------------
     def refresh_conversations(self) -> None:
-        self.tasks.run(lambda engine: engine.conversations.all(),
-                       lambda items: self.conversations.set_conversations(items, self.conversation_id))
+        self.tasks.run(lambda engine: engine.conversations.all(), self._conversations_loaded)
+
+    def _conversations_loaded(self, conversations: list[Conversation]) -> None:
+        self.conversations.set_conversations(conversations, self.conversation_id)
+        self.conversation_titles = {c.id: c.title for c in conversations}
+        self.show_title()
+
+    def show_title(self) -> None:
+        """The window's title is the open conversation's; the app's name is added by the system (it is the
+        application's display name), so it is not repeated here. No conversation: no title of its own."""
+        self.setWindowTitle(self.conversation_titles.get(self.conversation_id, "New conversation")
+                            if self.conversation_id is not None else "")
 
     def new_conversation(self) -> None:
         if self.answer_job is None:
             self.conversation_id = None
             self.chat.clear()
             self.conversations.list.clearSelection()
+            self.conversations.list.setCurrentRow(-1)
             self.show_scope_label()
+            self.show_title()
 
     def open_conversation(self, conversation_id: int) -> None:
         if self.answer_job is not None:
             return
         self.conversation_id = conversation_id
+        self.show_title()
         self.tasks.run(lambda engine: engine.conversations.get(conversation_id)[1], self.chat.show_history,
                        self.show_error)
         self.show_conversation_scope(conversation_id)
@@ -218,6 +269,13 @@ class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, Setti
             self.tasks.run(lambda engine: engine.conversations.delete(conversation_id),
                            lambda _r: self.refresh_conversations(), self.show_error)
 
+    def export_current_conversation(self) -> None:
+        """File > Export conversation…: the open conversation, as Markdown."""
+        if self.conversation_id is None:
+            self.show_error("Open a conversation (or ask a question) first; then it can be exported.")
+        else:
+            self.export_conversation(self.conversation_id)
+
     def export_conversation(self, conversation_id: int) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export conversation", str(Path.home() / "conversation.md"),
                                               "Markdown (*.md)")
@@ -229,6 +287,7 @@ class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, Setti
     # --- sources and links ------------------------------------------------------------
     def render_page(self, document_id: int, page: int, zoom: float, positions: list[list[float]],
                     password: str | None = None) -> None:
+        self.reveal_viewer()
         self.tasks.run(lambda engine: engine.library.render_page(document_id, page, zoom, positions, password),
                        lambda image: self._show_page(image, positions), self.show_error)
 
@@ -249,6 +308,10 @@ class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, Setti
         answer = QMessageBox.question(self, "Open link", f"Open this link in your browser?\n\n{url}")
         if answer == QMessageBox.StandardButton.Yes:
             QDesktopServices.openUrl(target)
+
+    def focusNextPrevChild(self, next: bool) -> bool:  # noqa: N802,A002 (Qt's names)
+        self.chain_tab_order()  # answers added since the last Tab take their place before the viewer
+        return super().focusNextPrevChild(next)
 
     # --- closing --------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
