@@ -39,6 +39,11 @@ done
 
 ./dev setup
 "$venv/bin/pip" install --quiet -r installer/requirements-dist.txt
+# PyInstaller bundles the libraries Qt's xcb plugin loads from this machine; those it lacks stay out of the .tar.gz.
+lacking=$(ldd "$venv"/lib/python3*/site-packages/PySide6/Qt/plugins/platforms/libqxcb.so 2>/dev/null |
+    awk '$3 == "not" {print $1}' | sort -u | tr '\n' ' ' || true)
+[ -z "$lacking" ] || echo "Note: this machine lacks ${lacking}so the .tar.gz will not carry them" \
+    "(the .deb depends on them; './dev run' installs them here)." >&2
 version=$("$venv/bin/python" -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')
 out=build
 bundle=$out/dist/desktop-app
@@ -75,6 +80,9 @@ install -Dm644 LICENSE "$root/usr/share/doc/desktop-app$flavour/copyright"
 glibc=$( (find "$bundle" -type f \( -name '*.so*' -o -name 'desktop-app*' \) -exec objdump -T {} + 2>/dev/null || true) |
     grep -o 'GLIBC_2\.[0-9]*' | sort -t. -k2 -n -u | tail -n 1 | sed 's/GLIBC_//' || true)
 [ -n "$glibc" ] || { echo "Could not read the glibc version the bundle needs (objdump -T)." >&2; exit 1; }
+# The system libraries the bundled Qt's X11 (xcb) platform plugin loads (desktop_app/ui/app.py's XCB_PACKAGES): the
+# bundle carries those the build machine had, the system provides the rest (libGL, libEGL and libxcb always).
+xcb_depends="libxcb1, libx11-6, libx11-xcb1, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, libxcb-render0, libxcb-render-util0, libxcb-shape0, libxcb-shm0, libxcb-sync1, libxcb-util1, libxcb-xfixes0, libxcb-xkb1, libxkbcommon0, libxkbcommon-x11-0, libegl1, libgl1, libfontconfig1, libdbus-1-3"
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: desktop-app$flavour
 Version: $version
@@ -83,8 +91,8 @@ Priority: optional
 Architecture: amd64
 Maintainer: Desktop App <dev@desktop-app.invalid>
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
-Depends: libc6 (>= $glibc), libxcb-icccm4, libxcb-keysyms1, libxcb-cursor0, libxkbcommon-x11-0, libegl1, libgl1, libfontconfig1
-Recommends: tesseract-ocr, tesseract-ocr-eng, tesseract-ocr-kor
+Depends: libc6 (>= $glibc), $xcb_depends
+Recommends: tesseract-ocr, tesseract-ocr-eng, tesseract-ocr-kor, fonts-nanum | fonts-noto-cjk
 $( [ -n "$flavour" ] && echo "Conflicts: desktop-app" || echo "Conflicts: desktop-app-cuda" )
 Description: offline assistant that answers questions about your PDFs
  Indexes PDFs and answers questions about them with a local language model,
