@@ -322,7 +322,7 @@ class MessageWidget(QFrame):
             return
         tokens = ", ".join(t for item in unsupported for t in item["tokens"])
         self.check.setText(f"⚠ Not found in the sources: {tokens} (grounding {verification['score']:.0%}). "
-                           "File > Answer again strictly (Ctrl+R) asks again with a stricter prompt.")
+                           "Tools > Answer again strictly (Ctrl+R) asks again with a stricter prompt.")
         self.check.setToolTip("\n".join(f"{item['sentence']}  →  {', '.join(item['tokens'])}"
                                         for item in unsupported))
         self.check.show()

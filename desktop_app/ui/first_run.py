@@ -1,51 +1,34 @@
 """The notice shown while the small demonstration model answers, with one-click ways to a better one.
 
 The notice sits in the window above the panes (it is not a dialog): "Choose a model file…", "Use a
-server…", "Don't show again" (remembered in the data folder, see ``remember_notice_dismissed``) and
+server…", "Don't show again" (remembered with the window's other choices, ``window.ini``) and
 "Hide" (for this session). The window decides when it shows and does what the buttons ask.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 log = logging.getLogger(__name__)
-WINDOW_STATE = "window.json"  # in the data folder: what the window remembers between runs
-DISMISSED_KEY = "demonstration_notice_dismissed"
+DISMISSED_KEY = "notices/demonstration_model_dismissed"
 NOTICE_TEXT = ("<b>This is a small demonstration model.</b> It shows the app working, but its answers are often "
                "wrong. The quotes from your documents shown with each answer are exact, whatever the model "
                "writes. For answers you can rely on, choose a larger model file (GGUF) or an inference server.")
 
 
-def notice_dismissed(home: Path) -> bool:
-    """Whether "Don't show again" was pressed in the data folder ``home`` (False if nothing was saved)."""
-    try:
-        state = json.loads((home / WINDOW_STATE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(state, dict) and state.get(DISMISSED_KEY) is True
+def notice_dismissed(settings: QSettings) -> bool:
+    """Whether "Don't show again" was pressed (the window's remembered choices, ``window_settings``)."""
+    return bool(settings.value(DISMISSED_KEY, False, bool))
 
 
-def remember_notice_dismissed(home: Path) -> None:
-    """Remember "Don't show again" in ``home``/window.json, keeping whatever else the file holds.
-
-    Raises ``OSError`` when the file cannot be written.
-    """
-    path = home / WINDOW_STATE
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        state = {}
-    if not isinstance(state, dict):
-        state = {}
-    state[DISMISSED_KEY] = True
-    path.write_text(json.dumps(state, indent=2), encoding="utf-8")
+def remember_notice_dismissed(settings: QSettings) -> None:
+    """Remember "Don't show again" in the window's remembered choices."""
+    settings.setValue(DISMISSED_KEY, True)
+    settings.sync()
 
 
 class DemoModelNotice(QFrame):

@@ -61,6 +61,7 @@ class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, Setti
     def __init__(self, home: Path | None = None) -> None:
         super().__init__()
         self.setAcceptDrops(True)
+        self.data_home = home  # where the window's remembered choices live (``window_settings``)
         self.resize(1280, 760)
         self.conversation_id: int | None = None
         self.conversation_titles: dict[int, str] = {}
@@ -178,8 +179,7 @@ class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, Setti
         if not info.demonstration:
             self.notice.hide()
         else:
-            self.tasks.run(lambda engine: notice_dismissed(engine.home),
-                           lambda dismissed: self.notice.setVisible(not dismissed))
+            self.notice.setVisible(not notice_dismissed(self.window_settings()))
 
     def choose_model_file(self) -> None:
         """Ask for a GGUF model file; answer with it from now on (the setting is saved, the model reloaded)."""
@@ -191,7 +191,7 @@ class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, Setti
     def dismiss_notice_for_good(self) -> None:
         """Hide the demonstration-model notice, now and after restarts (remembered in the data folder)."""
         self.notice.hide()
-        self.tasks.run(lambda engine: remember_notice_dismissed(engine.home), None, self.show_error)
+        remember_notice_dismissed(self.window_settings())
 
     # --- help -------------------------------------------------------------------------
     def show_shortcuts(self) -> ShortcutsDialog:

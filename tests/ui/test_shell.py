@@ -236,11 +236,11 @@ def test_the_demonstration_notice_offers_a_better_model_and_can_go_for_good(qtbo
     window.notice.buttons["Use a server…"].click()
     assert opened == [True]
     window.notice.buttons["Hide"].click()
-    assert not window.notice.isVisible() and not notice_dismissed(data_home)
+    assert not window.notice.isVisible() and not notice_dismissed(window.window_settings())
     window.notice.show()
     window.notice.buttons["Don't show again"].click()
     assert not window.notice.isVisible()
-    qtbot.waitUntil(lambda: notice_dismissed(data_home))
+    assert notice_dismissed(window.window_settings())
     window.close()
     again = open_window(qtbot, data_home)
     checked: list[bool] = []
