@@ -176,6 +176,7 @@ def answer_dict(answer: Answer) -> dict[str, Any]:
     data = dict(answer.__dict__)
     data["citations"] = [citation_dict(c) for c in answer.citations]
     data["related"] = [citation_dict(c) for c in answer.related]
+    data["given"] = [citation_dict(c) for c in answer.given]  # every passage the model was given
     data["verification"] = answer.verification.to_dict() if answer.verification else None
     data["evidence"] = [evidence_dict(e) for e in answer.evidence]
     return data

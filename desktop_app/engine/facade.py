@@ -344,7 +344,8 @@ class Engine:
         with tempfile.TemporaryDirectory(prefix="desktop-app-apart-") as folder:
             runtime = Runtime.borrowing(self._rt, Path(folder), settings or self.settings)
             runtime.store, runtime.copies = self._rt.store, self._rt.copies
-            runtime.verified_files, runtime.passwords = self._rt.verified_files, self._rt.passwords
+            runtime.verified_files = self._rt.verified_files
+            runtime.passwords = dict(self._rt.passwords)  # its close() clears them: a copy
             runtime._vectors = self._rt.vectors
             view = Engine.__new__(Engine)
             view._open(runtime)

@@ -13,7 +13,7 @@ from desktop_app.engine.library.doctor import Finding, integrity, keyword_rows, 
 from desktop_app.engine.library.pages import PageImage, available_file, locked_message, render_page_image
 from desktop_app.engine.library.quotes import quote_locator
 from desktop_app.engine.models.chat import Generation, LocalModel, ModelInfo, ModelSettings
-from desktop_app.engine.models.files import manifest
+from desktop_app.engine.models.files import bundled_file, manifest
 from desktop_app.engine.models.gguf_info import ModelFileInfo, read_info
 from desktop_app.engine.models.loading import ModelCheck, check_model, list_models
 from desktop_app.engine.models.lora import ActiveAdapter
@@ -228,9 +228,12 @@ class ModelManager:
         """The loaded chat model (loading it first if needed)."""
         model = self._rt.model
         where = model.settings.root if isinstance(model, ServerModel) else str(model.settings.path)
-        demonstration = isinstance(model, LocalModel) and Path(model.settings.path).name == manifest()["chat"].file
+        bundled = bundled_file(manifest()["chat"])
+        demonstration = isinstance(model, LocalModel) and bundled is not None and \
+            Path(model.settings.path).resolve() == bundled.resolve()
         return ModelInfo(model.label, where, model.n_ctx, model.template_name,
-                         model.adapter.label if model.adapter else "", tuple(self._rt.model_notes), demonstration)
+                         model.adapter.label if model.adapter else "", tuple(self._rt.model_notes), demonstration,
+                         isinstance(model, ServerModel))
 
     def files(self) -> list[tuple[Path, ModelFileInfo | ModelError]]:
         """The bundled model and the user's GGUF files, each with what it holds or why it cannot be read."""

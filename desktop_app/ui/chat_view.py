@@ -258,7 +258,8 @@ class ChatView(QWidget):
         widget = self.current or self.start_answer(live=False)
         if answer.withheld:
             widget.body.set_markdown(withheld_markdown(answer.text, answer.withheld))
-        elif answer.abstained or answer.refused or not (widget.text or widget.stopping):
+        elif answer.abstained or answer.refused or not (widget.text or widget.stopping) or \
+                answer.origin_details.get("finish") == "repetition":  # the first words of a repeat were shown
             widget.text = answer.text
             widget.body.set_markdown(answer.text)
         note = answer_note(answer)

@@ -119,10 +119,16 @@ def app_licence() -> str:
         return LICENCE
 
 
-def privacy_text(settings: Settings | None) -> str:
-    """What leaves the computer: nothing, unless answers come from an inference server."""
-    if settings is not None and settings.model_backend == "server":
+def privacy_text(settings: Settings | None, info: ModelInfo | None = None) -> str:
+    """What leaves the computer: nothing, unless answers come from an inference server (the loaded model's
+    ``server`` flag says so even when the server was given for this run only, by environment variable)."""
+    if info is not None and info.server:
+        address = html.escape(info.path)
+    elif settings is not None and settings.model_backend == "server":
         address = html.escape(settings.server_url or "the address set in Settings")
+    else:
+        address = ""
+    if address:
         return (f"Answers come from the inference server at {address}: each question is sent to it with the "
                 "passages it needs. Your documents and the library stay on this computer.")
     return ("Nothing leaves this computer: your documents, questions and answers stay here. Only if you set an "
@@ -147,7 +153,7 @@ class AboutDialog(QDialog):
             f"<h2>{APP_NAME}</h2><p>Version {html.escape(app_version())}</p>"
             "<p>Answers questions about your documents, with the page each answer comes from.</p>"
             f"<p>Licence: {html.escape(app_licence())}</p><p>{model_text(info)}</p>"
-            f"<p>{privacy_text(settings)}</p>")
+            f"<p>{privacy_text(settings, info)}</p>")
         self.label.setWordWrap(True)
         self.label.setAccessibleName(f"About {APP_NAME}")
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

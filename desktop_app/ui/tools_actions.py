@@ -66,6 +66,11 @@ class ToolsActions:
                                                                                  values, title), self.show_error)
 
     def _run_task_in(self, conversation: int, name: str, values: dict[str, str], title: str) -> None:
+        if self.answer_job is not None:  # an answer started while the conversation was being made
+            self.refresh_conversations()
+            self.show_error("The task did not start: an answer was being written. Its conversation is in the "
+                            "list; run the task again when the answer has finished.")
+            return
         self.new_conversation()
         self.conversation_id = conversation
         self.refresh_conversations()

@@ -122,6 +122,9 @@ def test_ask_prints_the_quotes_before_the_answer_and_gives_them_in_json(data_hom
     assert {"quote", "document", "page", "page_label", "rects", "score"} <= set(top)
     assert (top["quote"], top["document"], top["page"], top["page_label"]) == (silt, "Harbour Survey Report", 3, "3")
     assert top["rects"] and all(r[0] == 3 for r in top["rects"])
+    fresh = json.loads(cli(data_home, "ask", "Which model is the northern breakwater tide gauge?", "--json",
+                           *SMALL).stdout)  # a model answer, not replayed from the cache
+    assert fresh["given"] and all(g["document_title"] == "Harbour Survey Report" for g in fresh["given"])
 
     quoted = cli(data_home, "ask", question, "--quotes-only", *SMALL)
     assert quoted.returncode == 0 and f"\u201c{silt}\u201d" in quoted.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -183,6 +184,8 @@ def test_about_names_the_app_version_licence_model_and_what_leaves_the_computer(
     window.about_dialog.reject()
     served = privacy_text(Settings(model_backend="server", server_url="http://gpu-box:8080"))
     assert "http://gpu-box:8080" in served and "documents and the library stay on this computer" in served
+    from_environment = privacy_text(Settings(), replace(window.model_info, server=True, path="http://gpu-box:8080"))
+    assert "http://gpu-box:8080" in from_environment and "Nothing leaves" not in from_environment
 
 
 def test_tab_f6_and_ctrl_l_move_across_the_panes(qtbot, window: MainWindow) -> None:

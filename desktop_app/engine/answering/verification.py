@@ -34,7 +34,7 @@ COMMON = frozenset("""The A An I It In On At To Of For And But Or If When Then T
     Also However So Because Which What Where Who Why How Each Every All Some Any Both Than After Before
     First Second Finally Answer Source Sources Question Document Documents Page Pages Number Quoted""".split())
 REFERENCE = re.compile(r"(?i)\b(?:pages?|pp?\.|sources?(?:\s+numbers?)?|documents?)\s*(?:no\.|number)?\s*:?\s*"
-                       r"\d+(?:\s*[-–]\s*\d+)?(?:\s*(?:,|and)\s*\d+)*")
+                       r"\d+(?![.,]?\d)(?:\s*[-–]\s*\d+(?![.,]?\d))?(?:\s*(?:,|and)\s*\d+(?![.,]?\d))*")
 """A page or source reference ("page 20", "pages 3-4", "Source number: 2"): where, not what; the citations say it."""
 HEADER_LINE = re.compile(r"^[ \t]*\[\d+\][^\n]*?,\s*pages?\s+\d+(?:\s*-\s*\d+)?[ \t]*:?[ \t]*$", re.MULTILINE)
 """A source header of the prompt, echoed by the model on a line of its own ("[1] Some Title, page 20:")."""
@@ -160,6 +160,11 @@ def blank_headers(answer: str) -> str:
     return HEADER_LINE.sub(lambda m: " " * len(m.group(0)), answer)
 
 
+def in_frame(claim: str, frame: str) -> bool:
+    """Whether ``claim`` stands in ``frame`` (lower case) as whole words, not inside a longer word."""
+    return re.search(rf"(?<!\w){re.escape(claim.lower())}(?!\w)", frame) is not None
+
+
 def verify(answer: str, passages: Mapping[int, str], scaffold: str = "") -> Verification:
     """Check ``answer`` sentence by sentence against ``passages`` (source number -> text).
 
@@ -179,7 +184,7 @@ def verify(answer: str, passages: Mapping[int, str], scaffold: str = "") -> Veri
         for claim in extract_claims(sentence):
             if supported(claim, evidence, numbers):
                 claims.append(claim)
-            elif NUMBER.fullmatch(claim) or claim.lower() not in frame:
+            elif NUMBER.fullmatch(claim) or not in_frame(claim, frame):
                 claims.append(claim)
                 missing.append(claim)
         checks.append(SentenceCheck(sentence, start, end, cited, claims, missing))

@@ -61,6 +61,7 @@ class ModelInfo:
     adapter: str = ""
     notes: tuple[str, ...] = ()
     demonstration: bool = False  # the bundled small model, shipped to show the app working, not for real answers
+    server: bool = False  # answers come from an inference server (``path`` is its address)
 
 
 @dataclass(frozen=True)
@@ -280,9 +281,11 @@ class LocalModel:
                 piece = tokens[position:position + size]
                 try:
                     llm.eval(piece)
-                except RuntimeError:  # llama_decode returned 2: aborted, the slice is not in the cache
+                except RuntimeError as exc:  # "llama_decode returned 2": aborted, the slice is not in the cache
                     if cancel.cancelled:
                         return False
+                    if "returned 2" not in str(exc):  # e.g. the context is full: as create_completion would say
+                        raise ModelError(f"The model could not read the prompt ({exc}).") from exc
                     log.warning("llama.cpp broke off a prompt slice without a cancel; evaluating it again")
                     set_abort(llm, None)  # the slices alone bound the stop latency from here on
                     llm.eval(piece)

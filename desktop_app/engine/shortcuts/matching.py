@@ -62,7 +62,7 @@ SPELLING_WORDS = {
     "pyjamas": "pajamas", "moustache": "mustache", "gaol": "jail", "doughnut": "donut", "doughnuts": "donuts",
     "catalogue": "catalog", "catalogues": "catalogs", "catalogued": "cataloged", "dialogue": "dialog",
     "dialogues": "dialogs", "analogue": "analog", "analogues": "analogs", "prologue": "prolog",
-    "epilogue": "epilog", "monologue": "monolog", "tonne": "ton", "tonnes": "tons",
+    "epilogue": "epilog", "monologue": "monolog",
     "odour": "odor", "odours": "odors", "odourless": "odorless",
 }
 SPELLING_ROOTS = (("haem", "hem"), ("anaes", "anes"), ("anaem", "anem"), ("paed", "ped"), ("oestr", "estr"),

@@ -8,7 +8,7 @@ import pytest
 
 from desktop_app.engine import Engine
 from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder
-from desktop_app.engine.answering.verification import verify
+from desktop_app.engine.answering.verification import extract_claims, verify
 from desktop_app.engine.settings import DEFAULT_SYSTEM_PROMPT
 
 
@@ -78,3 +78,14 @@ def test_a_looping_off_topic_answer_lists_each_unsupported_term_once(built: Buil
     assert listed == expected
     assert len(summary["unsupported"]) <= 2  # the first sentence naming each term, not its 14 repeats
     assert result.score < 0.5
+
+
+def test_a_page_reference_does_not_hide_the_number_after_it() -> None:
+    assert extract_claims("On page 3, 99,500 tonnes were removed [1].") == ["99,500"]
+    assert extract_claims("See pages 3-4 and 7 [1].") == []
+
+
+def test_a_name_inside_a_title_word_is_still_checked() -> None:
+    checked = verify("It was approved by Ann and Port officials [1].", {1: "The harbour was dredged in May."},
+                     "[1] Annual Harbour Report 2023, page 2:")
+    assert checked.unsupported_tokens == ["Ann", "Port"]
