@@ -112,7 +112,7 @@ class SourceViewer(QWidget):
         row.addSpacing(12)
         self._button(row, "−", "Zoom out", "Ctrl+-", lambda: self._zoom(1 / ZOOM_STEP))
         self._button(row, "+", "Zoom in", "Ctrl++", lambda: self._zoom(ZOOM_STEP))
-        fit = self._button(row, "Fit width", "Fit page to width", "Ctrl+0", self.fit_to_width)
+        fit = self._button(row, "Fit", "Fit page to width", "Ctrl+0", self.fit_to_width)  # short: 1024 px
         fit.setCheckable(True)
         fit.setChecked(True)
         row.addWidget(self.zoom_label)
@@ -213,6 +213,7 @@ class SourceViewer(QWidget):
         self.page_box.setText(page.label)
         total = f"of {page.page_count}"
         self.page_total.setText(total if page.label == str(page.page) else f"(page {page.page} {total})")
+        self.page_total.setMinimumWidth(self.page_total.sizeHint().width())  # "of 134" is never cut to "of 13"
 
     def _turn(self, step: int) -> None:
         if self.page is None or (step and not self.page.png):
