@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -257,7 +258,7 @@ def test_choose_a_model_file_saves_it_and_loads_it(qtbot, data_home: Path, windo
                                                    monkeypatch) -> None:
     assert window.model_info is not None
     other = tmp_path / "Larger-Model.Q4_K_M.gguf"
-    other.symlink_to(window.model_info.path)
+    shutil.copyfile(window.model_info.path, other)  # another file (a link would resolve to the bundled one)
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(other), "GGUF models (*.gguf)"))
     qtbot.waitUntil(window.notice.isVisible)
     window.notice.buttons["Choose a model file…"].click()
