@@ -15,19 +15,18 @@ Per setting:
 
 ``--limit N`` answers an even spread of N questions (default 10: 7 answerable, 3 unanswerable); 0: all.
 
-Measured with ``--limit 5`` (B001, B009, B018; unanswerable B028, B029, both declined before the model by the
-evidence floor) on a shared 2-core machine whose load swung from 1 to 14, so the seconds are not comparable;
-the token counts are:
+Measured with the default ``--limit 10`` (7 answerable, 3 unanswerable; the seconds are not comparable
+between settings, as every setting after the first finds the prompt in the KV cache):
 
 | setting | loops | at cap | tokens | seconds | must_contain | withheld | echo |
 |---|---|---|---|---|---|---|---|
-| before: repeat 1.1 (last 64), no guard | 2 | 2 | 156 | 223 | 0/3 | 2 | 1 |
-| repeat 1.1 (last 64) + guard (shipped) | 0 | 0 | 86.2 | 43.4 | 0/3 | 2 | 1 |
-| repeat 1.0 + guard | 0 | 0 | 37.4 | 13.2 | 0/3 | 2 | 1 |
-| repeat 1.1 (last 256) + guard | 0 | 1 | 102 | 9.77 | 0/3 | 3 | 1 |
+| before: repeat 1.1 (last 64), no guard | 3 | 3 | 176 | 11.9 | 3/7 | 3 | 4 |
+| repeat 1.1 (last 64) + guard (shipped) | 0 | 0 | 120 | 2.62 | 3/7 | 3 | 3 |
+| repeat 1.0 + guard | 0 | 0 | 119 | 2.54 | 3/7 | 2 | 3 |
+| repeat 1.1 (last 256) + guard | 0 | 1 | 145 | 2.99 | 3/7 | 4 | 3 |
 
-The guard ends every loop and halves the tokens; the penalties change no expected string on so few questions,
-so the shipped penalty stays llama.cpp's 1.1 over the last 64 tokens.
+The guard ends every loop and cuts a third of the tokens; the penalties change no expected string, so the
+shipped penalty stays llama.cpp's 1.1 over the last 64 tokens.
 """
 
 from __future__ import annotations
