@@ -95,11 +95,7 @@ class ShortcutsDialog(QDialog):
                 self.table.setItem(row, column, QTableWidgetItem(value))
         self.table.resizeColumnToContents(0)
         self.table.resizeColumnToContents(2)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table)
-        layout.addWidget(close)
+        with_close_button(self, self.table)
         self.resize(520, 560)
 
 
@@ -117,6 +113,15 @@ def app_licence() -> str:
         return (metadata.metadata(DISTRIBUTION).get_all("License-Expression") or [LICENCE])[0]
     except metadata.PackageNotFoundError:
         return LICENCE
+
+
+def with_close_button(dialog: QDialog, content: QWidget) -> None:
+    """Lay ``dialog`` out as ``content`` above a Close button."""
+    close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    close.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(content)
+    layout.addWidget(close)
 
 
 def privacy_text(settings: Settings | None, info: ModelInfo | None = None) -> str:
@@ -156,9 +161,5 @@ class AboutDialog(QDialog):
             f"<p>{privacy_text(settings, info)}</p>")
         self.label.setWordWrap(True)
         self.label.setAccessibleName(f"About {APP_NAME}")
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.label)
-        layout.addWidget(close)
+        with_close_button(self, self.label)
         self.resize(460, 0)
