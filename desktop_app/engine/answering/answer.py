@@ -18,7 +18,8 @@ from desktop_app.errors import AppError
 
 RECORD_FORMAT = 2
 """Version of the assistant message's ``meta`` written by ``Answer.to_record`` (1: the fields before it).
-Keys added since (``given``) are optional: a record without them reads as before."""
+Keys added since (``given``, ``sent_message``, ``sent_passages``) are optional: a record without them reads
+as before."""
 ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer", "quotes": "answer made of quotes",
                  "find": "count made by reading every page"}
 STOPPED_BY_LABELS = {"user": "Stopped.", "policy": "Stopped by the safety policy.",
@@ -110,6 +111,11 @@ class Answer:
     given: list[Citation] = field(default_factory=list)
     """Every passage the model was given, in prompt order (cited or not); empty when no model was asked
     (a shortcut, a count, quotes only, an abstention) and in records written before it was kept."""
+    sent_message: str = ""
+    """The user message the model read (sources, question, key sentences), kept so that a follow-up's prompt
+    repeats it exactly and llama.cpp reuses its KV cache; "" when no model was asked."""
+    sent_passages: dict[int, str] = field(default_factory=dict)
+    """Source number -> the text given under it in ``sent_message`` (widened or cut to fit)."""
 
     @property
     def given_sources(self) -> list[Citation]:
@@ -148,7 +154,8 @@ class Answer:
             "refused": self.refused, "structured": self.structured, "origin": self.origin,
             "origin_details": self.origin_details, "withheld": self.withheld, "model": self.model,
             "adapter": self.adapter, "evidence": [e.to_dict() for e in self.evidence],
-            "given": [c.to_dict() for c in self.given],
+            "given": [c.to_dict() for c in self.given], "sent_message": self.sent_message,
+            "sent_passages": {str(n): t for n, t in self.sent_passages.items()},
         }
 
     @classmethod
@@ -180,6 +187,8 @@ class Answer:
             origin_details=dict(meta.get("origin_details") or {}),
             evidence=[Evidence(**e) for e in meta.get("evidence") or []],
             given=[Citation(**c) for c in meta.get("given") or []],
+            sent_message=str(meta.get("sent_message") or ""),
+            sent_passages={int(n): str(t) for n, t in (meta.get("sent_passages") or {}).items()},
         )
 
 

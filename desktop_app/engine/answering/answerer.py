@@ -33,8 +33,8 @@ from desktop_app.engine.answering.answer import (
 from desktop_app.engine.answering.citations import Citation, citation_for, resolve
 from desktop_app.engine.answering.conversations import Conversation, ConversationStore
 from desktop_app.engine.answering.evidence import Evidence, EvidenceSelector, Locate, quotes_answer
-from desktop_app.engine.answering.memory import Turn, fit_history, focus_query, standalone_query
-from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder
+from desktop_app.engine.answering.memory import Turn, focus_query, fold_history, standalone_query
+from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder, carry_over, renumber
 from desktop_app.engine.answering.tasks import parse_json_answer
 from desktop_app.engine.answering.verification import verify
 from desktop_app.engine.language import detect_language, say
@@ -47,7 +47,8 @@ from desktop_app.engine.settings import Settings
 from desktop_app.errors import AppError
 from desktop_app.store.library import ChunkRow, LibraryStore
 
-MEMORY_SHARE = 0.25
+MEMORY_SHARE = 0.25  # of the model's window, at most, for the summary of folded turns (and whole documents)
+HISTORY_SHARE = 0.6  # of the window, at most, for earlier turns kept as the model read them, sources and all
 log = logging.getLogger(__name__)
 
 STRICT_NOTE = ("\n- Be strict: every sentence must come from a cited source. Copy numbers, names and identifiers "
@@ -145,6 +146,7 @@ class Answerer:
         built = self._prompt(asked.conversation_id, conversation.summary_upto, conversation.summary, sources,
                              asked.question, settings, asked.evidence if settings.evidence_in_prompt else [],
                              widen=not asked.whole)
+        asked.evidence = renumber(asked.evidence, built.numbers)
         yield SourcesFound(asked.conversation_id, asked.search_query, [citation_for(s) for s in built.sources],
                            built.parts, asked.evidence)
         stop = StopCondition(cancel)
@@ -219,27 +221,39 @@ class Answerer:
         self, conversation_id: int, summary_upto: int, summary: str, sources: list[Source], question: Question,
         settings: Settings, evidence: list[Evidence], widen: bool = True,
     ) -> BuiltPrompt:
-        """The prompt; sources are dropped from the end while it does not fit, and, with ``widen``, widened
-        with their neighbouring chunks while there is room."""
+        """The prompt: the conversation's turns as the model read them (``fold_history``), then the new
+        sources (``carry_over``); new sources are dropped from the end while it does not fit, then the turns
+        are folded, and with ``widen`` the sources are widened with their neighbouring chunks while there is
+        room."""
         model = self.model()
         turns = self.conversations.turns_after(conversation_id, summary_upto)
-        summary, kept, folded = fit_history(turns, summary, int(model.n_ctx * MEMORY_SHARE), model.count)
-        if folded:
-            self.conversations.set_summary(conversation_id, summary, folded[-1].message_id)
-        kept = [Turn(q, a, 0) for q, a in question.options.examples] + kept
+        memory = int(model.n_ctx * MEMORY_SHARE)
+        summary, kept, folded = fold_history(turns, summary, int(model.n_ctx * HISTORY_SHARE), memory, model.count)
         system_prompt = settings.system_prompt + (STRICT_NOTE if question.options.strict else "")
         builder = PromptBuilder(model.count, model.n_ctx, settings.max_answer_tokens)
         budget = model.n_ctx - settings.max_answer_tokens
+        examples = [Turn(q, a, 0) for q, a in question.options.examples]
+        numbered, above, numbers = carry_over(kept, sources)
         while True:
-            built = builder.build(system_prompt, summary, kept, sources, question.text, question.language,
-                                  self._expand if widen else lambda source: source.chunks, evidence)
+            built = builder.build(system_prompt, summary, examples + kept, numbered, question.text,
+                                  question.language, self._expand if widen else lambda source: source.chunks,
+                                  renumber(evidence, numbers), above)
             built.tokens, built.stop = model.render(built.messages)
             if len(built.tokens) <= budget:
-                return built
-            if not sources:
+                break
+            if numbered:
+                numbered = numbered[:-1]
+            elif kept:  # even the question alone does not fit after the turns: fold them all
+                summary, kept, more = fold_history(kept, summary, 0, memory, model.count)
+                folded += more
+                numbered, above, numbers = carry_over([], sources)
+            else:
                 raise AppError(f"The question needs {len(built.tokens)} tokens but the model's window leaves "
                                f"{budget}. Shorten the question or raise the context size in settings.")
-            sources = sources[:-1]
+        if folded:
+            self.conversations.set_summary(conversation_id, summary, folded[-1].message_id)
+        built.numbers = numbers
+        return built
 
     def _expand(self, source: Source) -> list[ChunkRow]:
         first, last = source.chunks[0], source.chunks[-1]
@@ -313,7 +327,8 @@ class Answerer:
             verification=checked, flagged_sources=built.flagged, safety=safety or [], structured=structured,
             withheld=withheld, model=model.label,
             adapter=adapter.record() if (adapter := model.adapter) else None, origin_details=details,
-            given=[citation_for(s) for s in built.sources],
+            given=[citation_for(s) for s in built.sources], sent_message=built.messages[-1]["content"],
+            sent_passages=built.passages,
         )
         stored = self.conversations.add_answer(answer)
         if self.shortcuts is not None:

@@ -131,15 +131,15 @@ class ConversationStore:
 
     def turns_after(self, conversation_id: int, message_id: int) -> list[Turn]:
         """Question/answer pairs whose answer comes after ``message_id`` (not yet summarised)."""
-        rows = self.db.execute("SELECT id, role, content FROM messages WHERE conversation_id=? ORDER BY id",
-                               (conversation_id,)).fetchall()  # the text alone: no answer records to read
+        rows = self.db.execute("SELECT id, role, content, meta FROM messages WHERE conversation_id=? AND id>? "
+                               "ORDER BY id", (conversation_id, message_id)).fetchall()
         turns: list[Turn] = []
         question: str | None = None
-        for row_id, role, content in rows:
+        for row_id, role, content, meta in rows:
             if role == "user":
                 question = content
-            elif role == "assistant" and question is not None and row_id > message_id:
-                turns.append(Turn(question, content, row_id))
+            elif role == "assistant" and question is not None:
+                turns.append(turn_from(question, content, row_id, meta))
                 question = None
         return turns
 
@@ -173,6 +173,18 @@ class ConversationStore:
                 lines += [f"- [{c.number}] {c.document_title}, {c.where()}" for c in answer.shown_sources]
                 lines.append("")
         return "\n".join(lines)
+
+
+def turn_from(question: str, text: str, message_id: int, meta: str) -> Turn:
+    """A turn with the user message its model read and the sources given in it (see ``Answer.sent_message``);
+    a record without them, or one that cannot be read, gives the question and answer alone."""
+    try:
+        record = json.loads(meta or "{}")
+        passages = {int(n): str(t) for n, t in (record.get("sent_passages") or {}).items()}
+        chunks = {int(c["number"]): tuple(int(i) for i in c["chunk_ids"]) for c in record.get("given") or []}
+        return Turn(question, text, message_id, str(record.get("sent_message") or ""), passages, chunks)
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return Turn(question, text, message_id)
 
 
 def readable_answer(

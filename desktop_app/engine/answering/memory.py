@@ -24,11 +24,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 MAX_QUERY_WORDS = 60
-MAX_VERBATIM_TURNS = 4
-VERBATIM_SHARE = 0.6
 TURN_OVERHEAD = 16
 
 MAX_FOLLOW_UP_WORDS = 12  # a longer question leans on its predecessor only if it opens like a follow-up
@@ -157,9 +155,25 @@ KOREAN_BACK_PHRASES = re.compile(
 
 @dataclass(frozen=True)
 class Turn:
+    """One question and its answer, as a later prompt repeats them.
+
+    ``message``: the user message the model read for this answer (its sources, the question, the key
+    sentences), "" when no model was asked or the record predates it: then the question stands alone.
+    ``passages``: source number -> the text given under it in ``message``; ``chunks``: source number -> the
+    ids of the chunks it was retrieved as, so a follow-up that retrieves them again refers to that number.
+    """
+
     question: str
     answer: str
     message_id: int
+    message: str = ""
+    passages: dict[int, str] = field(default_factory=dict)
+    chunks: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> str:
+        """The user message of this turn in a later prompt, exactly as the model first read it."""
+        return self.message or self.question
 
 
 def is_follow_up(question: str) -> bool:
@@ -290,26 +304,23 @@ def summarise(turns: list[Turn]) -> str:
     return "\n".join(f"- Asked: {first_sentence(t.question)} Answered: {first_sentence(t.answer)}" for t in turns)
 
 
-def fit_history(
-    turns: list[Turn], summary: str, budget: int, count: Callable[[str], int]
+def fold_history(
+    turns: list[Turn], summary: str, budget: int, summary_budget: int, count: Callable[[str], int]
 ) -> tuple[str, list[Turn], list[Turn]]:
-    """Keep recent turns verbatim within ``budget`` tokens and summarise older ones.
+    """Keep every turn verbatim, as the model read it, while they fit in ``budget`` tokens; else fold them all.
 
-    Returns the summary, the turns kept verbatim, and the turns newly folded
-    into the summary (the caller records them as summarised).
+    A follow-up's prompt then starts with exactly the previous prompt and answer, so llama.cpp evaluates
+    only the new question and its new sources (the KV cache holds the rest). Once the turns no longer fit,
+    all of them are folded into the summary (``summarise``, trimmed to ``summary_budget``) and the next
+    prompt is evaluated whole once; folding only the oldest would leave later turns referring to sources
+    no longer in the prompt. Returns the summary, the turns kept verbatim, and the turns newly folded
+    (the caller records them as summarised).
     """
-    kept: list[Turn] = []
-    used = 0
-    for turn in reversed(turns[-MAX_VERBATIM_TURNS:]):
-        cost = count(turn.question) + count(turn.answer) + TURN_OVERHEAD
-        if used + cost > budget * VERBATIM_SHARE:
-            break
-        kept.insert(0, turn)
-        used += cost
-    folded = turns[: len(turns) - len(kept)]
-    if folded:
-        summary = "\n".join(part for part in (summary, summarise(folded)) if part)
-    return trim_to_budget(summary, budget - used, count), kept, folded
+    used = sum(count(turn.prompt) + count(turn.answer) + TURN_OVERHEAD for turn in turns)
+    if used <= budget:
+        return summary, turns, []
+    summary = "\n".join(part for part in (summary, summarise(turns)) if part)
+    return trim_to_budget(summary, summary_budget, count), [], turns
 
 
 def trim_to_budget(summary: str, budget: int, count: Callable[[str], int]) -> str:

@@ -11,7 +11,7 @@ neighbouring text when the budget allows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from desktop_app.engine.answering.evidence import Evidence, evidence_block
@@ -51,9 +51,49 @@ class BuiltPrompt:
     """Source number -> the text the model was given for it (widened or cut to fit)."""
     flagged: dict[int, list[str]] = field(default_factory=dict)
     """Source number -> why its text was neutralised (instruction-like text, control tokens)."""
+    numbers: dict[int, int] = field(default_factory=dict)
+    """Each retrieved source's number (``Source.number`` as retrieval gave it) -> its number in this prompt
+    (``carry_over``); evidence is renumbered with it."""
     scaffold: str = ""
     """The prompt's frame around the passages, one a line: the sources' titles and pages ("Title, page 20") and
     the labels; a word an answer takes from it is not a claim (``verification.verify``)."""
+
+
+def carry_over(turns: list[Turn], sources: list[Source]) -> tuple[list[Source], dict[int, str], dict[int, int]]:
+    """Number ``sources`` for a prompt that repeats ``turns`` as the model read them.
+
+    A source an earlier turn already gave (the same chunks) takes that turn's number, and its passage as
+    given there, so the new message names it instead of repeating it; the others are numbered after the
+    highest number the turns used, so every [n] in the prompt means one passage. Returns the renumbered
+    sources in their order, number -> passage for those given above, and retrieval's number -> the new one.
+    """
+    given: dict[tuple[int, ...], tuple[int, str]] = {}
+    highest = 0
+    for turn in turns:
+        if not turn.message:
+            continue
+        highest = max([highest, *turn.passages, *turn.chunks])
+        for number, chunks in turn.chunks.items():
+            if number in turn.passages:
+                given[chunks] = (number, turn.passages[number])
+    numbered: list[Source] = []
+    above: dict[int, str] = {}
+    numbers: dict[int, int] = {}
+    for source in sources:
+        found = given.get(tuple(c.id for c in source.chunks))
+        if found is not None and found[0] not in above:
+            number, above[found[0]] = found
+        else:
+            highest += 1
+            number = highest
+        numbers[source.number] = number
+        numbered.append(replace(source, number=number))
+    return numbered, above, numbers
+
+
+def renumber(evidence: list[Evidence], numbers: dict[int, int]) -> list[Evidence]:
+    """``evidence`` with its source numbers as ``carry_over`` gave them (a number it did not map stays)."""
+    return [replace(e, source_number=numbers.get(e.source_number, e.source_number)) for e in evidence]
 
 
 def source_header(source: Source) -> str:
@@ -67,18 +107,24 @@ def source_block(source: Source, text: str) -> str:
     return f"[{source.number}] {source_header(source)}:\n<<<\n{text}\n>>>"
 
 
-def user_message(blocks: list[str], question: str, language: str, evidence: list[Evidence] | None = None) -> str:
+def user_message(
+    blocks: list[str], question: str, language: str, evidence: list[Evidence] | None = None,
+    above: list[int] | None = None,
+) -> str:
     """The sources first, then the question, then the key sentences to answer from, nearest to the answer.
 
     Small models copy what is nearest to the answer: on the dev questions the bundled model's answers held
     the expected strings 10 times in 24 with the key sentences after the question, 3 times with them before
-    the sources, and once without them (benchmarks/evidence_prompt.py).
+    the sources, and once without them (benchmarks/evidence_prompt.py). ``above``: numbers of sources an
+    earlier turn of the prompt already gave, named instead of repeated.
     """
-    if not blocks:
+    if not blocks and not above:
         return question
+    parts = [f"{say('sources', language)}\n\n" + "\n\n".join(blocks)] if blocks else []
+    if above:
+        parts.append(say("sources_above", language).format(numbers=", ".join(f"[{n}]" for n in above)))
     key = f"\n{evidence_block(evidence, say('evidence', language))}" if evidence else ""
-    return (f"{say('sources', language)}\n\n" + "\n\n".join(blocks)
-            + f"\n\n{say('instruction', language)}\n{say('question', language)} {question}{key}")
+    return "\n\n".join(parts) + f"\n\n{say('instruction', language)}\n{say('question', language)} {question}{key}"
 
 
 def system_message(system_prompt: str, summary: str, language: str) -> str:
@@ -101,27 +147,36 @@ class PromptBuilder:
     def build(
         self, system_prompt: str, summary: str, turns: list[Turn], sources: list[Source], question: str,
         language: str, expand: Callable[[Source], list[ChunkRow]], evidence: list[Evidence] | None = None,
+        above: dict[int, str] | None = None,
     ) -> BuiltPrompt:
-        """The messages; ``evidence`` (quotes of the sources, best first) is shown after the question."""
+        """The messages; ``evidence`` (quotes of the sources, best first) is shown after the question.
+
+        ``turns`` are repeated as the model read them (``Turn.prompt``), so the prompt starts with the
+        previous one. ``above``: source number -> passage, for the sources of ``sources`` that those turns
+        already gave under that number: they are named, not repeated, and cost no room.
+        """
+        above = above or {}
         system = system_message(system_prompt, summary, language)
         history: list[dict[str, str]] = []
         for turn in turns:
-            history += [{"role": "user", "content": turn.question}, {"role": "assistant", "content": turn.answer}]
+            history += [{"role": "user", "content": turn.prompt}, {"role": "assistant", "content": turn.answer}]
         fixed = self.count(system) + sum(self.count(m["content"]) + MESSAGE_OVERHEAD for m in history)
         key = evidence_block(evidence, say("evidence", language)) if evidence else ""
         question_cost = self.count(question) + self.count(key) + 3 * MESSAGE_OVERHEAD
         room = self.window - self.answer_reserve - fixed - question_cost
-        texts = self._fit_sources(sources, room, expand)
-        used = [s for s in sources if s.number in texts]
+        texts = self._fit_sources([s for s in sources if s.number not in above], room, expand)
         flagged: dict[int, list[str]] = {}
         for number in list(texts):
             texts[number], reasons = neutralise(texts[number])
             if reasons:
                 flagged[number] = reasons
-        blocks = [source_block(s, texts[s.number]) for s in used]
+        used = [s for s in sources if s.number in texts or s.number in above]
+        blocks = [source_block(s, texts[s.number]) for s in used if s.number in texts]
+        named = [s.number for s in used if s.number in above]
+        texts.update({n: above[n] for n in named})
         shown = [e for e in evidence or [] if e.source_number in texts]
         messages = [{"role": "system", "content": system}, *history,
-                    {"role": "user", "content": user_message(blocks, question, language, shown)}]
+                    {"role": "user", "content": user_message(blocks, question, language, shown, named)}]
         instructions = self.count(system_message(system_prompt, "", language))
         parts = PromptParts(
             instructions=instructions,
