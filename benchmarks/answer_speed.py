@@ -1,6 +1,6 @@
 """Answer speed: Engine.ask against raw llama-cpp-python on the identical prompt tokens; first turn vs follow-up.
 
-    .venv/bin/python benchmarks/answer_speed.py [--repeats 3] [--question ID] [--pair ID,ID]
+    .venv/bin/python benchmarks/answer_speed.py [--repeats 3] [--question ID] [--pairs ID,ID;ID,ID]
         [--server [--server-only] [--server-repeats 5]]
 
 Indexes the corpus into a temporary library (default settings, temperature 0
@@ -14,7 +14,10 @@ first turn, and the order alternates between repeats. The follow-up part asks
 a question and its follow-up in one conversation: the follow-up's prompt
 shares a prefix with the first turn's, which llama.cpp reuses from its KV
 cache; the raw model's cold time on the follow-up's tokens shows what that
-reuse saves. Medians of the repeats. Writes benchmarks/results/answer_speed.json.
+reuse saves; "reused" counts the prompt tokens found in the KV cache when the
+follow-up's stream starts. Every dev question pair (a question and the follow-up
+that refers to it) is measured; the follow-up/first ratio is per pair, then the
+median over pairs. Medians of the repeats. Writes benchmarks/results/answer_speed.json.
 
 ``--server`` adds the inference-server section: the chat messages the engine
 rendered for the question are answered three ways, interleaved (the order
@@ -62,6 +65,7 @@ class Capture:
         self.tokens: list[int] = []
         self.stop: list[str] = []
         self.messages: list[dict[str, str]] = []
+        self.reused = 0
         original = model.stream
         original_render = model.render
 
@@ -71,6 +75,8 @@ class Capture:
 
         def stream(tokens: list[int], stop: list[str], *args: Any, **kwargs: Any) -> Iterator[Any]:
             self.tokens, self.stop = list(tokens), list(stop)
+            llm = model._llm
+            self.reused = common_prefix(list(llm.input_ids[:llm.n_tokens]), self.tokens)
             yield from original(tokens, stop, *args, **kwargs)
 
         model.stream = stream
@@ -109,6 +115,7 @@ def engine_turn(engine: Engine, capture: Capture, question: str, conversation: i
             "tokens_per_s": t.get("tokens_per_s"), "tokens": answer.completion_tokens, "text": answer.text,
             "abstained": answer.abstained,
             "prompt_tokens": list(capture.tokens), "stop": list(capture.stop), "conversation": answer.conversation_id,
+            "reused_tokens": capture.reused,
             "messages": list(capture.messages)}
 
 
@@ -135,7 +142,8 @@ def first_turns(engine: Engine, capture: Capture, llm: Any, question: str, repea
     return runs
 
 
-def follow_ups(engine: Engine, capture: Capture, llm: Any, pair: tuple[str, str], repeats: int) -> list[dict[str, Any]]:
+def follow_ups(engine: Engine, capture: Capture, llm: Any, pair: tuple[str, str], repeats: int,
+               name: str) -> list[dict[str, Any]]:
     runs = []
     for _ in range(repeats):
         engine._rt.model._forget_cache()
@@ -144,9 +152,21 @@ def follow_ups(engine: Engine, capture: Capture, llm: Any, pair: tuple[str, str]
         llm.reset()
         cold = raw_completion(llm, follow["prompt_tokens"], follow["stop"], engine.settings,
                               engine._rt.model.settings.seed)
-        runs.append({"first": first, "follow": follow, "raw_cold_follow": cold,
+        runs.append({"pair": name, "first": first, "follow": follow, "raw_cold_follow": cold,
                      "shared_prefix": common_prefix(first["prompt_tokens"], follow["prompt_tokens"])})
     return runs
+
+
+def pair_summary(pair: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians for one question pair: first turn and follow-up, and the follow-up's prompt from a cold cache."""
+    first = median(known([r["first"]["ttft_s"] for r in runs]))
+    follow = median(known([r["follow"]["ttft_s"] for r in runs]))
+    return {"pair": pair, "first_turn_ttft_s": first, "follow_up_ttft_s": follow,
+            "follow_up_raw_cold_ttft_s": median(known([r["raw_cold_follow"]["ttft_s"] for r in runs])),
+            "first_turn_prompt_tokens": len(runs[0]["first"]["prompt_tokens"]),
+            "follow_up_prompt_tokens": len(runs[0]["follow"]["prompt_tokens"]),
+            "shared_prefix_tokens": runs[0]["shared_prefix"], "reused_tokens": runs[0]["follow"]["reused_tokens"],
+            "ratio": follow / first}
 
 
 def known(values: list[float | None]) -> list[float]:
@@ -165,12 +185,8 @@ def summary(first: list[dict[str, Any]], follow: list[dict[str, Any]]) -> dict[s
         "answer_tokens": [r["engine"]["tokens"] for r in first] + [r["raw"]["tokens"] for r in first],
         "identical_prompt_tokens": all(r["raw_prompt_tokens"] == r["engine"]["prompt_tokens"] for r in first),
         "identical_text": all(r["raw"]["text"] == r["engine"]["text"] for r in first),
-        "first_turn_ttft_s": median(known([r["first"]["ttft_s"] for r in follow])),
-        "follow_up_ttft_s": median(known([r["follow"]["ttft_s"] for r in follow])),
-        "follow_up_raw_cold_ttft_s": median(known([r["raw_cold_follow"]["ttft_s"] for r in follow])),
-        "first_turn_prompt_tokens": len(follow[0]["first"]["prompt_tokens"]),
-        "follow_up_prompt_tokens": len(follow[0]["follow"]["prompt_tokens"]),
-        "shared_prefix_tokens": follow[0]["shared_prefix"],
+        "pairs": [pair_summary(pair, [r for r in follow if r["pair"] == pair])
+                  for pair in dict.fromkeys(r["pair"] for r in follow)],
         "turns_without_text": sum(1 for r in first + follow for part in r.values()
                                   if isinstance(part, dict) and part.get("ttft_s") is None),
     }
@@ -192,13 +208,13 @@ def print_tables(s: dict[str, Any], repeats: int) -> None:
          s["tokens_per_s_ratio_engine_over_raw"]],
     ]))
     print(f"\nFirst turn vs follow-up in one conversation, median of {repeats}\n")
-    print(md_table(["turn", "prompt tokens", "time to first token (s)"], [
-        ["first turn (KV cache cleared)", s["first_turn_prompt_tokens"], s["first_turn_ttft_s"]],
-        [f"follow-up (reuses {s['shared_prefix_tokens']} shared prefix tokens)", s["follow_up_prompt_tokens"],
-         s["follow_up_ttft_s"]],
-        ["follow-up prompt, raw model with a cold cache", s["follow_up_prompt_tokens"],
-         s["follow_up_raw_cold_ttft_s"]],
-    ]))
+    print(md_table(["pair", "first turn: prompt tokens / TTFT (s)", "follow-up: prompt tokens / reused / TTFT (s)",
+                    "follow-up prompt, cold cache: TTFT (s)", "follow-up / first"], [
+        [p["pair"], f"{p['first_turn_prompt_tokens']} / {p['first_turn_ttft_s']:.2f}",
+         f"{p['follow_up_prompt_tokens']} / {p['reused_tokens']} / {p['follow_up_ttft_s']:.2f}",
+         p["follow_up_raw_cold_ttft_s"], p["ratio"]] for p in s["pairs"]]))
+    print(f"\nfollow-up / first turn TTFT, median over pairs: {median([p['ratio'] for p in s['pairs']]):.2f} "
+          "(target <= 0.5)")
 
 
 # --- the inference-server section (--server) -------------------------------------------------------------------
@@ -366,14 +382,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--question", default="B004", help="dev question id for the engine/raw comparison")
-    parser.add_argument("--pair", default="B011,B012", help="a question and its follow-up (dev ids)")
+    parser.add_argument("--pairs", default="B011,B012;B019,B020;B026,B027",
+                        help="questions and their follow-ups (dev ids), pairs separated by ';'")
     parser.add_argument("--server", action="store_true",
                         help="also compare in process, ServerModel and a direct request to llama-cpp-python's server")
     parser.add_argument("--server-only", action="store_true", help="only the --server section")
     parser.add_argument("--server-repeats", type=int, default=5)
     args = parser.parse_args()
     by_id = {q["id"]: q["question"] for q in load_questions(QUESTIONS)}
-    pair = tuple(by_id[i] for i in args.pair.split(","))
+    pairs = [pair.split(",") for pair in args.pairs.split(";")]
     from llama_cpp import Llama
 
     with tempfile.TemporaryDirectory() as home:
@@ -391,12 +408,13 @@ def main() -> None:
             messages = engine_turn(engine, capture, by_id[args.question])["messages"]
         else:
             first = first_turns(engine, capture, llm, by_id[args.question], args.repeats)
-            follow = follow_ups(engine, capture, llm, (pair[0], pair[1]), args.repeats)
+            for one, two in pairs:
+                follow += follow_ups(engine, capture, llm, (by_id[one], by_id[two]), args.repeats, f"{one},{two}")
             messages = first[0]["engine"]["messages"]
         llm.close()
         section = server_section(engine, messages, args.server_repeats) if args.server or args.server_only else None
         engine.close()
-    results: dict[str, Any] = {"question": args.question, "pair": args.pair}
+    results: dict[str, Any] = {"question": args.question, "pairs": args.pairs}
     if first:
         s = summary(first, follow)
         print_tables(s, args.repeats)

@@ -52,14 +52,19 @@ def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
     answer = stream_answer(engine, args.question, args.conversation, args.json,
                            lambda t: engine.ask(args.question, args.conversation, t, options, scope))
     if not args.json:
-        sys.stdout.flush()
-        t = answer.timings
-        if answer.origin == "quotes":
-            sys.stderr.write(f"(quotes found in {t.get('ttft_s', 0.0):.2f} s, conversation {answer.conversation_id})\n")
-        elif "ttft_s" in t and "tokens_per_s" in t:
-            sys.stderr.write(f"(first token {t['ttft_s']:.2f} s, {t['tokens_per_s']:.0f} tokens/s, "
-                             f"conversation {answer.conversation_id})\n")
+        print_speed(answer)
     return EXIT_NOT_COVERED if answer.abstained else EXIT_OK
+
+
+def print_speed(answer: Answer) -> None:
+    """The answer's speed on stderr, after the answer: "(first token 1.23 s, 40 tokens/s, conversation 7)"."""
+    sys.stdout.flush()
+    t = answer.timings
+    if answer.origin == "quotes":
+        sys.stderr.write(f"(quotes found in {t.get('ttft_s', 0.0):.2f} s, conversation {answer.conversation_id})\n")
+    elif "ttft_s" in t and "tokens_per_s" in t:
+        sys.stderr.write(f"(first token {t['ttft_s']:.2f} s, {t['tokens_per_s']:.0f} tokens/s, "
+                         f"conversation {answer.conversation_id})\n")
 
 
 def apply_overrides(engine: Engine, args: argparse.Namespace) -> None:
@@ -107,12 +112,14 @@ def cmd_chat(engine: Engine, args: argparse.Namespace) -> int:
                 continue
             last = stream_answer(engine, "", conversation_id, False,
                                  partial(engine.regenerate_strictly, conversation_id))
+            print_speed(last)
         elif line == "/sources":
             print_citations("Sources:", (last.citations or last.related) if last else [], sys.stdout)
         elif line:
             try:
                 last = stream_answer(engine, line, conversation_id, False)
                 conversation_id = last.conversation_id
+                print_speed(last)
             except Cancelled:
                 print("\n[stopped]")
             except AppError as exc:

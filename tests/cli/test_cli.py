@@ -100,6 +100,8 @@ def test_chat_keeps_one_conversation_until_new(data_home: Path, tmp_path: Path) 
                          capture_output=True, text=True, timeout=300, env=subprocess_env(data_home))
     assert run.returncode == 0, run.stderr
     assert "Harbour Survey Report, p. 2" in run.stdout and "(new conversation)" in run.stdout
+    speeds = [line for line in run.stderr.splitlines() if line.startswith("(first token ")]
+    assert len(speeds) == 3 and all("tokens/s, conversation" in line for line in speeds), run.stderr
     listed = cli(data_home, "conversations", "list").stdout.splitlines()
     assert len(listed) == 2
     first = cli(data_home, "conversations", "show", "1").stdout
