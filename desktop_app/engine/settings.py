@@ -133,8 +133,8 @@ class Settings:
         "GPU layers", "int", "-1: all layers on the GPU; 0: CPU only", low=-1, high=1000, apply=APPLY_RELOAD,
         group="Model"))
     n_threads: int = setting(0, SettingSpec(
-        "Threads", "int", "0: as many as the machine has cores", low=0, high=256, apply=APPLY_RELOAD,
-        group="Model"))
+        "Threads", "int", "0: the cores other programs leave free, chosen before each answer", low=0, high=256,
+        apply=APPLY_RELOAD, group="Model"))
     chat_template: str = setting("", SettingSpec(
         "Chat template (Jinja)", "text", "Empty: the template stored in the model file (or a ChatML fallback)",
         apply=APPLY_RELOAD, changes_answers=True, group="Model"))

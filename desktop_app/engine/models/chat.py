@@ -10,7 +10,6 @@ counted in the model's own tokens.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,6 +31,7 @@ from desktop_app.engine.models.lora import (
 )
 from desktop_app.engine.models.repetition import RepetitionGuard, Sampling
 from desktop_app.engine.models.resources import check_memory
+from desktop_app.engine.models.threads import cores, free_threads
 from desktop_app.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,8 @@ class LocalModel:
         self._adapter_handle: Any = None
         self.streaming = False
         """True while a ``stream`` is under way (also while its consumer pauses between pieces)."""
+        self.threads = settings.n_threads or cores()
+        """Threads llama.cpp computes with (``use_threads``)."""
 
     @property
     def n_ctx(self) -> int:
@@ -200,6 +202,8 @@ class LocalModel:
         start = time.perf_counter()
         self.streaming = True
         try:
+            if not self.settings.n_threads:
+                self.use_threads(free_threads())
             if not self._prefill(tokens, cancel):
                 total = time.perf_counter() - start
                 yield Generation("", len(tokens), 0, total, total, True, "cancelled")
@@ -207,6 +211,19 @@ class LocalModel:
             yield from self._sample(tokens, stop, max_tokens, temperature, cancel, start)
         finally:
             self.streaming = False
+
+    def use_threads(self, threads: int) -> None:
+        """Compute with ``threads`` threads from the next evaluation on (prompt and generation alike).
+
+        With the thread setting at 0 (automatic), ``stream`` calls it before each answer with the cores
+        other programs leave free (``threads.free_threads``).
+        """
+        if threads != self.threads:
+            import llama_cpp
+
+            llama_cpp.llama_set_n_threads(self._llm.ctx, threads, threads)
+            log.info("computing with %d threads (was %d)", threads, self.threads)
+            self.threads = threads
 
     def _sample(
         self, tokens: list[int], stop: list[str], max_tokens: int, temperature: float,
@@ -371,7 +388,7 @@ def load_llama(settings: ModelSettings) -> Any:
     try:
         return Llama(
             model_path=str(path), n_ctx=settings.n_ctx, n_gpu_layers=settings.n_gpu_layers,
-            n_threads=settings.n_threads or max(1, (os.cpu_count() or 2)), n_batch=512,
+            n_threads=settings.n_threads or cores(), n_threads_batch=settings.n_threads or cores(), n_batch=512,
             seed=settings.seed, verbose=False,
         )
     except (ValueError, RuntimeError, OSError) as exc:
