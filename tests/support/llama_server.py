@@ -88,6 +88,12 @@ class ServerInfo:
         return "\n".join(text.splitlines()[-lines:])
 
 
+SERVER_MAIN = ("from desktop_app.engine.models.backends import load_backends; load_backends(); import runpy; "
+               "runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)")
+"""``python -m llama_cpp.server``, after loading llama.cpp's CPU kernels as the app does (a build with run-time
+CPU variants has none until they are loaded: ``engine/models/backends.py``)."""
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -163,7 +169,7 @@ def running_server(
     for attempt in range(3):  # another process may take the free port between our check and the server's bind
         port = free_port()
         log_path = folder / f"llama-server-{port}.log"
-        command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+        command = [sys.executable, "-c", SERVER_MAIN, "--model", str(model), "--host", "127.0.0.1",
                    "--port", str(port), "--n_ctx", str(n_ctx)]
         if api_key is not None:
             command += ["--api_key", api_key]

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from desktop_app.cancel import CancelToken, StopCondition
+from desktop_app.engine.models.backends import load_backends
 from desktop_app.engine.models.gguf_info import ModelFileInfo, read_info
 from desktop_app.engine.models.lora import (
     ActiveAdapter,
@@ -385,6 +386,7 @@ def load_llama(settings: ModelSettings) -> Any:
     path = settings.path
     from llama_cpp import Llama
 
+    load_backends()
     try:
         return Llama(
             model_path=str(path), n_ctx=settings.n_ctx, n_gpu_layers=settings.n_gpu_layers,

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psutil
 
+from desktop_app.engine.models.backends import ggml_library, load_backends
 from desktop_app.engine.models.gguf_info import ModelFileInfo
 from desktop_app.engine.models.gguf_layout import format_bytes
 from desktop_app.errors import ModelError
@@ -169,9 +169,16 @@ def gpu_support() -> GpuSupport:
         import llama_cpp
     except Exception as exc:  # noqa: BLE001  (a broken native library must not break the settings dialog)
         return GpuSupport(False, f"llama.cpp is not available ({type(exc).__name__}: {exc})")
+    try:
+        variant = load_backends()
+    except ModelError as exc:
+        return GpuSupport(False, str(exc))
     offload = _call_bool(llama_cpp, "llama_supports_gpu_offload")
-    devices = _devices(Path(llama_cpp.__file__).parent / "lib")
-    return GpuSupport(offload, _describe(offload, devices, _cpu_features(llama_cpp)), devices)
+    devices = _devices()
+    features = _cpu_features(llama_cpp)
+    if variant:
+        features = f"{variant} kernels: {features}" if features else f"{variant} kernels"
+    return GpuSupport(offload, _describe(offload, devices, features), devices)
 
 
 def _call_bool(module: Any, name: str) -> bool:
@@ -204,19 +211,17 @@ def _describe(offload: bool, devices: tuple[GpuDevice, ...], features: str) -> s
     return f"CPU only: {cpu_text}. This llama.cpp build cannot use a GPU (rebuild it with CUDA, see README)"
 
 
-def _devices(lib_dir: Path) -> tuple[GpuDevice, ...]:
+def _devices() -> tuple[GpuDevice, ...]:
     """The ggml backend devices, read through ggml's C API (not wrapped by llama-cpp-python)."""
     try:
-        ggml = _load_ggml(lib_dir)
+        ggml = _load_ggml()
         return tuple(_device(ggml, ggml.ggml_backend_dev_get(i)) for i in range(ggml.ggml_backend_dev_count()))
     except Exception:  # noqa: BLE001  (missing library or symbols: report no devices)
         return ()
 
 
-def _load_ggml(lib_dir: Path) -> Any:
-    names = ["libggml.so", "libggml.dylib", "ggml.dll"]
-    path = next(lib_dir / n for n in names if (lib_dir / n).exists())
-    ggml = ctypes.CDLL(str(path))
+def _load_ggml() -> Any:
+    ggml = ggml_library()
     ggml.ggml_backend_dev_count.restype = ctypes.c_size_t
     ggml.ggml_backend_dev_get.argtypes = [ctypes.c_size_t]
     ggml.ggml_backend_dev_get.restype = ctypes.c_void_p

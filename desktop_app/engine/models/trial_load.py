@@ -110,7 +110,10 @@ def _child(request: dict[str, Any]) -> dict[str, Any]:
     import llama_cpp
     import psutil
 
+    from desktop_app.engine.models.backends import load_backends
+
     start = time.perf_counter()
+    load_backends()
     llm = llama_cpp.Llama(model_path=request["path"], n_ctx=request["n_ctx"], n_batch=min(512, request["n_ctx"]),
                           n_gpu_layers=request["n_gpu_layers"], n_threads=max(1, os.cpu_count() or 1), verbose=False)
     loaded = time.perf_counter()
