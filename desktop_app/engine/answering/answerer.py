@@ -48,7 +48,7 @@ from desktop_app.errors import AppError
 from desktop_app.store.library import ChunkRow, LibraryStore
 
 MEMORY_SHARE = 0.25  # of the model's window, at most, for the summary of folded turns (and whole documents)
-HISTORY_SHARE = 0.6  # of the window, at most, for earlier turns kept as the model read them, sources and all
+HISTORY_SHARE = 0.8  # of the window, at most, for earlier turns kept as the model read them, sources and all
 log = logging.getLogger(__name__)
 
 STRICT_NOTE = ("\n- Be strict: every sentence must come from a cited source. Copy numbers, names and identifiers "

@@ -32,7 +32,7 @@ from desktop_app.engine.models.lora import (
 )
 from desktop_app.engine.models.repetition import RepetitionGuard, Sampling
 from desktop_app.engine.models.resources import check_memory
-from desktop_app.engine.models.threads import cores, free_threads
+from desktop_app.engine.models.threads import CpuMonitor, cores
 from desktop_app.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,8 @@ class LocalModel:
         """True while a ``stream`` is under way (also while its consumer pauses between pieces)."""
         self.threads = settings.n_threads or cores()
         """Threads llama.cpp computes with (``use_threads``)."""
+        self._monitor = CpuMonitor() if not settings.n_threads else None
+        """With the thread setting at 0 (automatic): the other programs' recent CPU load, for ``stream``."""
 
     @property
     def n_ctx(self) -> int:
@@ -203,8 +205,8 @@ class LocalModel:
         start = time.perf_counter()
         self.streaming = True
         try:
-            if not self.settings.n_threads:
-                self.use_threads(free_threads())
+            if self._monitor is not None:
+                self.use_threads(self._monitor.free_threads())
             if not self._prefill(tokens, cancel):
                 total = time.perf_counter() - start
                 yield Generation("", len(tokens), 0, total, total, True, "cancelled")
@@ -217,7 +219,7 @@ class LocalModel:
         """Compute with ``threads`` threads from the next evaluation on (prompt and generation alike).
 
         With the thread setting at 0 (automatic), ``stream`` calls it before each answer with the cores
-        other programs leave free (``threads.free_threads``).
+        other programs left free over the last seconds (``threads.CpuMonitor``).
         """
         if threads != self.threads:
             import llama_cpp
@@ -311,6 +313,8 @@ class LocalModel:
         return not cancel.cancelled
 
     def close(self) -> None:
+        if self._monitor is not None:
+            self._monitor.stop()
         if self._adapter_handle is not None:
             self.clear_adapter()
         self._llm.close()

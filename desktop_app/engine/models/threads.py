@@ -3,7 +3,8 @@
 llama.cpp splits each matrix product evenly between its threads and waits for the slowest, so a thread on
 a core another program keeps busy stalls all the others: on 2 cores with one kept busy, generation with 2
 threads ran at 22 tokens/s against 37 with 1 (benchmarks/threads.py measures it on the machine at hand).
-The choice is made again before each answer, from a short sample of the CPU time other processes take.
+The choice is made again before each answer, from the CPU time other processes took in the last seconds
+(``CpuMonitor``, a thread that reads the counters twice a second, so the answer waits for nothing).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
+from collections import deque
 
 log = logging.getLogger(__name__)
 
@@ -71,3 +74,57 @@ def free_threads(total: int | None = None, elsewhere: float | None = None) -> in
             return total
     taken = max(0, math.ceil(elsewhere - BUSY_SHARE))
     return max(1, total - taken)
+
+
+class CpuMonitor:
+    """Reads the system's and this process's CPU time every ``interval`` seconds on a daemon thread, so
+    ``busy_elsewhere`` can tell at once how many cores other processes kept busy over the last ``window``
+    seconds. ``stop`` ends the thread."""
+
+    def __init__(self, interval: float = 0.5, window: float = 2.0) -> None:
+        import psutil
+
+        self.interval = interval
+        self.window = window
+        self._process = psutil.Process()
+        self._psutil = psutil
+        self._samples: deque[tuple[float, float, float]] = deque(maxlen=max(2, int(window / interval) + 2))
+        self._stopped = threading.Event()
+        self._sample()
+        self._thread = threading.Thread(target=self._run, name="cpu-monitor", daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        system, own = self._psutil.cpu_times(), self._process.cpu_times()
+        busy = float(sum(getattr(system, name, 0.0) for name in BUSY_FIELDS))
+        self._samples.append((time.monotonic(), busy, float(own.user + own.system)))
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                self._sample()
+            except (OSError, AttributeError):
+                return
+
+    def busy_elsewhere(self) -> float | None:
+        """Cores other processes kept busy from the oldest sample within ``window`` seconds until now; None
+        while the samples span less than ``interval`` (just started)."""
+        now = time.monotonic()
+        samples = list(self._samples)
+        start = next((s for s in samples if now - s[0] <= self.window + self.interval), samples[0])
+        try:
+            system, own = self._psutil.cpu_times(), self._process.cpu_times()
+        except (OSError, AttributeError):
+            return None
+        elapsed = now - start[0]
+        if elapsed < self.interval:
+            return None
+        busy = float(sum(getattr(system, name, 0.0) for name in BUSY_FIELDS)) - start[1]
+        return max(0.0, (busy - (float(own.user + own.system) - start[2])) / elapsed)
+
+    def free_threads(self) -> int:
+        """``free_threads`` from the last seconds' load (a 0.1 s sample if the monitor has just started)."""
+        return free_threads(elsewhere=self.busy_elsewhere())
+
+    def stop(self) -> None:
+        self._stopped.set()

@@ -88,7 +88,7 @@ def test_turns_are_repeated_as_read_until_they_fill_the_window_then_folded_once(
     try:
         index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
         model = use_fake_model(engine, *(["The survey was done by the harbour office [1]."] * 6))
-        model.n_ctx = 600  # the fake counts words: 360 of them fill the turns' share
+        model.n_ctx = 450  # the fake counts words: 360 of them fill the turns' share
         conversation = None
         questions = ["Who did the harbour survey?", "Which gauge is on the breakwater?", "When was it calibrated?",
                      "How much silt was removed?", "Which dredger did the work?", "When did it work?"]

@@ -10,7 +10,7 @@ import pytest
 from desktop_app.cancel import CancelToken
 from desktop_app.engine.models.chat import Generation, LocalModel, ModelSettings
 from desktop_app.engine.models.files import locate
-from desktop_app.engine.models.threads import busy_elsewhere, cores, free_threads
+from desktop_app.engine.models.threads import CpuMonitor, busy_elsewhere, cores, free_threads
 
 BUSY_LOOP = "import time\nend = time.time() + 30\nwhile time.time() < end:\n    pass\n"
 
@@ -43,6 +43,21 @@ def test_a_program_keeping_a_core_busy_is_seen_and_its_core_left_alone(busy_core
     assert free_threads() <= cores() - 1
 
 
+def test_the_monitor_knows_the_last_seconds_load_without_waiting(busy_core: subprocess.Popen[bytes]) -> None:
+    import time
+
+    monitor = CpuMonitor(interval=0.25, window=1.0)
+    try:
+        time.sleep(1.2)
+        started = time.perf_counter()
+        elsewhere = monitor.busy_elsewhere()
+        assert time.perf_counter() - started < 0.05, "read at once"
+        assert elsewhere is not None and elsewhere >= 0.7
+        assert monitor.free_threads() <= cores() - 1
+    finally:
+        monitor.stop()
+
+
 def test_the_model_takes_the_free_cores_before_each_answer(tmp_path: Path, busy_core: subprocess.Popen[bytes],
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     model = LocalModel(ModelSettings(path=locate("chat", tmp_path), n_ctx=512))
@@ -52,7 +67,7 @@ def test_the_model_takes_the_free_cores_before_each_answer(tmp_path: Path, busy_
         pieces = list(model.stream(tokens, stop, 4, 0.0, CancelToken()))
         assert isinstance(pieces[-1], Generation) and pieces[-1].completion_tokens > 0
         assert model.threads <= cores() - 1, "a busy core is left to the program using it"
-        monkeypatch.setattr("desktop_app.engine.models.chat.free_threads", lambda: 2)
+        monkeypatch.setattr(model._monitor, "free_threads", lambda: 2)
         again = list(model.stream(tokens, stop, 4, 0.0, CancelToken()))
         assert model.threads == 2, "chosen again before the next answer"
         last, first = again[-1], pieces[-1]
