@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from collections import deque
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -34,29 +35,25 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def busy_elsewhere(sample_s: float = SAMPLE_S) -> float:
-    """How many cores other processes kept busy during ``sample_s`` seconds (0.0 to ``cores()``, a float).
+def counters(process: Any) -> tuple[float, float]:
+    """CPU seconds so far: busy on the whole system (``psutil.cpu_times``, ``BUSY_FIELDS``, all cores) and
+    used by ``process`` (a ``psutil.Process``)."""
+    import psutil
 
-    System-wide busy time (``psutil.cpu_times``, ``BUSY_FIELDS``) less this process's own CPU time in the
-    same interval.
-    """
+    system, own = psutil.cpu_times(), process.cpu_times()
+    return float(sum(getattr(system, name, 0.0) for name in BUSY_FIELDS)), float(own.user + own.system)
+
+
+def busy_elsewhere(sample_s: float = SAMPLE_S) -> float:
+    """How many cores other processes kept busy during ``sample_s`` seconds (0.0 to ``cores()``, a float):
+    the system's busy time less this process's own (``counters``), over the interval."""
     import psutil
 
     me = psutil.Process()
-
-    def busy() -> float:
-        times = psutil.cpu_times()
-        return float(sum(getattr(times, name, 0.0) for name in BUSY_FIELDS))
-
-    def own() -> float:
-        times = me.cpu_times()
-        return float(times.user + times.system)
-
-    start, own_start, started = busy(), own(), time.perf_counter()
+    (busy, own), started = counters(me), time.perf_counter()
     time.sleep(sample_s)
-    elapsed = time.perf_counter() - started
-    others = (busy() - start) - (own() - own_start)
-    return max(0.0, others / max(elapsed, 1e-6))
+    busy_now, own_now = counters(me)
+    return max(0.0, ((busy_now - busy) - (own_now - own)) / max(time.perf_counter() - started, 1e-6))
 
 
 def free_threads(total: int | None = None, elsewhere: float | None = None) -> int:
@@ -87,7 +84,6 @@ class CpuMonitor:
         self.interval = interval
         self.window = window
         self._process = psutil.Process()
-        self._psutil = psutil
         self._samples: deque[tuple[float, float, float]] = deque(maxlen=max(2, int(window / interval) + 2))
         self._stopped = threading.Event()
         self._sample()
@@ -95,9 +91,7 @@ class CpuMonitor:
         self._thread.start()
 
     def _sample(self) -> None:
-        system, own = self._psutil.cpu_times(), self._process.cpu_times()
-        busy = float(sum(getattr(system, name, 0.0) for name in BUSY_FIELDS))
-        self._samples.append((time.monotonic(), busy, float(own.user + own.system)))
+        self._samples.append((time.monotonic(), *counters(self._process)))
 
     def _run(self) -> None:
         while not self._stopped.wait(self.interval):
@@ -112,15 +106,14 @@ class CpuMonitor:
         now = time.monotonic()
         samples = list(self._samples)
         start = next((s for s in samples if now - s[0] <= self.window + self.interval), samples[0])
-        try:
-            system, own = self._psutil.cpu_times(), self._process.cpu_times()
-        except (OSError, AttributeError):
-            return None
         elapsed = now - start[0]
         if elapsed < self.interval:
             return None
-        busy = float(sum(getattr(system, name, 0.0) for name in BUSY_FIELDS)) - start[1]
-        return max(0.0, (busy - (float(own.user + own.system) - start[2])) / elapsed)
+        try:
+            busy, own = counters(self._process)
+        except (OSError, AttributeError):
+            return None
+        return max(0.0, ((busy - start[1]) - (own - start[2])) / elapsed)
 
     def free_threads(self) -> int:
         """``free_threads`` from the last seconds' load (a 0.1 s sample if the monitor has just started)."""
