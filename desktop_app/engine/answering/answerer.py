@@ -147,6 +147,7 @@ class Answerer:
                              asked.question, settings, asked.evidence if settings.evidence_in_prompt else [],
                              widen=not asked.whole)
         asked.evidence = renumber(asked.evidence, built.numbers)
+        asked.whole = [replace(s, number=built.numbers.get(s.number, s.number)) for s in asked.whole]
         yield SourcesFound(asked.conversation_id, asked.search_query, [citation_for(s) for s in built.sources],
                            built.parts, asked.evidence)
         stop = StopCondition(cancel)
