@@ -88,10 +88,16 @@ class SentenceTransformerBackend:
 
 
 def bf16_supported() -> bool:
-    """Whether this CPU computes bfloat16 natively (otherwise torch emulates it, slowly)."""
+    """Whether this CPU computes bfloat16 natively: AVX-512 BF16 or AMX (otherwise torch emulates it, slowly).
+
+    oneDNN's own test (``torch.ops.mkldnn._is_mkldnn_bf16_supported``) also says yes for plain AVX-512,
+    where it emulates bf16: on such a CPU (AVX-512 VNNI, no BF16) the bf16 embedder ran at 9.3 texts/s
+    against 35 for fp32, so torch's CPU feature checks are asked instead (False where they are missing).
+    """
     import torch
 
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    checks = (getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported"))
+    return any(bool(check()) for check in checks if check is not None)
 
 
 def torch_bf16(model: Any) -> Any:

@@ -1,0 +1,53 @@
+"""Chunks are embedded in batches of similar length and their vectors come back in chunk order."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from desktop_app.cancel import CancelToken
+from desktop_app.indexer.chunking import Section
+from desktop_app.indexer.pipeline import EMBED_BATCH, Indexer, embedding_text
+from desktop_app.store.library import Chunk
+
+
+class RecordingEncoder:
+    """Stands in for the embedder to see the batches: a text's vector is its length and its first letter."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.batches.append(list(texts))
+        return np.array([[len(t), ord(t[0]), 0.0] for t in texts], dtype=np.float32)
+
+
+def test_vectors_come_back_in_chunk_order_from_length_sorted_batches() -> None:
+    sizes = [400, 5, 90, 1200, 30, 7, 650, 15] * 9  # mixed lengths, more than two batches
+    chunks = [Chunk(0, i, chr(97 + i % 26) * size, 0, ((1, 0.0, 0.0, 1.0, 1.0),)) for i, size in enumerate(sizes)]
+    encoder = RecordingEncoder()
+    indexer: Any = Indexer.__new__(Indexer)
+    indexer.embedder, indexer.vectors = encoder, SimpleNamespace(dim=3)
+    steps = indexer._embed("doc.pdf", [Section(0, "")], chunks, "", CancelToken())
+    try:
+        while True:
+            next(steps)
+    except StopIteration as done:
+        vectors = done.value
+    texts = [embedding_text(c.text, "", "") for c in chunks]
+    assert vectors.tolist() == [[len(t), ord(t[0]), 0.0] for t in texts], "each vector belongs to its chunk"
+    assert len(encoder.batches) == -(-len(chunks) // EMBED_BATCH)
+    longest = [max(len(t) for t in batch) for batch in encoder.batches]
+    assert longest == sorted(longest) and all(len(b) <= EMBED_BATCH for b in encoder.batches)
+    assert max(len(t) for t in encoder.batches[0]) < 100, "the short texts are batched together"
+
+
+def test_the_bf16_embedder_is_chosen_only_on_cpus_that_compute_bf16_natively() -> None:
+    from pathlib import Path
+
+    from desktop_app.engine.models.embedding_backends import bf16_supported
+
+    flags = set(Path("/proc/cpuinfo").read_text().split())
+    assert bf16_supported() == bool({"avx512_bf16", "amx_bf16"} & flags), "plain AVX-512 only emulates bf16"
