@@ -223,31 +223,35 @@ class Answerer:
         settings: Settings, evidence: list[Evidence], widen: bool = True,
     ) -> BuiltPrompt:
         """The prompt: the conversation's turns as the model read them (``fold_history``), then the new
-        sources (``carry_over``); new sources are dropped from the end while it does not fit, then the turns
-        are folded, and with ``widen`` the sources are widened with their neighbouring chunks while there is
-        room."""
+        sources (``carry_over``). Sources come first: when the turns leave no room for all of them, the
+        turns are folded; then sources are dropped from the end while the prompt does not fit, and with
+        ``widen`` widened with their neighbouring chunks while there is room."""
         model = self.model()
         turns = self.conversations.turns_after(conversation_id, summary_upto)
         memory = int(model.n_ctx * MEMORY_SHARE)
         summary, kept, folded = fold_history(turns, summary, int(model.n_ctx * HISTORY_SHARE), memory, model.count)
         system_prompt = settings.system_prompt + (STRICT_NOTE if question.options.strict else "")
-        builder = PromptBuilder(model.count, model.n_ctx, settings.max_answer_tokens)
         budget = model.n_ctx - settings.max_answer_tokens
         examples = [Turn(q, a, 0) for q, a in question.options.examples]
         numbered, above, numbers = carry_over(kept, sources)
+        short = 0  # tokens the part-by-part counts fell short of the rendered prompt (joined text tokenises apart)
         while True:
+            builder = PromptBuilder(model.count, model.n_ctx, settings.max_answer_tokens + short)
             built = builder.build(system_prompt, summary, examples + kept, numbered, question.text,
                                   question.language, self._expand if widen else lambda source: source.chunks,
                                   renumber(evidence, numbers), above)
             built.tokens, built.stop = model.render(built.messages)
-            if len(built.tokens) <= budget:
+            crowded = len(built.sources) < len(numbered)
+            if len(built.tokens) <= budget and not (kept and crowded):
                 break
-            if numbered:
-                numbered = numbered[:-1]
-            elif kept:  # even the question alone does not fit after the turns: fold them all
+            if kept:  # the turns leave no room for every source (or the question): fold them all
                 summary, kept, more = fold_history(kept, summary, 0, memory, model.count)
                 folded += more
                 numbered, above, numbers = carry_over([], sources)
+            elif len(built.tokens) > budget and built.passages and short < budget // 4:
+                short += len(built.tokens) - budget + 8  # keep the sources; narrow their widening instead
+            elif numbered:
+                numbered = numbered[:-1]
             else:
                 raise AppError(f"The question needs {len(built.tokens)} tokens but the model's window leaves "
                                f"{budget}. Shorten the question or raise the context size in settings.")
