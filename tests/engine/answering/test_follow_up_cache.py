@@ -35,12 +35,10 @@ def test_a_follow_up_reuses_the_whole_previous_prompt_from_the_kv_cache(harbour:
     model = harbour._rt._model
     assert model is not None and first.sent_message and first.given
     reused: list[int] = []
-    prompts: list[list[int]] = []
     original = model.stream
 
     def stream(tokens: list[int], *args: Any, **kwargs: Any) -> Any:
         llm = model._llm  # type: ignore[union-attr]
-        prompts.append(list(tokens))
         reused.append(common_prefix(llm.input_ids[:llm.n_tokens], tokens))
         return original(tokens, *args, **kwargs)
 
