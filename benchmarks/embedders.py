@@ -4,8 +4,8 @@
 
 All in one process and one run, so the ratios share the machine's load.
 Speed: the corpus chunk texts (extracted and chunked as the pipeline does,
-with their document and section titles) are embedded in the pipeline's slices
-of 32, every backend once per round in a rotating order; chunks/s is the
+with their document and section titles) are embedded in the pipeline's batches
+(token_batches), every backend once per round in a rotating order; chunks/s is the
 median over rounds, and the speed-up is the median of the per-round ratios to
 "torch" (fp32). Quality: for each backend a temporary library is indexed with
 it (documents and queries both embedded by it), then ``score_retrieval`` on
@@ -35,8 +35,9 @@ from desktop_app.errors import ModelError
 from desktop_app.evaluation.retrieval import score_retrieval
 from desktop_app.evaluation.run import load_questions
 from desktop_app.indexer.chunking import chunk_document
+from desktop_app.indexer.early import token_batches
 from desktop_app.indexer.extract import PdfExtractor
-from desktop_app.indexer.pipeline import EMBED_BATCH, embedding_text, expand_paths
+from desktop_app.indexer.pipeline import embedding_text, expand_paths
 
 SPEEDUP_RULE = 2.0
 HIT5_RULE = 0.01
@@ -57,9 +58,12 @@ def corpus_texts() -> list[str]:
 
 
 def encode_in_slices(backend: EncoderBackend, texts: list[str]) -> tuple[float, np.ndarray]:
+    """Seconds to embed ``texts`` in the pipeline's batches (``token_batches``), and the vectors in text order."""
     started = time.perf_counter()
-    parts = [backend.encode(texts[i:i + EMBED_BATCH], EMBED_BATCH) for i in range(0, len(texts), EMBED_BATCH)]
-    return time.perf_counter() - started, np.concatenate(parts)
+    vectors = np.zeros((len(texts), backend.dim), dtype=np.float32)
+    for batch in token_batches(backend.token_counts(texts)):
+        vectors[batch] = backend.encode([texts[i] for i in batch], len(batch))
+    return time.perf_counter() - started, vectors
 
 
 def load_all(names: list[str], model_dir: Path, cache: Path) -> tuple[dict[str, EncoderBackend], dict[str, Any]]:

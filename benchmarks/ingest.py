@@ -7,12 +7,14 @@ Two inputs: the corpus PDFs, and one large PDF generated with PyMuPDF
 indexes it into a temporary library with the default settings (the embedding
 model is loaded first and not timed; the time spent inside ``Embedder.encode``
 is recorded) and writes out the chunk texts exactly as the embedder saw them;
-a second child embeds those texts with the same SentenceTransformer in one
-``encode`` call with batches of 32 (sentence-transformers sorts all texts by
-length first, so batches pad little), then again as the pipeline does, in
-slices of 32 in document order (each slice padded to its longest text): the
-"ratio slices/raw" column is that padding cost measured in one process.
-Separate processes keep each peak RSS separate. Prints a Markdown table and
+a second child embeds those texts with the same SentenceTransformer as the
+pipeline batches them (``token_batches``: similar lengths, at most 4,096
+padded tokens a batch), then in one ``encode`` call with batches of 32
+(sentence-transformers sorts all texts by length first, so batches pad little):
+"ratio token batches/raw" compares the two in one process, and the peak RSS
+after the first shows what token batches need. The indexing child reads the
+peak RSS of its PDF worker from /proc before closing it; "all processes" is
+the sum of the peaks. Prints a Markdown table and
 writes benchmarks/results/ingest.json.
 """
 
@@ -29,7 +31,6 @@ from typing import Any
 from bench_common import (
     CORPUS,
     child_result,
-    children_peak_rss_mb,
     md_table,
     peak_rss_mb,
     run_child,
@@ -120,31 +121,51 @@ def child_pipeline(folder: Path, texts_out: Path) -> dict[str, Any]:
         rows.sort(key=lambda r: (r.document_id, r.ord))
         texts = [embedding_text(r.text, r.section_title, r.document_title) for r in rows]
         texts_out.write_text(json.dumps(texts))
+        helpers = helper_peaks_mb()
         engine.close()
     return {"pages": sum(e.pages for e in indexed), "chunks": sum(e.chunks for e in indexed), "failed": failed,
             "model_load_s": load_s, "index_s": index_s, "embed_s_inside": embed_s[0],
-            "peak_rss_mb": peak_rss_mb(), "pdf_worker_peak_rss_mb": children_peak_rss_mb()}
+            "peak_rss_mb": peak_rss_mb(), "helpers_peak_rss_mb": helpers,
+            "all_processes_peak_rss_mb": peak_rss_mb() + sum(helpers.values())}
+
+
+def helper_peaks_mb() -> dict[str, float]:
+    """Peak RSS of each live child process (the PDF worker), read from /proc before they are closed."""
+    import psutil
+
+    peaks = {}
+    for child in psutil.Process().children(recursive=True):
+        try:
+            status = Path(f"/proc/{child.pid}/status").read_text()
+        except OSError:
+            continue
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
+        peaks[f"{child.pid} {' '.join(child.cmdline())[-60:]}"] = kib / 1024
+    return peaks
 
 
 def child_raw(texts_file: Path) -> dict[str, Any]:
     import json
 
-    from desktop_app.engine.models.embedding import load_sentence_transformer
+    from desktop_app.engine.models.embedding import load_sentence_transformer, token_counts
     from desktop_app.engine.models.files import locate
+    from desktop_app.indexer.early import token_batches
 
     texts = json.loads(texts_file.read_text())
     with tempfile.TemporaryDirectory() as models:
         model = load_sentence_transformer(locate("embedding", Path(models)))
     model.encode(texts[:32], batch_size=32)
+    loaded_mb = peak_rss_mb()
+    started = time.perf_counter()
+    for batch in token_batches(token_counts(model.tokenizer, texts, model.max_seq_length)):
+        model.encode([texts[i] for i in batch], batch_size=len(batch), normalize_embeddings=True,
+                     convert_to_numpy=True, show_progress_bar=False)
+    token_s, token_peak_mb = time.perf_counter() - started, peak_rss_mb()
     started = time.perf_counter()
     model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
     raw_s = time.perf_counter() - started
-    started = time.perf_counter()
-    for start in range(0, len(texts), 32):
-        model.encode(texts[start:start + 32], batch_size=32, normalize_embeddings=True, convert_to_numpy=True,
-                     show_progress_bar=False)
-    return {"chunks": len(texts), "raw_s": raw_s, "raw_slices_s": time.perf_counter() - started,
-            "peak_rss_mb": peak_rss_mb()}
+    return {"chunks": len(texts), "raw_s": raw_s, "token_batches_s": token_s, "loaded_peak_rss_mb": loaded_mb,
+            "token_batches_peak_rss_mb": token_peak_mb, "peak_rss_mb": peak_rss_mb()}
 
 
 def measure(name: str, folder: Path, work: Path) -> dict[str, Any]:
@@ -158,19 +179,21 @@ def measure(name: str, folder: Path, work: Path) -> dict[str, Any]:
             "chunks_per_s": pipeline["chunks"] / pipeline["index_s"], "raw_chunks_per_s": raw["chunks"] / raw["raw_s"],
             "ratio_pipeline_over_raw": pipeline["index_s"] / raw["raw_s"],
             "ratio_encode_inside_over_raw": pipeline["embed_s_inside"] / raw["raw_s"],
-            "ratio_raw_slices_over_raw": raw["raw_slices_s"] / raw["raw_s"]}
+            "ratio_token_batches_over_raw": raw["token_batches_s"] / raw["raw_s"]}
 
 
 def table(results: list[dict[str, Any]]) -> str:
     rows = [[r["input"], r["pipeline"]["pages"], r["pipeline"]["chunks"], r["pipeline"]["index_s"], r["pages_per_s"],
              r["chunks_per_s"], r["pipeline"]["embed_s_inside"], r["raw"]["raw_s"], r["raw_chunks_per_s"],
-             r["ratio_pipeline_over_raw"], r["ratio_encode_inside_over_raw"], r["raw"]["raw_slices_s"],
-             r["ratio_raw_slices_over_raw"], r["pipeline"]["peak_rss_mb"],
-             r["pipeline"]["pdf_worker_peak_rss_mb"], r["raw"]["peak_rss_mb"]] for r in results]
+             r["ratio_pipeline_over_raw"], r["ratio_encode_inside_over_raw"], r["raw"]["token_batches_s"],
+             r["ratio_token_batches_over_raw"], r["pipeline"]["peak_rss_mb"],
+             sum(r["pipeline"]["helpers_peak_rss_mb"].values()), r["pipeline"]["all_processes_peak_rss_mb"],
+             r["raw"]["token_batches_peak_rss_mb"], r["raw"]["peak_rss_mb"]] for r in results]
     return md_table(["input", "pages", "chunks", "index s", "pages/s", "chunks/s", "encode s inside index",
                      "raw encode s", "raw chunks/s", "time ratio index/raw", "ratio encode-inside/raw",
-                     "raw in document-order slices of 32 s", "ratio slices/raw",
-                     "peak RSS MB (indexing)", "peak RSS MB (PDF worker)", "peak RSS MB (raw)"], rows)
+                     "raw in token batches s", "ratio token batches/raw", "peak RSS MB (indexing)",
+                     "peak RSS MB (PDF worker)", "peak RSS MB (all processes)",
+                     "peak RSS MB (raw, token batches)", "peak RSS MB (raw, then batches of 32)"], rows)
 
 
 def main() -> None:

@@ -23,6 +23,10 @@ class Embedder(Protocol):
         """Length of each vector."""
         ...
 
+    def token_counts(self, texts: list[str]) -> list[int]:
+        """How many tokens the model reads of each text (at most its input length)."""
+        ...
+
     def encode(self, texts: list[str], batch_size: int = ...) -> np.ndarray:
         """(len(texts), dim) float32 vectors, L2-normalised."""
         ...

@@ -12,6 +12,8 @@ next file.
 from __future__ import annotations
 
 import multiprocessing
+import queue
+import threading
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -83,6 +85,20 @@ class ExtractedDocument:
     rendered: bytes = b""  # the PDF a document of another format was rendered to (b"" for a PDF)
 
 
+@dataclass
+class PagesRead:
+    """Where a worker's reading of one file stands: ``pages`` holds the raw records of pages 1..``done``.
+
+    The records are ``pdf_worker.page_record``'s; ``checked_document`` turns them into blocks. The
+    same object grows while the file is read, so a caller may chunk the pages read so far.
+    """
+
+    done: int
+    total: int
+    title: str = ""
+    pages: list[dict[str, Any]] = field(default_factory=list)
+
+
 class PdfExtractor:
     """Owns one worker process, restarted after any failure."""
 
@@ -104,22 +120,25 @@ class PdfExtractor:
 
     def reading(
         self, path: Path, password: str | None, cancel: CancelToken,
-    ) -> Generator[tuple[int, int], None, ExtractedDocument]:
-        """Yield (pages done, pages in all) while the worker reads; return the checked document.
+    ) -> Generator[PagesRead, None, ExtractedDocument]:
+        """Yield ``PagesRead`` after each page the worker sends; return the checked document.
 
         ``timeout_s`` is the time one page may take (OCR makes a page slow; a
         hang makes it endless); a document that is not a PDF is rendered first, within the first
-        page's time. Raises ``DocumentError`` (or ``Cancelled``); reason "unsupported" for a file
-        of a kind not in ``formats.KINDS``.
+        page's time. The worker is read by a thread of its own, so it goes on reading while the
+        caller works between two steps. Raises ``DocumentError`` (or ``Cancelled``); reason
+        "unsupported" for a file of a kind not in ``formats.KINDS``.
         """
         kind = formats.format_of(path)
         if kind is None:
             raise DocumentError(formats.unsupported_message(path), "unsupported")
         if kind == "pdf":
             check_is_pdf(path)
-        raw = yield from self._request(path, password, kind, cancel)
+        progress = PagesRead(0, 0)
+        raw = yield from self._request(path, password, kind, cancel, progress)
         if "error" in raw:
             raise document_error(path, raw["error"], raw.get("detail", ""))
+        raw["pages"] = raw["pages"] or progress.pages
         return checked_document(path, raw, kind)
 
     def close(self) -> None:
@@ -133,25 +152,30 @@ class PdfExtractor:
         self._process, self._conn = None, None
 
     def _request(
-        self, path: Path, password: str | None, kind: str, cancel: CancelToken,
-    ) -> Generator[tuple[int, int], None, dict[str, Any]]:
+        self, path: Path, password: str | None, kind: str, cancel: CancelToken, progress: PagesRead,
+    ) -> Generator[PagesRead, None, dict[str, Any]]:
+        """The worker's result for one file; its page records are appended to ``progress`` as they come."""
         conn = self._ensure_worker()
         conn.send((str(path), password, kind))
+        inbox: queue.Queue[tuple[float, Any]] = queue.Queue()
+        threading.Thread(target=_receive, args=(conn, inbox), daemon=True, name="pdf-worker-reader").start()
         deadline = time.monotonic() + self.timeout_s
         while True:
-            if conn.poll(0.1):
-                try:
-                    message = conn.recv()
-                except (EOFError, OSError):
-                    self._kill()
-                    raise document_error(path, "crashed") from None
-                if not isinstance(message, tuple):
-                    result: dict[str, Any] = message
-                    return result
-                if time.monotonic() <= deadline:  # ("page", done, total) in time: the next page's clock starts
-                    deadline = time.monotonic() + self.timeout_s
-                    yield message[1], message[2]
-                    continue
+            try:
+                arrived, message = inbox.get(timeout=0.1)
+            except queue.Empty:
+                arrived, message = 0.0, None
+            if isinstance(message, dict):
+                return message
+            if message is _GONE:
+                self._kill()
+                raise document_error(path, "crashed")
+            if message is not None and arrived <= deadline:  # a page in time: the next page's clock starts
+                _, progress.done, progress.total, record, progress.title = message
+                progress.pages.append(record)
+                deadline = arrived + self.timeout_s
+                yield progress
+                continue
             if cancel.cancelled or time.monotonic() > deadline or not self._alive():
                 reason = "cancelled" if cancel.cancelled else ("timeout" if self._alive() else "crashed")
                 self._kill()
@@ -183,6 +207,25 @@ class PdfExtractor:
         if self._conn is not None:
             self._conn.close()
         self._process, self._conn = None, None
+
+
+_GONE = object()
+
+
+def _receive(conn: Connection, inbox: queue.Queue[tuple[float, Any]]) -> None:
+    """Move one request's messages from the worker into ``inbox`` with their arrival times, up to its result.
+
+    Puts ``_GONE`` when the pipe breaks (the worker died or was killed).
+    """
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            inbox.put((time.monotonic(), _GONE))
+            return
+        inbox.put((time.monotonic(), message))
+        if not isinstance(message, tuple):
+            return
 
 
 def check_is_pdf(path: Path) -> None:

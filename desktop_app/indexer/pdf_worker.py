@@ -44,7 +44,8 @@ def serve(conn: Connection, memory_limit_bytes: int) -> None:
         except EOFError:
             return
         try:
-            result = read(pymupdf, path, password, kind, lambda done, total: conn.send(("page", done, total)))
+            result = read(pymupdf, path, password, kind,
+                          lambda done, total, record, title: conn.send(("page", done, total, record, title)))
         except MemoryError:
             result = {"error": "too_large", "detail": "ran out of memory"}
         except Exception as exc:  # MuPDF raises many kinds; all mean a bad file
@@ -52,8 +53,11 @@ def serve(conn: Connection, memory_limit_bytes: int) -> None:
         conn.send(result)
 
 
+Report = Callable[[int, int, dict[str, Any], str], None]
+
+
 def read(
-    pymupdf: Any, path: str, password: str | None, kind: str, report: Callable[[int, int], None] | None = None,
+    pymupdf: Any, path: str, password: str | None, kind: str, report: Report | None = None,
 ) -> dict[str, Any]:
     """``extract`` of a PDF, or of the PDF a document of another ``kind`` renders to (``formats.render``).
 
@@ -72,13 +76,15 @@ def read(
 
 
 def extract(
-    pymupdf: Any, path: str, password: str | None, report: Callable[[int, int], None] | None = None,
-    data: bytes | None = None,
+    pymupdf: Any, path: str, password: str | None, report: Report | None = None, data: bytes | None = None,
 ) -> dict[str, Any]:
     """The document's pages as plain records, or ``{"error": reason, "detail": ...}``.
 
-    Reads ``data`` (PDF bytes) when given, else the file at ``path``. ``report(done, total)`` is
-    called after each page (the parent's time limit counts per page).
+    Reads ``data`` (PDF bytes) when given, else the file at ``path``. With ``report``, each page's
+    record is handed to ``report(done, total, record, title)`` as soon as it is read (the parent's time
+    limit counts per page, and it can chunk and embed the first pages while later ones are read)
+    and the result's ``"pages"`` is empty, so a long document is never held here whole; without
+    it, the records are in ``"pages"``.
     """
     try:
         doc = pymupdf.open(stream=data, filetype="pdf") if data is not None else pymupdf.open(path, filetype="pdf")
@@ -92,13 +98,15 @@ def extract(
                 return {"error": "bad_password", "detail": ""}
         if doc.page_count == 0:
             return {"error": "empty", "detail": ""}
+        title = ((doc.metadata or {}).get("title") or "").strip()
         pages = []
         for number in range(doc.page_count):
-            pages.append(page_record(doc, number))
-            if report is not None:
-                report(number + 1, doc.page_count)
-        title = (doc.metadata or {}).get("title") or ""
-        return {"title": title.strip(), "pages": pages, "repaired": bool(doc.is_repaired)}
+            record = page_record(doc, number)
+            if report is None:
+                pages.append(record)
+            else:
+                report(number + 1, doc.page_count, record, title)
+        return {"title": title, "pages": pages, "repaired": bool(doc.is_repaired)}
 
 
 def page_record(doc: Any, number: int) -> dict[str, Any]:

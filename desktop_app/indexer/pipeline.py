@@ -12,15 +12,15 @@ from desktop_app.cancel import CancelToken
 from desktop_app.errors import DocumentError, StorageError
 from desktop_app.files import sha256_file
 from desktop_app.indexer.chunking import Section, chunk_document, page_texts
+from desktop_app.indexer.early import EarlyEmbedding, embedding_text, token_batches
 from desktop_app.indexer.embed import Embedder
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
 from desktop_app.indexer.extract import EXTRACTOR_VERSION, ExtractedDocument, PdfExtractor
-from desktop_app.indexer.formats import KINDS
+from desktop_app.indexer.formats import KINDS, format_of
 from desktop_app.store.copies import DocumentCopies
 from desktop_app.store.library import Chunk, DocumentRow, LibraryStore, NewDocument
 from desktop_app.store.vectors import VectorIndex
 
-EMBED_BATCH = 32
 log = logging.getLogger(__name__)
 
 
@@ -47,12 +47,6 @@ def new_document(sha: str, path: Path, extracted: ExtractedDocument, size: int |
                        path.stat().st_size if size is None else size, extracted.warnings, EXTRACTOR_VERSION,
                        tuple(extracted.page_labels), tuple(extracted.ocr_pages),
                        page_texts(extracted.blocks, extracted.page_count), extracted.format)
-
-
-def embedding_text(text: str, section_title: str, doc_title: str) -> str:
-    """What the embedder sees: the chunk with its document and section named."""
-    heading = " / ".join(t for t in (doc_title, section_title) if t)
-    return f"{heading}\n{text}" if heading else text
 
 
 class Indexer:
@@ -132,18 +126,21 @@ class Indexer:
         """Extract, chunk and embed one file; raises ``DocumentError`` for a file that cannot be read.
 
         Progress events name ``shown`` (the indexed name when ``path`` is its private copy), else ``path``.
+        The first chunks of a long document are embedded while its later pages are read (``early``).
         """
         yield FileProgress(shown or path, "reading", 0, 1)
+        early = EarlyEmbedding(self.embedder, path, format_of(path) or "pdf")
         steps = self.extractor.reading(path, password, cancel)
         while True:
             try:
-                done, total = next(steps)
+                read = next(steps)
             except StopIteration as finished:
                 extracted: ExtractedDocument = finished.value
                 break
-            yield FileProgress(shown or path, "reading", done, total)
+            yield FileProgress(shown or path, "reading", read.done, read.total)
+            early.step(read)
         sections, chunks = chunk_document(extracted.blocks, extracted.page_count)
-        vectors = yield from self._embed(shown or path, sections, chunks, extracted.title, cancel)
+        vectors = yield from self._embed(shown or path, sections, chunks, extracted.title, cancel, early.vectors)
         cancel.raise_if_cancelled()
         return extracted, sections, chunks, vectors
 
@@ -200,22 +197,30 @@ class Indexer:
         return copy if copy is not None and copy.exists() else None
 
     def _embed(
-        self, path: Path, sections: list[Section], chunks: list[Chunk], title: str, cancel: CancelToken
+        self, path: Path, sections: list[Section], chunks: list[Chunk], title: str, cancel: CancelToken,
+        known: Mapping[str, np.ndarray],
     ) -> Generator[IndexEvent, None, np.ndarray]:
-        """The chunks' vectors, in chunk order.
+        """The chunks' vectors, in chunk order; a chunk whose embedding text is in ``known`` takes that vector.
 
-        Chunks are embedded in batches of similar length (sorted by characters, then put back in order): a
+        Chunks are embedded in batches of similar length (``token_batches``), then put back in order: a
         batch is padded to its longest text, so mixing short captions with full paragraphs wasted most of
         the work (length-sorted batches ran 1.23-1.31x as fast as document order on the corpus chunks).
         """
         titles = {s.ord: s.title for s in sections}
         texts = [embedding_text(c.text, titles[c.section_ord], title) for c in chunks]
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         vectors = np.zeros((len(texts), self.vectors.dim), dtype=np.float32)
-        for start in range(0, len(texts), EMBED_BATCH):
+        missing = []
+        for i, text in enumerate(texts):
+            if text in known:
+                vectors[i] = known[text]
+            else:
+                missing.append(i)
+        done = len(texts) - len(missing)
+        for batch in token_batches(self.embedder.token_counts([texts[i] for i in missing])):
             cancel.raise_if_cancelled()
-            yield FileProgress(path, "embedding", start, len(texts))
-            batch = order[start:start + EMBED_BATCH]
-            vectors[batch] = self.embedder.encode([texts[i] for i in batch])
+            yield FileProgress(path, "embedding", done, len(texts))
+            rows = [missing[i] for i in batch]
+            vectors[rows] = self.embedder.encode([texts[i] for i in rows], len(rows))
+            done += len(rows)
         yield FileProgress(path, "embedding", len(texts), len(texts))
         return vectors

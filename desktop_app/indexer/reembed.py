@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from desktop_app.cancel import CancelToken
+from desktop_app.indexer.early import EMBED_BATCH, embedding_text
 from desktop_app.indexer.embed import Embedder
-from desktop_app.indexer.pipeline import EMBED_BATCH, embedding_text
 from desktop_app.store.library import LibraryStore
 
 

@@ -38,6 +38,7 @@ from desktop_app.engine.models.embedding import (
     Embedder,
     load_sentence_transformer,
     normalised,
+    token_counts,
 )
 from desktop_app.engine.settings import EMBEDDING_BACKENDS
 from desktop_app.errors import ModelError
@@ -63,6 +64,8 @@ class EncoderBackend(Protocol):
     @property
     def max_seq_length(self) -> int: ...
 
+    def token_counts(self, texts: list[str]) -> list[int]: ...
+
     def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray: ...
 
 
@@ -81,6 +84,9 @@ class SentenceTransformerBackend:
     @property
     def max_seq_length(self) -> int:
         return int(self.model.max_seq_length)
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        return token_counts(self.model.tokenizer, texts, self.max_seq_length)
 
     def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         vectors = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False)
@@ -163,6 +169,9 @@ class BackendEmbedder(Embedder):
     @property
     def max_tokens(self) -> int:
         return self._encoder().max_seq_length
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        return self._encoder().token_counts(texts)
 
     def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         return self._encoder().encode(texts, batch_size)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from desktop_app.engine.models.embedding import BATCH_SIZE, folder_fingerprint, normalised
+from desktop_app.engine.models.embedding import BATCH_SIZE, folder_fingerprint, normalised, token_counts
 from desktop_app.errors import ModelError
 
 OPSET = 17
@@ -155,6 +155,9 @@ class OnnxBackend:
     @property
     def max_seq_length(self) -> int:
         return self.length
+
+    def token_counts(self, texts: list[str]) -> list[int]:
+        return token_counts(self.tokenizer, texts, self.length)
 
     def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
         """Longest texts first, as sentence-transformers does, so each batch pads little."""
