@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import json
 import re
+import sys
 import threading
 from functools import cache
 from pathlib import Path
@@ -16,6 +18,9 @@ from desktop_app.errors import ModelError
 
 BATCH_SIZE = 32
 COUNT_SLICE = 256
+MMAP_THRESHOLD = 16 * 2**20
+"""Bytes from which glibc maps an allocation on its own (``keep_heap_small``)."""
+M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
 
 
 class Embedder:
@@ -73,6 +78,7 @@ def load_sentence_transformer(model_dir: Path) -> Any:
             f"{model_dir} is not a sentence-transformers model folder (no modules.json or config.json). "
             "Choose the folder that holds the model's config files."
         )
+    keep_heap_small()
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
@@ -83,6 +89,25 @@ def load_sentence_transformer(model_dir: Path) -> Any:
         return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
     except Exception as exc:  # the library raises many kinds for a broken folder
         raise ModelError(f"The embedding model in {model_dir} could not be loaded: {exc}") from exc
+
+
+@cache
+def keep_heap_small() -> bool:
+    """Have glibc map allocations of ``MMAP_THRESHOLD`` bytes and more on their own; False where it cannot.
+
+    glibc raises its threshold for mapping an allocation to the size of each mapped block freed, so
+    after the first batch the model's activations (50 MB of attention scores per layer for 16 texts
+    of 256 tokens) come from the heap, and batches of ever longer texts leave it fragmented: embedding
+    a 2,000-page document's 3,000 first chunks peaked at 1,026-1,060 MB. A fixed 16 MB threshold
+    maps the largest activations afresh and returns them on free: 767-780 MB at 0.96-0.98x the
+    speed (4 MB: 615 MB at 0.75x). Only on Linux with glibc; elsewhere nothing is changed.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return bool(ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
 
 
 def token_counts(tokenizer: Any, texts: list[str], most: int) -> list[int]:
