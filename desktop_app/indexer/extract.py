@@ -107,6 +107,7 @@ class PdfExtractor:
         self.memory_limit_bytes = memory_limit_mb * 1024 * 1024
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+        self._reader: threading.Thread | None = None
 
     def extract(self, path: Path, password: str | None, cancel: CancelToken) -> ExtractedDocument:
         """The document's checked text; raises ``DocumentError`` (or ``Cancelled``)."""
@@ -142,6 +143,8 @@ class PdfExtractor:
         return checked_document(path, raw, kind)
 
     def close(self) -> None:
+        if self._reader is not None and self._reader.is_alive():  # a file is being read: its result is not wanted
+            self._kill()
         if self._conn is not None:
             self._conn.close()
         if self._process is not None:
@@ -158,7 +161,8 @@ class PdfExtractor:
         conn = self._ensure_worker()
         conn.send((str(path), password, kind))
         inbox: queue.Queue[tuple[float, Any]] = queue.Queue()
-        threading.Thread(target=_receive, args=(conn, inbox), daemon=True, name="pdf-worker-reader").start()
+        self._reader = threading.Thread(target=_receive, args=(conn, inbox), daemon=True, name="pdf-worker-reader")
+        self._reader.start()
         deadline = time.monotonic() + self.timeout_s
         while True:
             try:
@@ -200,10 +204,13 @@ class PdfExtractor:
         return self._process is not None and self._process.is_alive()
 
     def _kill(self) -> None:
+        """Kill the worker; its reader thread sees the pipe end before the pipe is closed (never a reused one)."""
         if self._process is not None and self._process.is_alive():
             self._process.kill()
         if self._process is not None:
             self._process.join()
+        if self._reader is not None:
+            self._reader.join(timeout=5)
         if self._conn is not None:
             self._conn.close()
         self._process, self._conn = None, None
@@ -220,7 +227,7 @@ def _receive(conn: Connection, inbox: queue.Queue[tuple[float, Any]]) -> None:
     while True:
         try:
             message = conn.recv()
-        except (EOFError, OSError):
+        except (EOFError, OSError, TypeError):  # TypeError: the pipe was closed between two reads of a message
             inbox.put((time.monotonic(), _GONE))
             return
         inbox.put((time.monotonic(), message))
