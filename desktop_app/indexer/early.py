@@ -67,14 +67,12 @@ class EarlyEmbedding:
     ``step`` is called after each page the worker sends; ``vectors`` is read after the final chunking.
     """
 
-    def __init__(self, embedder: Embedder, path: Path, kind: str) -> None:
+    def __init__(self, embedder: Embedder, path: Path) -> None:
         self.embedder = embedder
         self.path = path
-        self.kind = kind
         self.vectors: dict[str, np.ndarray] = {}
         self.pending: list[list[str]] = []
         self.planned_at = 0
-        self.plans = 0
 
     def step(self, read: PagesRead) -> None:
         """Embed one batch of pending provisional chunks, chunking the pages read so far again when none is left.
@@ -89,9 +87,9 @@ class EarlyEmbedding:
             self.vectors.update(zip(batch, self.embedder.encode(batch, len(batch)), strict=True))
 
     def _plan(self, read: PagesRead) -> None:
-        self.planned_at, self.plans = read.done, self.plans + 1
+        self.planned_at = read.done
         try:
-            document = checked_document(self.path, {"title": read.title, "pages": read.pages}, self.kind)
+            document = checked_document(self.path, {"title": read.title, "pages": read.pages}, read.kind)
         except DocumentError:  # no text yet (a scanned front page?): the final chunking decides
             return
         sections, chunks = chunk_document(document.blocks, document.page_count)

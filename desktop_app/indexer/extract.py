@@ -95,6 +95,7 @@ class PagesRead:
 
     done: int
     total: int
+    kind: str  # the file's format, a value of ``formats.KINDS``
     title: str = ""
     pages: list[dict[str, Any]] = field(default_factory=list)
 
@@ -135,7 +136,7 @@ class PdfExtractor:
             raise DocumentError(formats.unsupported_message(path), "unsupported")
         if kind == "pdf":
             check_is_pdf(path)
-        progress = PagesRead(0, 0)
+        progress = PagesRead(0, 0, kind)
         raw = yield from self._request(path, password, kind, cancel, progress)
         if "error" in raw:
             raise document_error(path, raw["error"], raw.get("detail", ""))

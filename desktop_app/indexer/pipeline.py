@@ -16,7 +16,7 @@ from desktop_app.indexer.early import EarlyEmbedding, embedding_text, token_batc
 from desktop_app.indexer.embed import Embedder
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
 from desktop_app.indexer.extract import EXTRACTOR_VERSION, ExtractedDocument, PdfExtractor
-from desktop_app.indexer.formats import KINDS, format_of
+from desktop_app.indexer.formats import KINDS
 from desktop_app.store.copies import DocumentCopies
 from desktop_app.store.library import Chunk, DocumentRow, LibraryStore, NewDocument
 from desktop_app.store.vectors import VectorIndex
@@ -129,7 +129,7 @@ class Indexer:
         The first chunks of a long document are embedded while its later pages are read (``early``).
         """
         yield FileProgress(shown or path, "reading", 0, 1)
-        early = EarlyEmbedding(self.embedder, path, format_of(path) or "pdf")
+        early = EarlyEmbedding(self.embedder, path)
         steps = self.extractor.reading(path, password, cancel)
         while True:
             try:
