@@ -205,9 +205,9 @@ class Engine:
         """What each of two documents says about ``aspect``: its best sentences, quoted with their pages."""
         rt = self._rt
         a, b = self.library.find(a_ref), self.library.find(b_ref)
-        floor = rt.settings.evidence_floor if rt.embedder.covers(detect_language(aspect)) else 0.0
+        selector = EvidenceSelector.for_question(aspect, rt.embedder, rt.settings.evidence_floor)
         with quote_locator(rt.store, rt.copies, rt.verified_files, rt.passwords) as locate:
-            return compare_on_aspect(a, b, aspect, self._retriever(), EvidenceSelector(rt.embedder.encode, floor),
+            return compare_on_aspect(a, b, aspect, self._retriever(), selector,
                                      locate, rt.settings.retrieval_mode, cancel)
 
     def summarise(

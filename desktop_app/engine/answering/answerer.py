@@ -175,9 +175,7 @@ class Answerer:
 
     def _evidence(self, query: str, sources: list[Source], settings: Settings) -> list[Evidence]:
         """The sentences of ``sources`` that best answer ``query``, placed on their pages."""
-        embedder = self.retriever.embedder
-        floor = settings.evidence_floor if embedder.covers(detect_language(query)) else 0.0
-        selector = EvidenceSelector(embedder.encode, floor)
+        selector = EvidenceSelector.for_question(query, self.retriever.embedder, settings.evidence_floor)
         with self.locator() as locate:
             return selector.select(query, sources, locate)
 

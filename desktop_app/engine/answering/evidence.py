@@ -22,6 +22,14 @@ A candidate's score mixes, with weights measured on the dev questions
   better-scoring predecessor, because the answer often follows the sentence
   that repeats the question's words.
 
+For a question in a language the embedder was not trained on (a Korean
+question with the bundled English MiniLM), the cosine means little and costs
+most (a Korean sentence is cut into many word pieces), so sentences are scored
+by keywords, rank and neighbour alone (``LEXICAL_WEIGHTS``): on the 76
+answerable Korean held-out questions (benchmarks/korean) that raised
+must_contain@3 from 0.24 to 0.41 and took selection from about 500 ms to a few
+milliseconds per question.
+
 A sentence ending in a colon is joined to what it introduces, and a list
 marker the segmenter left alone to its item. The best one to three sentences
 are the evidence (a second and third only when close to the best,
@@ -39,6 +47,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from desktop_app.engine.answering.citations import natural_place, page_reference
+from desktop_app.engine.language import detect_language
+from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.engine.settings import DEFAULT_EVIDENCE_FLOOR
 from desktop_app.indexer.tables import row_cells
@@ -57,6 +67,9 @@ KEEP_RATIO = 0.85
 """A second or third quote is kept only when its score is at least this share of the best one's."""
 WEIGHTS = {"dense": 0.55, "keywords": 0.2, "rank": 0.3, "neighbour": 0.6}
 """Measured on the dev questions with ``benchmarks/evidence.py --grid`` (README, Evidence)."""
+LEXICAL_WEIGHTS = {"keywords": 1.0, "rank": 0.25, "neighbour": 0.9}
+"""Without the embedding cosine (a language the embedder does not cover); chosen with
+``benchmarks/evidence.py --grid --questions benchmarks/korean/questions.jsonl`` (README, Evidence)."""
 STEM = 5
 SENTENCE_END = re.compile(r"[.!?。:;)\]\"'”’]$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013]?\s*(?:\d{1,4}|[ivxlcdm]{1,6})\s*[-\u2013]?$", re.IGNORECASE)
@@ -241,15 +254,18 @@ def rank_scores(items: list[Candidate]) -> list[float]:
     return [1.0 / (1.0 + 0.5 * (c.source.number - 1)) for c in items]
 
 
-def features(question: str, found: list[Candidate], encode: Callable[[list[str]], np.ndarray]
-             ) -> dict[str, list[float]]:
+Encode = Callable[[list[str]], np.ndarray]
+
+
+def features(question: str, found: list[Candidate], encode: Encode | None) -> dict[str, list[float]]:
     """Each feature of each candidate, in 0..1. The embedding cosine is computed for the ``MAX_CANDIDATES``
-    best by keywords and rank only (0 for the rest), which bounds the time an answer waits."""
+    best by keywords and rank only (0 for the rest), which bounds the time an answer waits; without
+    ``encode`` it is 0 for all."""
     lexical = keyword_scores(question, [c.text for c in found])
     ranks = rank_scores(found)
     dense = [0.0] * len(found)
     shortlist = sorted(range(len(found)), key=lambda i: -(lexical[i] + ranks[i]))[:MAX_CANDIDATES]
-    if shortlist:
+    if shortlist and encode is not None:
         vectors = encode([question] + [found[i].text[:EMBED_CHARS] for i in shortlist])
         for i, cosine in zip(shortlist, (vectors[1:] @ vectors[0]).tolist(), strict=True):
             dense[i] = max(float(cosine), 0.0)
@@ -276,14 +292,26 @@ class EvidenceSelector:
     """Chooses the evidence for a question from the sources retrieved for it.
 
     ``encode``: texts -> unit-length embeddings (rows), the embedder retrieval
-    uses. ``floor``: when no sentence's embedding cosine with the question
-    reaches it, nothing answers the question (0: never; pass 0 for a language
-    the embedder was not trained on, where the cosine means little).
+    uses; None scores by keywords, rank and neighbour only (``LEXICAL_WEIGHTS``),
+    for a language the embedder was not trained on. ``floor``: when no
+    sentence's embedding cosine with the question reaches it, nothing answers
+    the question (0: never; not applied without ``encode``).
     """
 
-    def __init__(self, encode: Callable[[list[str]], np.ndarray], floor: float = DEFAULT_EVIDENCE_FLOOR) -> None:
+    def __init__(self, encode: Encode | None, floor: float = DEFAULT_EVIDENCE_FLOOR) -> None:
         self.encode = encode
-        self.floor = floor
+        self.floor = floor if encode is not None else 0.0
+
+    @classmethod
+    def for_question(cls, question: str, embedder: Embedder, floor: float) -> EvidenceSelector:
+        """The selector for ``question``: by meaning and with the floor when ``embedder`` covers its language,
+        else by keywords alone."""
+        covered = embedder.covers(detect_language(question))
+        return cls(embedder.encode if covered else None, floor)
+
+    @property
+    def weights(self) -> dict[str, float]:
+        return WEIGHTS if self.encode is not None else LEXICAL_WEIGHTS
 
     def select(self, question: str, sources: list[Source], locate: Locate | None = None) -> list[Evidence]:
         """The best one to three sentences, best first; [] when none is close enough to the question."""
@@ -291,7 +319,7 @@ class EvidenceSelector:
         table = features(question, found, self.encode)
         if not found or max(table["dense"]) < self.floor:
             return []
-        chosen = best(found, combine(found, table, WEIGHTS))
+        chosen = best(found, combine(found, table, self.weights))
         return [evidence_for(candidate, score, locate) for score, candidate in chosen]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from desktop_app.engine import AnswerDone, AppError, Engine, SourcesFound
 from desktop_app.engine.answering.answer import Answer
-from desktop_app.engine.answering.evidence import Evidence, joined_blocks, sentences_of
+from desktop_app.engine.answering.evidence import Evidence, EvidenceSelector, joined_blocks, sentences_of
 from desktop_app.engine.answering.memory import focus_query
 from desktop_app.engine.language import say
 from support.answers import final
@@ -128,6 +128,23 @@ def test_a_korean_question_gets_a_korean_sentence(engine: Engine, tmp_path: Path
                          "암호를 물어본 다음 색인합니다 [1].")
     assert "".join(answer.evidence[0].quote.split()) == "암호가걸린문서는암호를물어본다음색인한다."
     assert answer.evidence[0].page == 2 and answer.evidence[0].rects
+
+
+def test_a_question_in_a_language_the_embedder_does_not_cover_is_matched_by_its_words_alone(
+        engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    embedder = engine._rt.embedder
+    assert not embedder.covers("ko")  # the bundled MiniLM is English-only
+    index_all(engine, [korean_manual(tmp_path / "korean.pdf")])
+    embedded: list[list[str]] = []
+    encode = embedder.encode
+    monkeypatch.setattr(embedder, "encode", lambda texts, *a, **k: embedded.append(list(texts)) or encode(texts))
+    use_fake_model(engine, "암호를 물어본 다음 색인합니다 [1].")
+    answer = ask(engine, "암호가 걸린 문서는 어떻게 색인하나요?")
+    assert "".join(answer.evidence[0].quote.split()) == "암호가걸린문서는암호를물어본다음색인한다."
+    assert embedded and all(texts == ["암호가 걸린 문서는 어떻게 색인하나요?"] for texts in embedded)  # no sentence
+    english = EvidenceSelector.for_question("How are locked files indexed?", embedder, 0.45)
+    korean = EvidenceSelector.for_question("암호가 걸린 문서는 어떻게 색인하나요?", embedder, 0.45)
+    assert (english.encode, english.floor, korean.encode, korean.floor) == (embedder.encode, 0.45, None, 0.0)
 
 
 def test_quotes_only_answers_at_once_without_the_model(engine: Engine, tmp_path: Path) -> None:
