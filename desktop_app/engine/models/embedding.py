@@ -8,6 +8,7 @@ import json
 import re
 import sys
 import threading
+from collections import OrderedDict
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from desktop_app.errors import ModelError
 
 BATCH_SIZE = 32
 COUNT_SLICE = 256
+REMEMBERED = 32
+"""Single texts (questions) whose vectors ``Embedder.encode`` keeps."""
 MMAP_THRESHOLD = 16 * 2**20
 """Bytes from which glibc maps an allocation on its own (``keep_heap_small``)."""
 M_MMAP_THRESHOLD = -3  # mallopt's parameter number, from glibc's malloc.h
@@ -32,6 +35,8 @@ class Embedder:
         self.languages = languages
         self._model: Any = None
         self._lock = threading.Lock()
+        self._remembered: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._remembered_lock = threading.Lock()
 
     def covers(self, language: str) -> bool:
         return self.languages is None or language in self.languages
@@ -57,6 +62,26 @@ class Embedder:
         return token_counts(self._load().tokenizer, texts, self.max_tokens)
 
     def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+        """One L2-normalised float32 row per text, shape (len(texts), dim).
+
+        A single text is remembered (the last ``REMEMBERED`` of them): a question is embedded once,
+        though the answer cache, the curated answers, retrieval and evidence selection all ask for it.
+        """
+        if len(texts) != 1:
+            return self._encode(texts, batch_size)
+        with self._remembered_lock:
+            known = self._remembered.get(texts[0])
+            if known is not None:
+                self._remembered.move_to_end(texts[0])
+                return known.copy()
+        vectors = self._encode(texts, batch_size)
+        with self._remembered_lock:
+            self._remembered[texts[0]] = vectors.copy()
+            while len(self._remembered) > REMEMBERED:
+                self._remembered.popitem(last=False)
+        return vectors
+
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         model = self._load()
         vectors = model.encode(
             texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False

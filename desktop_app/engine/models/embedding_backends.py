@@ -173,7 +173,7 @@ class BackendEmbedder(Embedder):
     def token_counts(self, texts: list[str]) -> list[int]:
         return self._encoder().token_counts(texts)
 
-    def encode(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+    def _encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         return self._encoder().encode(texts, batch_size)
 
     def _encoder(self) -> EncoderBackend:
