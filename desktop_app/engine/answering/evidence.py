@@ -64,7 +64,7 @@ EMBED_CHARS = 120
 With 12 sentences of 120 characters the dev questions score as with 20 of 200 (must_contain@3 0.73,
 page@1 0.73; must_contain@1 0.36 against 0.32) and keep the abstention floor's margin, in 0.4x the
 time: 63-82 ms p50, 90-109 ms p95 against 171-197 and 225-305 ms for cutting and scoring the sentences
-of retrieved sources (two runs of each, placing not included).
+of retrieved sources (four runs of each, placing not included).
 Fewer or shorter lowered an answerable question's best cosine below the floor (10 of 120: 0.434) or
 lost must_contain@3 (12 of 100: 0.68)."""
 MIN_WORDS = 4
