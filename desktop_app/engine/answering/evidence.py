@@ -27,8 +27,8 @@ question with the bundled English MiniLM), the cosine means little and costs
 most (a Korean sentence is cut into many word pieces), so sentences are scored
 by keywords, rank and neighbour alone (``LEXICAL_WEIGHTS``): on the 76
 answerable Korean held-out questions (benchmarks/korean) that raised
-must_contain@3 from 0.24 to 0.41 and took selection from about 500 ms to a few
-milliseconds per question.
+must_contain@3 from 0.24 to 0.41 and took selection and placing from 425 ms
+to 17 ms per question (p50).
 
 A sentence ending in a colon is joined to what it introduces, and a list
 marker the segmenter left alone to its item. The best one to three sentences
