@@ -7,7 +7,7 @@ Indexes the corpus into a temporary library (default settings, temperature 0
 so both sides generate the same tokens; curated answers and the answer cache off,
 so every timed turn reaches the model). The engine's prompt tokens are
 captured at ``LocalModel.stream`` (what answering passes to llama.cpp after
-``render``); a fresh ``llama_cpp.Llama`` with the same model file, n_ctx,
+``render``); a fresh ``llama_cpp.Llama`` with the same model file (the Q8_0 copy the engine runs, ``cpu_copy``), n_ctx,
 threads and batch then runs ``create_completion`` on exactly those tokens with
 the same sampling parameters. Both KV caches are cleared before each timed
 first turn, and the order alternates between repeats. The follow-up part asks
@@ -313,7 +313,7 @@ def server_section(engine: Engine, messages: list[dict[str, str]], repeats: int)
     threads = ms.n_threads or os.cpu_count() or 1
     extra = ("--n_threads", str(threads), "--n_threads_batch", str(os.cpu_count() or 1), "--n_batch", "512",
              "--seed", str(ms.seed))
-    with running_server(ms.path, n_ctx=n_ctx, extra_args=extra) as server:
+    with running_server(local.weights.path, n_ctx=n_ctx, extra_args=extra) as server:
         remote = ServerModel(ServerSettings(url=server.url, n_ctx=n_ctx, seed=ms.seed))
         direct = httpx2.Client(base_url=server.url, timeout=httpx2.Timeout(600.0, connect=5.0), trust_env=False)
         body = request_body(remote.model_name, messages, max_tokens, ms.seed)
@@ -400,7 +400,7 @@ def main() -> None:
         engine.models.load()
         capture = Capture(engine._rt.model)
         ms = engine._rt.model.settings
-        llm = Llama(model_path=str(ms.path), n_ctx=engine._rt.model.n_ctx,
+        llm = Llama(model_path=str(engine._rt.model.weights.path), n_ctx=engine._rt.model.n_ctx,
                     n_threads=ms.n_threads or os.cpu_count() or 1, n_batch=512, seed=ms.seed, verbose=False)
         first: list[dict[str, Any]] = []
         follow: list[dict[str, Any]] = []

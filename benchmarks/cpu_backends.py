@@ -69,15 +69,11 @@ def child(model: str, threads: int, prompt_tokens: int, gen_tokens: int) -> None
 
 
 def requantize(source: Path, kind: str, folder: Path) -> Path:
-    import ctypes
-
-    import llama_cpp
+    """``source`` requantized to ``kind`` in ``folder``, as the app makes its Q8_0 copy (``cpu_copy``)."""
+    from desktop_app.engine.models.trial_load import requantize as requantize_in_child
 
     target = folder / f"{source.stem.split('.')[0]}.{kind.upper()}.gguf"
-    params = llama_cpp.llama_model_quantize_default_params()
-    params.ftype, params.allow_requantize, params.nthread = QUANT_TYPES[kind], True, 2
-    if llama_cpp.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params)) != 0:
-        raise RuntimeError(f"requantizing to {kind} failed")
+    requantize_in_child(source, target, QUANT_TYPES[kind])
     return target
 
 
@@ -135,6 +131,11 @@ def main() -> None:
           f"{args.gen_tokens} generated; median of {args.repeats}, builds alternating\n")
     print(md_table(["model", "variant loaded", "prompt tok/s, former", "new", "ratio", "generation tok/s, former",
                     "new", "ratio"], rows))
+    app = next((e for e in summary if e["model"].endswith(".Q8_0.gguf")), None)
+    if app is not None:  # what the app runs by default (cpu_copy) against what the former build ran
+        app["app_vs_former_file"] = app["new"]["prompt_tokens_per_s"] / summary[0]["former"]["prompt_tokens_per_s"]
+        print(f"\nThe app's Q8_0 copy on the run-time variants build against the bundled file on the former build: "
+              f"prompt {app['app_vs_former_file']:.2f}x")
     path = write_results("cpu_backends", {"cpu_flags": cpu, "threads": args.threads, "summary": summary,
                                           "runs": runs})
     print(f"\nwritten to {path}", file=sys.stderr)

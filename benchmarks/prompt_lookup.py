@@ -45,7 +45,7 @@ def engine_prompts(count: int) -> tuple[Path, list[tuple[list[int], list[str]]]]
         questions = [q for q in load_questions(QUESTIONS) if q.get("answerable") and not q.get("follows")]
         for question in questions[:count]:
             list(engine.ask(question["question"]))
-        path = model.settings.path
+        path = model.weights.path  # the file llama.cpp runs (the Q8_0 copy of the bundled model)
         engine.close()
     return path, prompts
 

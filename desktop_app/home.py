@@ -6,6 +6,7 @@ from pathlib import Path
 import platformdirs
 
 HOME_VARIABLE = "DESKTOP_APP_HOME"
+CACHE_VARIABLE = "DESKTOP_APP_CACHE"
 APP_NAME = "desktop-app"
 
 
@@ -16,6 +17,15 @@ def user_dir() -> Path:
     """
     override = os.environ.get(HOME_VARIABLE)
     return ensure_home(Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)))
+
+
+def cache_dir() -> Path:
+    """The folder for files the app can make again (model copies); not created here.
+
+    ``DESKTOP_APP_CACHE`` overrides the platform default (tests, portable installs).
+    """
+    override = os.environ.get(CACHE_VARIABLE)
+    return Path(override) if override else Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
 
 
 def ensure_home(path: Path) -> Path:

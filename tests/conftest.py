@@ -19,6 +19,14 @@ from support.pdfs import hangul_manual_pdf, user_guide  # noqa: E402
 from support.questions import GUIDE, MANUAL  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache folder for the whole run, so the chat model's Q8_0 copy is made once (``cpu_copy``)."""
+    folder = tmp_path_factory.mktemp("cache")
+    os.environ["DESKTOP_APP_CACHE"] = str(folder)
+    return folder
+
+
 @pytest.fixture(autouse=True)
 def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"

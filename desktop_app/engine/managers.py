@@ -233,7 +233,7 @@ class ModelManager:
             Path(model.settings.path).resolve() == bundled.resolve()
         return ModelInfo(model.label, where, model.n_ctx, model.template_name,
                          model.adapter.label if model.adapter else "", tuple(self._rt.model_notes), demonstration,
-                         isinstance(model, ServerModel))
+                         isinstance(model, ServerModel), model.weights.copy if isinstance(model, LocalModel) else "")
 
     def files(self) -> list[tuple[Path, ModelFileInfo | ModelError]]:
         """The bundled model and the user's GGUF files, each with what it holds or why it cannot be read."""

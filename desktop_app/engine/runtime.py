@@ -126,7 +126,7 @@ class Runtime:
         return ModelSettings(
             path=locate("chat", user_models_dir(self.home), given), n_ctx=settings.n_ctx,
             n_gpu_layers=settings.n_gpu_layers, n_threads=settings.n_threads or None,
-            chat_template=settings.chat_template,
+            chat_template=settings.chat_template, cpu_copy=settings.q8_0_copy,
         )
 
     @property

@@ -135,6 +135,11 @@ class Settings:
     n_threads: int = setting(0, SettingSpec(
         "Threads", "int", "0: the cores other programs leave free, chosen before each answer", low=0, high=256,
         apply=APPLY_RELOAD, group="Model"))
+    q8_0_copy: bool = setting(True, SettingSpec(
+        "Run Q4_1 models as Q8_0", "bool", "On the CPU, a Q4_1 model file (as the bundled one) runs from a Q8_0 copy "
+        "made once in the cache folder: 1.5 times the size, prompts about 1.6 times as fast with AVX-512 (1.25 "
+        "with AVX2 only), answers a little different (README, Models). Off: the file as it is", apply=APPLY_RELOAD,
+        changes_answers=True, group="Model"))
     chat_template: str = setting("", SettingSpec(
         "Chat template (Jinja)", "text", "Empty: the template stored in the model file (or a ChatML fallback)",
         apply=APPLY_RELOAD, changes_answers=True, group="Model"))

@@ -145,7 +145,8 @@ def model_text(info: ModelInfo | None) -> str:
         return "Model: not loaded yet"
     demonstration = " (the small demonstration model: its answers are often wrong)" if info.demonstration else ""
     adapter = f" with adapter {info.adapter}" if info.adapter else ""
-    return f"Model: {html.escape(info.name)}{adapter}{demonstration}"
+    copy = f", run as its {info.runs_as} copy" if info.runs_as else ""
+    return f"Model: {html.escape(info.name)}{copy}{adapter}{demonstration}"
 
 
 class AboutDialog(QDialog):

@@ -173,7 +173,9 @@ class MainWindow(QMainWindow, LibraryActions, AnswerActions, ToolsActions, Setti
         gc.freeze()
         self.model_info = info
         adapter = f" + adapter {info.adapter}" if info.adapter else ""
-        self.model_status.setText(f"Model: {info.name}{adapter} (context {info.n_ctx}, template {info.chat_template})")
+        copy = f"{info.runs_as} copy, " if info.runs_as else ""
+        self.model_status.setText(f"Model: {info.name}{adapter} ({copy}context {info.n_ctx}, "
+                                  f"template {info.chat_template})")
         if info.notes:
             self.show_error(" ".join(info.notes))
         if not info.demonstration:

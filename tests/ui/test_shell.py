@@ -180,7 +180,7 @@ def test_about_names_the_app_version_licence_model_and_what_leaves_the_computer(
     qtbot.waitUntil(lambda: isinstance(getattr(window, "about_dialog", None), AboutDialog))
     text = window.about_dialog.label.text()
     for expected in ("Desktop App", f"Version {app_version()}", "AGPL-3.0-or-later", "SmolLM2",
-                     "demonstration model", "Nothing leaves this computer"):
+                     "run as its Q8_0 copy", "demonstration model", "Nothing leaves this computer"):
         assert expected in text, expected
     window.about_dialog.reject()
     served = privacy_text(Settings(model_backend="server", server_url="http://gpu-box:8080"))

@@ -71,6 +71,7 @@ def test_window_appears_before_the_model_is_loaded(qtbot, data_home: Path) -> No
     assert window.model_status.text() == "Model: loading…"
     assert window.chat.placeholder.isVisibleTo(window)
     qtbot.waitUntil(lambda: window.model_status.text().startswith("Model: SmolLM2"), timeout=60_000)
+    assert "(Q8_0 copy, context " in window.model_status.text()  # the bundled Q4_1 file runs from its copy
     window.close()
 
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from desktop_app.cancel import CancelToken, StopCondition
 from desktop_app.engine.models.backends import load_backends
+from desktop_app.engine.models.cpu_copy import Weights, cpu_weights
 from desktop_app.engine.models.gguf_info import ModelFileInfo, read_info
 from desktop_app.engine.models.lora import (
     ActiveAdapter,
@@ -51,6 +52,8 @@ class ModelSettings:
     n_threads: int | None = None
     seed: int = 1234
     chat_template: str = ""
+    cpu_copy: bool = False
+    """Run a Q4_1 file from its Q8_0 copy when on the CPU (``cpu_copy``)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class ModelInfo:
     notes: tuple[str, ...] = ()
     demonstration: bool = False  # the bundled small model, shipped to show the app working, not for real answers
     server: bool = False  # answers come from an inference server (``path`` is its address)
+    runs_as: str = ""  # the quantization of the copy llama.cpp runs instead of the file (``cpu_copy``), or ""
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,9 @@ class LocalModel:
     def __init__(self, settings: ModelSettings) -> None:
         self.settings = settings
         self.file_info = inspect_model(settings)
-        self._llm = load_llama(settings)
+        self.weights = weights_for(settings, self.file_info)
+        """The file llama.cpp runs: ``settings.path``, or its Q8_0 copy; its note is for the user."""
+        self._llm = load_llama(settings, self.weights.path)
         self.template_name, self._formatter = chat_formatter(self._llm, settings.chat_template)
         self._adapter: ActiveAdapter | None = None
         self._adapter_handle: Any = None
@@ -386,8 +392,20 @@ def inspect_model(settings: ModelSettings) -> ModelFileInfo:
     return info
 
 
-def load_llama(settings: ModelSettings) -> Any:
-    path = settings.path
+def weights_for(settings: ModelSettings, info: ModelFileInfo) -> Weights:
+    """The model file, or its Q8_0 copy where ``settings.cpu_copy`` asks for one on the CPU and it fits."""
+    if not settings.cpu_copy or settings.n_gpu_layers != 0:
+        return Weights(settings.path)
+    weights = cpu_weights(settings.path, info)
+    if weights.path != settings.path:
+        try:
+            check_memory(read_info(weights.path), settings.n_ctx, 0)
+        except ModelError as exc:
+            return Weights(settings.path, note=f"The Q8_0 copy is not used: {exc}")
+    return weights
+
+
+def load_llama(settings: ModelSettings, path: Path) -> Any:
     from llama_cpp import Llama
 
     load_backends()

@@ -104,10 +104,11 @@ def load_model(settings: ModelSettings, bundled: bool, record: TrialRecord) -> L
         trial_load(settings.path, min(TRIAL_CONTEXT, settings.n_ctx), n_gpu_layers=settings.n_gpu_layers)
         record.remember(settings.path, settings.n_gpu_layers)
     try:
-        return LoadedModel(LocalModel(settings), notes)
+        model = LocalModel(settings)
     except ModelError as exc:
         if settings.n_gpu_layers == 0:
             raise
         log.warning("GPU load failed, falling back to the CPU")
         notes.append(f"The GPU could not be used ({exc}); the model runs on the CPU.")
-        return LoadedModel(LocalModel(replace(settings, n_gpu_layers=0)), notes)
+        model = LocalModel(replace(settings, n_gpu_layers=0))
+    return LoadedModel(model, notes + [model.weights.note] if model.weights.note else notes)

@@ -60,7 +60,25 @@ def trial_load(
                        time.perf_counter() - start)
 
 
-def _run_child(request: dict[str, Any], path: Path, timeout_s: float) -> subprocess.CompletedProcess[str]:
+def requantize(source: Path, target: Path, ftype: int, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    """Write ``source`` requantized to llama.cpp's file type ``ftype`` (a ``LLAMA_FTYPE_*``) as ``target``.
+
+    Runs ``llama_model_quantize`` in a child process, as the trial load does, so a file that crashes
+    llama.cpp is only a ``ModelError`` here. ``target`` may be left partly written on failure.
+    """
+    request = {"requantize": {"source": str(source), "target": str(target), "ftype": ftype}}
+    proc = _run_child(request, source, timeout_s, "Requantizing")
+    lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_MARK)]
+    result = json.loads(lines[-1][len(RESULT_MARK):]) if lines else {}
+    if proc.returncode < 0:
+        raise ModelError(f"Requantizing {source.name} crashed llama.cpp ({_signal_name(-proc.returncode)}).")
+    if not result.get("ok"):
+        tail = proc.stderr.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+        raise ModelError(f"Requantizing {source.name} failed ({result.get('error') or tail[0][:300]}).")
+
+
+def _run_child(request: dict[str, Any], path: Path, timeout_s: float,
+               doing: str = "Loading") -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
     env["GGML_NO_BACKTRACE"] = "1"  # ggml would otherwise attach gdb to print a backtrace on abort
@@ -70,10 +88,12 @@ def _run_child(request: dict[str, Any], path: Path, timeout_s: float) -> subproc
                               env=env, stdin=subprocess.DEVNULL, check=False,
                               creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0))  # no console on Windows
     except subprocess.TimeoutExpired:
-        raise ModelError(f"Loading {path.name} did not finish within {timeout_s:g} s, so the trial was stopped. "
-                         "The file may be damaged or too large for this computer; choose another model file.") from None
+        advice = " The file may be damaged or too large for this computer; choose another model file." \
+            if doing == "Loading" else ""
+        raise ModelError(f"{doing} {path.name} did not finish within {timeout_s:g} s, so it was stopped."
+                         f"{advice}") from None
     except OSError as exc:
-        raise ModelError(f"The trial load of {path.name} could not start ({exc}).") from None
+        raise ModelError(f"{doing} {path.name} in a child process could not start ({exc}).") from None
 
 
 def _result(proc: subprocess.CompletedProcess[str], path: Path, lora_path: Path | None) -> dict[str, Any]:
@@ -132,10 +152,26 @@ def _child(request: dict[str, Any]) -> dict[str, Any]:
             "rss_bytes": psutil.Process().memory_info().rss}
 
 
+def _requantize_child(request: dict[str, Any]) -> dict[str, Any]:
+    """Requantize one file (``requantize``). Runs in the child process only."""
+    import ctypes
+
+    import llama_cpp
+
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype, params.allow_requantize, params.nthread = request["ftype"], True, max(1, os.cpu_count() or 1)
+    start = time.perf_counter()
+    status = llama_cpp.llama_model_quantize(request["source"].encode("utf-8"), request["target"].encode("utf-8"),
+                                            ctypes.byref(params))
+    if status != 0:
+        return {"ok": False, "error": f"requantizing stopped with status {status}"}
+    return {"ok": True, "seconds": time.perf_counter() - start}
+
+
 def main() -> None:
     request = json.loads(sys.argv[1])
     try:
-        result = _child(request)
+        result = _requantize_child(request["requantize"]) if "requantize" in request else _child(request)
     except Exception as exc:  # noqa: BLE001  (reported to the parent as a load error)
         result = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     print(RESULT_MARK + json.dumps(result), flush=True)
