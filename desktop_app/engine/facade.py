@@ -68,7 +68,8 @@ class Engine:
         self._rt = runtime
         self.library = LibraryManager(runtime)
         self.models = ModelManager(runtime)
-        self.conversations = ConversationManager(runtime.conversations)
+        self.conversations = ConversationManager(runtime.conversations,
+                                                 lambda conversation_id: runtime.kv_store().forget(conversation_id))
         self.collections = CollectionManager(runtime.db, runtime.store, lambda: runtime.vectors, runtime.copies)
         self.watch = WatchManager(runtime.db, runtime.store, self.library)
 
@@ -278,7 +279,7 @@ class Engine:
         shortcuts = Shortcuts(self.curated, self._answer_cache(), lambda: rt.settings, self._answer_fingerprint)
         return Answerer(rt.store, rt.conversations, self._retriever(), lambda: rt.model, lambda: rt.settings,
                         shortcuts, lambda: quote_locator(rt.store, rt.copies, rt.verified_files, rt.passwords),
-                        count_route(rt.store))
+                        count_route(rt.store), rt.kv_store)
 
     def _answer_fingerprint(self) -> str | None:
         """Everything besides the question that an answer depends on (see shortcuts/cache.py).

@@ -17,6 +17,8 @@ from desktop_app.engine.models.chat import ModelSettings
 from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.models.embedding_backends import BackendEmbedder, resolve_backend
 from desktop_app.engine.models.files import locate, manifest
+from desktop_app.engine.models.kv_state import FOLDER as KV_FOLDER
+from desktop_app.engine.models.kv_state import KvStore
 from desktop_app.engine.models.loading import TrialRecord, load_model
 from desktop_app.engine.models.server import ChatModel, ServerModel, ServerSettings
 from desktop_app.engine.settings import (
@@ -147,6 +149,10 @@ class Runtime:
                 except ModelError as exc:
                     self.model_notes.append(f"The saved adapter was not applied: {exc}")
         return self._model
+
+    def kv_store(self) -> KvStore:
+        """Where conversations' KV caches are kept between answers (``kv_state``), at the current budget."""
+        return KvStore(self.home / KV_FOLDER, self.settings.kv_disk_mb << 20)
 
     @property
     def loaded_model(self) -> ChatModel | None:

@@ -140,6 +140,10 @@ class Settings:
         "made once in the cache folder: 1.5 times the size, prompts about 1.6 times as fast with AVX-512 (1.25 "
         "with AVX2 only), answers a little different (README, Models). Off: the file as it is", apply=APPLY_RELOAD,
         changes_answers=True, group="Model"))
+    kv_disk_mb: int = setting(512, SettingSpec(
+        "Saved conversation state (MB)", "int", "After each answer the model's cache of the conversation is kept "
+        "in the data folder, so a follow-up after another conversation or a restart starts at once; the least "
+        "recently used go past this size. 0: none is kept", low=0, high=65536, step=128, group="Model"))
     chat_template: str = setting("", SettingSpec(
         "Chat template (Jinja)", "text", "Empty: the template stored in the model file (or a ChatML fallback)",
         apply=APPLY_RELOAD, changes_answers=True, group="Model"))

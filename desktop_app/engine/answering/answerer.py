@@ -38,7 +38,8 @@ from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder, carr
 from desktop_app.engine.answering.tasks import parse_json_answer
 from desktop_app.engine.answering.verification import verify
 from desktop_app.engine.language import detect_language, say
-from desktop_app.engine.models.chat import Generation
+from desktop_app.engine.models.chat import Generation, LocalModel
+from desktop_app.engine.models.kv_state import KvStore
 from desktop_app.engine.models.server import ChatModel
 from desktop_app.engine.retrieval.search import Retriever, SearchResult, Source
 from desktop_app.engine.retrieval.whole import whole_document_sources
@@ -63,10 +64,12 @@ class Answerer:
         model: Callable[[], ChatModel], settings: Callable[[], Settings], shortcuts: ShortcutSource | None = None,
         locator: Callable[[], AbstractContextManager[Locate | None]] = lambda: nullcontext(None),
         counts: Callable[[Question, CancelToken], Counted | None] | None = None,
+        kv: Callable[[], KvStore] | None = None,
     ) -> None:
         """``locator``: opens what places a quote on its page (``engine.library.quotes``); none: quotes are
         shown without rectangles, on their passage's main page. ``counts``: answers a question that asks for
-        a count or every mention by reading every page (``documents.find_answer.count_route``), else None."""
+        a count or every mention by reading every page (``documents.find_answer.count_route``), else None.
+        ``kv``: where conversations' KV caches are kept between answers (``models.kv_state``), else None."""
         self.store = store
         self.conversations = conversations
         self.retriever = retriever
@@ -75,6 +78,7 @@ class Answerer:
         self.shortcuts = shortcuts
         self.locator = locator
         self.counts = counts
+        self.kv = kv
 
     def ask(self, question: Question, cancel: CancelToken) -> Iterator[AnswerEvent]:
         """Stream the answer as events; the last one is ``AnswerDone`` with the stored answer.
@@ -271,8 +275,14 @@ class Answerer:
         """Stream the model's answer through the output policy; a policy stop ends this answer only."""
         generation: Generation | None = None
         shown = safety_policy(settings).output_filter()
-        stream = self.model().stream(built.tokens, built.stop, settings.max_answer_tokens, settings.temperature,
-                                     stop)
+        model = self.model()
+        local = model if isinstance(model, LocalModel) else None
+        kv = self.kv() if self.kv is not None and local is not None else None
+        if kv is not None and local is not None:
+            restoring = time.perf_counter()
+            if kv.restore(local, asked.conversation_id, built.tokens):
+                timings["kv_restore_s"] = time.perf_counter() - restoring
+        stream = model.stream(built.tokens, built.stop, settings.max_answer_tokens, settings.temperature, stop)
         for piece in stream:
             if isinstance(piece, Generation):
                 generation = piece
@@ -285,6 +295,10 @@ class Answerer:
         if tail := shown.flush():
             yield TokenText(tail)
         assert generation is not None
+        if kv is not None and local is not None:
+            saving = time.perf_counter()
+            if kv.save(local, asked.conversation_id):
+                timings["kv_save_s"] = time.perf_counter() - saving
         if generation.finish == "repetition":
             log.info("the answer began to repeat itself; it ends before the repeated text")
         if shown.decisions:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -204,8 +205,10 @@ def readable_answer(
 class ConversationManager:
     """Conversations as the facade hands them out; answers are written only by the answerer."""
 
-    def __init__(self, store: ConversationStore) -> None:
+    def __init__(self, store: ConversationStore, forget: Callable[[int], None] = lambda conversation_id: None) -> None:
+        """``forget``: deletes what else was kept of a conversation (its saved KV cache) when it is deleted."""
         self._store = store
+        self._forget = forget
 
     def all(self) -> list[Conversation]:
         """Every conversation, the most recently updated first."""
@@ -239,6 +242,7 @@ class ConversationManager:
 
     def delete(self, conversation_id: int) -> None:
         self._store.delete(conversation_id)
+        self._forget(conversation_id)
 
     def export_markdown(self, conversation_id: int) -> str:
         return self._store.export_markdown(conversation_id)
