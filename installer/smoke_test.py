@@ -12,7 +12,8 @@ firewall and passes ``--network-blocked-by-caller``.
 
 Steps: index a PDF with the CLI, ask a question and require that the bundled
 model wrote an answer and that its quotes or citations are on the expected page
-(the answer check may withhold the small model's draft), trial-load the bundled model in a child process
+(the answer check may withhold the small model's draft) and that the Q8_0 copy of the
+bundled Q4_1 model was made (in a child process), trial-load the bundled model in a child process
 (``models check``), show the window offscreen for a few seconds (the model
 must load), close it and require a clean exit. Prints each step's time,
 the bundle's size and the window's start-up time. Uses the standard library
@@ -95,9 +96,10 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def clean_env(home: Path, empty_bin: Path) -> dict[str, str]:
-    """An environment with nothing of the developer's: empty home, no Python variables, PATH without Python."""
-    env = {"PATH": str(empty_bin), "LANG": "C.UTF-8", "QT_QPA_PLATFORM": "offscreen"}
+def clean_env(home: Path, empty_bin: Path, cache: Path) -> dict[str, str]:
+    """An environment with nothing of the developer's: empty home and cache folder (``DESKTOP_APP_CACHE``), no
+    Python variables, PATH without Python."""
+    env = {"PATH": str(empty_bin), "LANG": "C.UTF-8", "QT_QPA_PLATFORM": "offscreen", "DESKTOP_APP_CACHE": str(cache)}
     if WINDOWS:
         keep = ("SYSTEMROOT", "SYSTEMDRIVE", "WINDIR", "TEMP", "TMP", "USERPROFILE", "APPDATA", "LOCALAPPDATA",
                 "DESKTOP_APP_HOME", "COMPUTERNAME", "USERNAME")
@@ -180,7 +182,8 @@ def smoke(bundle: Path, pdf: Path, question: str, page: int, blocked_by_caller: 
         home, empty_bin = Path(scratch) / "home", Path(scratch) / "bin"
         home.mkdir()
         empty_bin.mkdir()
-        env = clean_env(home, empty_bin)
+        cache = Path(scratch) / "cache"
+        env = clean_env(home, empty_bin, cache)
         print(f"home: a new empty folder; PATH: an empty folder{' and System32' if WINDOWS else ''}; "
               "no PYTHON* variables")
 
@@ -213,6 +216,10 @@ def smoke(bundle: Path, pdf: Path, question: str, page: int, blocked_by_caller: 
               f"grounding score: {answer['verification']['score'] if answer['verification'] else None}")
         if not answer["completion_tokens"]:
             raise SmokeFailure("the bundled model wrote nothing")
+        copies = sorted(cache.glob("model-copies/*.Q8_0.gguf"))  # made by '<exe> --child trial-load'
+        print(f"  Q8_0 copy of the bundled model: {', '.join(f'{p.stat().st_size / 1e6:.0f} MB' for p in copies)}")
+        if not copies:
+            raise SmokeFailure(f"no Q8_0 copy of the bundled Q4_1 model was made in {cache / 'model-copies'}")
         if page not in cited and page not in quoted:
             raise SmokeFailure(f"neither the quotes nor the citations are on page {page} (quoted: {quoted or 'none'}, "
                                f"cited: {cited or 'none'})")
