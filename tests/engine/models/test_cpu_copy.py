@@ -13,7 +13,7 @@ import pytest
 from desktop_app.cancel import CancelToken
 from desktop_app.engine import Engine, Settings
 from desktop_app.engine.models import cpu_copy
-from desktop_app.engine.models.chat import Generation, LocalModel, ModelSettings
+from desktop_app.engine.models.chat import Generation, LocalModel, ModelSettings, weights_for
 from desktop_app.engine.models.cpu_copy import KEEP, cpu_weights, prune
 from desktop_app.engine.models.gguf_info import read_info
 from desktop_app.errors import ModelError
@@ -65,11 +65,13 @@ def test_the_copy_answers_like_the_file(tmp_path: Path) -> None:
     assert all("Paris" in reply for reply in replies), replies
 
 
-def test_a_file_of_another_quantization_runs_as_it_is(tmp_path: Path) -> None:
+def test_a_file_of_another_quantization_or_on_the_gpu_runs_as_it_is(tmp_path: Path) -> None:
     source = bundled_chat_model()
     info = replace(read_info(source), quantization="Q4_K_M")
     assert cpu_weights(source, info, tmp_path) == cpu_copy.Weights(source)
     assert list(tmp_path.iterdir()) == []
+    offloaded = ModelSettings(path=source, n_gpu_layers=-1, cpu_copy=True)
+    assert weights_for(offloaded, read_info(source)) == cpu_copy.Weights(source)
 
 
 def test_a_copy_llama_cpp_cannot_make_leaves_the_file_and_says_why(tmp_path: Path) -> None:
