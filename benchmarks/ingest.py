@@ -1,11 +1,12 @@
 """Ingest speed: pages/s and chunks/s end to end through Engine.index, against raw embedding of the same chunks.
 
-    .venv/bin/python benchmarks/ingest.py [--pages 2000] [--skip-large]
+    .venv/bin/python benchmarks/ingest.py [--pages 2000] [--skip-large] [--fp32-passages]
 
 Two inputs: the corpus PDFs, and one large PDF generated with PyMuPDF
 (``--pages`` pages of paragraphs under headings). For each, one child process
 indexes it into a temporary library with the default settings (the embedding
-model is loaded first and not timed; the time spent inside ``Embedder.encode``
+model, and the int8 copy that embeds passages where the backend is fp32, are
+loaded first and not timed; the time spent inside ``Embedder.encode_passages``
 is recorded) and writes out the chunk texts exactly as the embedder saw them;
 a second child embeds those texts with the same SentenceTransformer as the
 pipeline batches them (``token_batches``: similar lengths, at most 4,096
@@ -14,8 +15,9 @@ padded tokens a batch), then in one ``encode`` call with batches of 32
 "ratio token batches/raw" compares the two in one process, and the peak RSS
 after the first shows what token batches need. The indexing child reads the
 peak RSS of its PDF worker from /proc before closing it; "all processes" is
-the sum of the peaks. Prints a Markdown table and
-writes benchmarks/results/ingest.json.
+the sum of the peaks. ``--fp32-passages`` also indexes each input with
+``int8_passages`` off, in the same run, for the ratio of the two. Prints a
+Markdown table and writes benchmarks/results/ingest.json.
 """
 
 from __future__ import annotations
@@ -89,19 +91,19 @@ def generate_pdf(path: Path, pages: int, seed: int = 7) -> Path:
     return path
 
 
-def child_pipeline(folder: Path, texts_out: Path) -> dict[str, Any]:
+def child_pipeline(folder: Path, texts_out: Path, int8_passages: bool) -> dict[str, Any]:
     import json
 
     from desktop_app.engine import Engine, FileFailed, FileIndexed, Settings
     from desktop_app.indexer.pipeline import embedding_text
 
     with tempfile.TemporaryDirectory() as home:
-        engine = Engine(Path(home), Settings())
+        engine = Engine(Path(home), Settings(int8_passages=int8_passages))
         started = time.perf_counter()
-        _ = engine._rt.embedder.dim
+        engine._rt.embedder.encode_passages(["warm up"])
         load_s = time.perf_counter() - started
         embed_s = [0.0]
-        original = engine._rt.embedder.encode
+        original = engine._rt.embedder.encode_passages
 
         def timed(texts: list[str], batch_size: int = 32) -> Any:
             begin = time.perf_counter()
@@ -110,7 +112,7 @@ def child_pipeline(folder: Path, texts_out: Path) -> dict[str, Any]:
             finally:
                 embed_s[0] += time.perf_counter() - begin
 
-        engine._rt.embedder.encode = timed  # type: ignore[method-assign]
+        engine._rt.embedder.encode_passages = timed  # type: ignore[method-assign]
         started = time.perf_counter()
         events = list(engine.library.index([folder]))
         index_s = time.perf_counter() - started
@@ -168,13 +170,19 @@ def child_raw(texts_file: Path) -> dict[str, Any]:
             "token_batches_peak_rss_mb": token_peak_mb, "peak_rss_mb": peak_rss_mb()}
 
 
-def measure(name: str, folder: Path, work: Path) -> dict[str, Any]:
+def measure(name: str, folder: Path, work: Path, fp32_too: bool) -> dict[str, Any]:
     texts = work / f"{name.split()[0]}-texts.json"
     print(f"indexing {name} ...", file=sys.stderr, flush=True)
-    pipeline = run_child(THIS, ["pipeline", str(folder), str(texts)])
+    pipeline = run_child(THIS, ["pipeline", str(folder), str(texts), "int8"])
+    fp32 = None
+    if fp32_too:
+        print(f"indexing {name} with fp32 passages ...", file=sys.stderr, flush=True)
+        fp32 = run_child(THIS, ["pipeline", str(folder), str(work / "fp32-texts.json"), "fp32"])
+        fp32["chunks_per_s"] = fp32["chunks"] / fp32["index_s"]
+        fp32["ratio_over_default"] = fp32["index_s"] / pipeline["index_s"]
     print(f"raw embedding {pipeline['chunks']} chunks ...", file=sys.stderr, flush=True)
     raw = run_child(THIS, ["raw", str(texts)])
-    return {"input": name, "pipeline": pipeline, "raw": raw,
+    return {"input": name, "pipeline": pipeline, "raw": raw, "fp32_passages": fp32,
             "pages_per_s": pipeline["pages"] / pipeline["index_s"],
             "chunks_per_s": pipeline["chunks"] / pipeline["index_s"], "raw_chunks_per_s": raw["chunks"] / raw["raw_s"],
             "ratio_pipeline_over_raw": pipeline["index_s"] / raw["raw_s"],
@@ -199,17 +207,19 @@ def table(results: list[dict[str, Any]]) -> str:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         kind, args = sys.argv[2], sys.argv[3:]
-        child_result(child_pipeline(Path(args[0]), Path(args[1])) if kind == "pipeline" else
+        child_result(child_pipeline(Path(args[0]), Path(args[1]), args[2] == "int8") if kind == "pipeline" else
                      child_raw(Path(args[0])))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=2000, help="pages of the generated PDF (default 2000)")
     parser.add_argument("--skip-large", action="store_true", help="only the corpus PDFs")
+    parser.add_argument("--fp32-passages", action="store_true",
+                        help="also index with int8_passages off (fp32 passages), for the ratio")
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        results.append(measure("corpus (2 PDFs)", CORPUS, work))
+        results.append(measure("corpus (2 PDFs)", CORPUS, work, args.fp32_passages))
         generated = None
         if not args.skip_large:
             (work / "large").mkdir()
@@ -217,8 +227,16 @@ def main() -> None:
             pdf = generate_pdf(work / "large" / "generated.pdf", args.pages)
             generated = {"pages": args.pages, "generate_s": time.perf_counter() - started,
                          "size_mb": pdf.stat().st_size / 2**20}
-            results.append(measure(f"generated {args.pages}-page PDF", work / "large", work))
+            results.append(measure(f"generated {args.pages}-page PDF", work / "large", work, args.fp32_passages))
     print(table(results))
+    compared = [r for r in results if r["fp32_passages"]]
+    if compared:
+        print("\nThe same inputs indexed with int8_passages off (fp32 passages), in this run:\n")
+        print(md_table(["input", "index s, fp32 passages", "chunks/s, fp32 passages", "time ratio fp32/default",
+                        "peak RSS MB (all processes), fp32 passages"],
+                       [[r["input"], r["fp32_passages"]["index_s"], r["fp32_passages"]["chunks_per_s"],
+                         r["fp32_passages"]["ratio_over_default"], r["fp32_passages"]["all_processes_peak_rss_mb"]]
+                        for r in compared]))
     path = write_results("ingest", {"results": results, "generated_pdf": generated})
     print(f"\nwritten to {path}")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from desktop_app.engine.answering.conversations import ConversationStore
 from desktop_app.engine.models.chat import ModelSettings
 from desktop_app.engine.models.embedding import Embedder
-from desktop_app.engine.models.embedding_backends import BackendEmbedder, resolve_backend
+from desktop_app.engine.models.embedding_backends import BackendEmbedder, passage_backend, resolve_backend
 from desktop_app.engine.models.files import locate, manifest
 from desktop_app.engine.models.kv_state import FOLDER as KV_FOLDER
 from desktop_app.engine.models.kv_state import KvStore
@@ -96,8 +96,9 @@ class Runtime:
     def make_embedder(self, folder: Path | None) -> Embedder:
         """The model in ``folder`` (None: the bundled one) on the backend the settings choose."""
         languages = None if folder else manifest()["embedding"].languages
-        return BackendEmbedder(locate("embedding", user_models_dir(self.home), folder), languages,
-                               resolve_backend(self.settings.embedding_backend), self.home / "cache")
+        backend = resolve_backend(self.settings.embedding_backend)
+        return BackendEmbedder(locate("embedding", user_models_dir(self.home), folder), languages, backend,
+                               self.home / "cache", passage_backend(backend, self.settings.int8_passages))
 
     def use_embedder(self, embedder: Embedder) -> None:
         self._embedder, self._vectors = embedder, None

@@ -77,14 +77,14 @@ class EarlyEmbedding:
     def step(self, read: PagesRead) -> None:
         """Embed one batch of pending provisional chunks, chunking the pages read so far again when none is left.
 
-        Raises what ``Embedder.encode`` raises.
+        Raises what ``Embedder.encode_passages`` raises.
         """
         if not self.pending and read.done >= max(FIRST_PLAN_PAGES, self.planned_at * (1 + PLAN_GROWTH)) \
                 and read.done < read.total:
             self._plan(read)
         if self.pending:
             batch = self.pending.pop(0)
-            self.vectors.update(zip(batch, self.embedder.encode(batch, len(batch)), strict=True))
+            self.vectors.update(zip(batch, self.embedder.encode_passages(batch, len(batch)), strict=True))
 
     def _plan(self, read: PagesRead) -> None:
         self.planned_at = read.done

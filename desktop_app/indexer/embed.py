@@ -27,6 +27,6 @@ class Embedder(Protocol):
         """How many tokens the model reads of each text (at most its input length)."""
         ...
 
-    def encode(self, texts: list[str], batch_size: int = ...) -> np.ndarray:
-        """(len(texts), dim) float32 vectors, L2-normalised."""
+    def encode_passages(self, texts: list[str], batch_size: int = ...) -> np.ndarray:
+        """(len(texts), dim) float32 vectors of passages being indexed, L2-normalised."""
         ...

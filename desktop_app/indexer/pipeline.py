@@ -220,7 +220,7 @@ class Indexer:
             cancel.raise_if_cancelled()
             yield FileProgress(path, "embedding", done, len(texts))
             rows = [missing[i] for i in batch]
-            vectors[rows] = self.embedder.encode([texts[i] for i in rows], len(rows))
+            vectors[rows] = self.embedder.encode_passages([texts[i] for i in rows], len(rows))
             done += len(rows)
         yield FileProgress(path, "embedding", len(texts), len(texts))
         return vectors

@@ -37,5 +37,5 @@ def reembed(store: LibraryStore, embedder: Embedder, cancel: CancelToken) -> Ite
             yield ReembedProgress(embedder.key, done, total)
             batch = missing[start:start + EMBED_BATCH]
             texts = [embedding_text(row.text, row.section_title, row.document_title) for row in batch]
-            store.add_vectors([row.id for row in batch], embedder.encode(texts), embedder.key)
+            store.add_vectors([row.id for row in batch], embedder.encode_passages(texts), embedder.key)
             done += len(batch)

@@ -25,9 +25,9 @@ class CountingEmbedder(Embedder):
         super().__init__(model_dir)
         self.texts: list[str] = []
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         self.texts += texts
-        return super().encode(texts, batch_size)
+        return super().encode_passages(texts, batch_size)
 
 
 def read_with_stages(path: Path, extractor: PdfExtractor, embedder: CountingEmbedder) -> dict[str, Any]:

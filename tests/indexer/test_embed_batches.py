@@ -24,7 +24,7 @@ class RecordingEncoder:
     def token_counts(self, texts: list[str]) -> list[int]:
         return [min(256, 2 + len(t) // 4) for t in texts]
 
-    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+    def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         assert batch_size == len(texts), "one call is one batch"
         self.batches.append(list(texts))
         return np.array([[len(t), ord(t[0]), 0.0] for t in texts], dtype=np.float32)

@@ -39,6 +39,9 @@ class MemoEmbedder(Embedder):
         self.prime(texts)
         return np.stack([MEMO[self.key, t] for t in texts])
 
+    def encode_passages(self, texts: list[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+        return self.encode(texts, batch_size)
+
 
 def bundled_embedder(user_models: Path) -> MemoEmbedder:
     """The bundled MiniLM, declared English-only as the engine declares it."""
