@@ -128,8 +128,8 @@ class Settings:
         choices=("auto", *EMBEDDING_BACKENDS), apply=APPLY_RESTART, group="Model", in_dialog=False))
     int8_passages: bool = setting(True, SettingSpec(
         "Index with an int8 copy of the embedder", "bool", "Where the embedding backend is torch (fp32), passages "
-        "being indexed are embedded by an int8 copy of the model, about 1.6 times as fast; questions and quotes "
-        "stay fp32 and stored vectors are kept (README, Embedding). Off: fp32 for passages too",
+        "being indexed are embedded by an int8 copy of the model, 1.3-1.4 times as fast; questions and quotes "
+        "stay fp32 and stored vectors are kept (README, Embedding models). Off: fp32 for passages too",
         apply=APPLY_RESTART, group="Model"))
     n_ctx: int = setting(4096, SettingSpec(
         "Context size (tokens)", "int", low=256, high=131072, step=512, apply=APPLY_RELOAD, changes_answers=True,

@@ -86,8 +86,8 @@ class Embedder:
 
         The model as ``encode`` runs it (``BackendEmbedder`` may run a faster copy). After each batch the
         heap's free pages go back to the system (``trim_heap``): indexing the generated 2,000-page PDF
-        with the int8 copy then peaked at 792-798 MB in the indexing process, against 934 and 963 MB in
-        two runs without, at the same speed (benchmarks/ingest.py).
+        with the int8 copy then peaked at 792-798 MB in the indexing process against 934 MB without,
+        at about the same speed (52.8 and 48.3 against 53.3 chunks/s; benchmarks/ingest.py).
         """
         vectors = self._encode_passages(texts, batch_size)
         trim_heap()
@@ -142,21 +142,27 @@ def keep_heap_small() -> bool:
     maps the largest activations afresh and returns them on free: 767-780 MB at 0.96-0.98x the
     speed (4 MB: 615 MB at 0.75x). Only on Linux with glibc; elsewhere nothing is changed.
     """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        return bool(ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
-        return False
+    libc = glibc()
+    return libc is not None and bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
 
 
 def trim_heap() -> None:
     """Hand the heap's free pages back to the system (glibc's ``malloc_trim``); nothing elsewhere."""
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        except (OSError, AttributeError):  # not glibc
-            pass
+    libc = glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+@cache
+def glibc() -> Any:
+    """The C library when it is glibc (it has ``mallopt`` and ``malloc_trim``), else None (not Linux, musl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
 
 
 def token_counts(tokenizer: Any, texts: list[str], most: int) -> list[int]:
