@@ -1,11 +1,15 @@
-"""Text quality per page: Korean pages whose Latin text a broken font encoding shifted into Hangul."""
+"""Text quality per page: garbled text, and Korean pages whose Latin text a broken font encoding shifted into Hangul."""
 
 from __future__ import annotations
 
+import random
+import unicodedata
 from pathlib import Path
 
+import pytest
+
 from desktop_app.engine import Engine
-from desktop_app.indexer.quality import font_offset_garbling
+from desktop_app.indexer.quality import BAD_CATEGORIES, PLACEHOLDERS, font_offset_garbling, garbled_share
 from support.hangul_manual import SHIFTED_PAGES
 from support.library import index_all
 from support.pdfs import korean_garbled, korean_manual, shift_ascii
@@ -28,3 +32,37 @@ def test_the_manual_pages_with_shifted_latin_text_are_flagged(corpus_engine: Eng
     assert len(flagged) >= 10, doc.warnings
     pages = {int(w.split(":")[0].removeprefix("page ")) for w in flagged}
     assert pages <= SHIFTED_PAGES, f"a page without shifted text is flagged: {sorted(pages - SHIFTED_PAGES)}"
+
+
+def reference_garbled_share(text: str) -> float:
+    """The definition, one character at a time."""
+    visible = [c for c in text if not c.isspace()]
+    bad = [c for c in visible if c in PLACEHOLDERS or unicodedata.category(c) in BAD_CATEGORIES]
+    return len(bad) / len(visible) if visible else 0.0
+
+
+def reference_font_offset_garbling(text: str) -> float:
+    """The definition, one character at a time: runs of 3+ syllables from one block's ASCII-sized slice."""
+    syllables = sum(1 for c in text if "\uac00" <= c <= "\ud7a3")
+    if syllables < 20:
+        return 0.0
+    garbled, run, block = 0, 0, -1
+    for c in text + " ":
+        shifted = "\uac00" <= c <= "\ud7a3" and 0x20 <= ord(c) & 0xFF <= 0x7F
+        if shifted and ord(c) & ~0xFF == block:
+            run += 1
+            continue
+        garbled += run if run >= 3 else 0
+        run, block = (1, ord(c) & ~0xFF) if shifted else (0, -1)
+    return garbled / syllables
+
+
+def test_the_quality_checks_count_as_their_definitions_do() -> None:
+    rng = random.Random(7)
+    pool = [chr(c) for c in range(0x250)] + [chr(c) for c in range(0xAC00, 0xD7A4, 13)]
+    pool += ["\ufffd", "?", "\ue000", "\U000f0000", "\u0378", "\u2028", "\x85", "\u3000", "\x7f", "\x1f"]
+    shifted = [chr(block + low) for block in range(0xAC00, 0xD800, 0x100) for low in (0x20, 0x41, 0x7F, 0x80)]
+    for _ in range(3000):
+        text = "".join(rng.choice(pool if rng.random() < 0.6 else shifted) for _ in range(rng.randint(0, 80)))
+        assert garbled_share(text) == pytest.approx(reference_garbled_share(text)), repr(text)
+        assert font_offset_garbling(text) == pytest.approx(reference_font_offset_garbling(text)), repr(text)
