@@ -43,6 +43,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -67,6 +68,11 @@ time: 63-82 ms p50, 90-109 ms p95 against 171-197 and 225-305 ms for cutting and
 of retrieved sources (four runs of each, placing not included).
 Fewer or shorter lowered an answerable question's best cosine below the floor (10 of 120: 0.434) or
 lost must_contain@3 (12 of 100: 0.68)."""
+SENTENCE_BATCH = 6
+"""Sentences embedded in one padded batch: the shortlist is embedded in two batches sorted by length (the
+embedder sorts them), so one long line of code no longer pads all twelve. On the 10,422-chunk library of
+``benchmarks/evidence.py --filler-pages 1600``, four rounds of the dev questions with the arms interleaved:
+selection and placing p95 101 ms against 117 in one batch (p50 71 against 69), the same quotes for all 120."""
 MIN_WORDS = 4
 MIN_HANGUL_CHARS = 8
 MAX_QUOTE_CHARS = 600
@@ -315,7 +321,7 @@ class EvidenceSelector:
         """The selector for ``question``: by meaning and with the floor when ``embedder`` covers its language,
         else by keywords alone."""
         covered = embedder.covers(detect_language(question))
-        return cls(embedder.encode if covered else None, floor)
+        return cls(partial(embedder.encode, batch_size=SENTENCE_BATCH) if covered else None, floor)
 
     @property
     def weights(self) -> dict[str, float]:

@@ -124,10 +124,11 @@ class QuoteLocator:
         for number in pages:
             if not 1 <= number <= pdf.page_count:
                 continue
-            following = self._page_words(pdf, source.first.document_id, number + 1) \
-                if number + 1 in source.pages else None
-            rects = place_on(self._page_words(pdf, source.first.document_id, number), following, quote,
-                             source.positions)
+            words = self._page_words(pdf, source.first.document_id, number)
+            rects = place_on(words, None, quote, source.positions)
+            if not rects and number + 1 in source.pages and number < pdf.page_count:  # read the next page only now
+                rects = place_on(words, self._page_words(pdf, source.first.document_id, number + 1), quote,
+                                 source.positions)
             if rects:
                 spanned = sorted({int(r[0]) for r in rects})
                 return Placement(spanned[0], pdf[spanned[0] - 1].get_label() or str(spanned[0]), spanned, rects)

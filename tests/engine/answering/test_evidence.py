@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import pymupdf
@@ -9,7 +10,13 @@ import pytest
 
 from desktop_app.engine import AnswerDone, AppError, Engine, SourcesFound
 from desktop_app.engine.answering.answer import Answer
-from desktop_app.engine.answering.evidence import Evidence, EvidenceSelector, joined_blocks, sentences_of
+from desktop_app.engine.answering.evidence import (
+    SENTENCE_BATCH,
+    Evidence,
+    EvidenceSelector,
+    joined_blocks,
+    sentences_of,
+)
 from desktop_app.engine.answering.memory import focus_query
 from desktop_app.engine.language import say
 from support.answers import final
@@ -144,7 +151,9 @@ def test_a_question_in_a_language_the_embedder_does_not_cover_is_matched_by_its_
     assert embedded and all(texts == ["암호가 걸린 문서는 어떻게 색인하나요?"] for texts in embedded)  # no sentence
     english = EvidenceSelector.for_question("How are locked files indexed?", embedder, 0.45)
     korean = EvidenceSelector.for_question("암호가 걸린 문서는 어떻게 색인하나요?", embedder, 0.45)
-    assert (english.encode, english.floor, korean.encode, korean.floor) == (embedder.encode, 0.45, None, 0.0)
+    assert isinstance(english.encode, partial) and english.encode.func == embedder.encode
+    assert english.encode.keywords == {"batch_size": SENTENCE_BATCH}  # the shortlist in two padded batches
+    assert (english.floor, korean.encode, korean.floor) == (0.45, None, 0.0)
 
 
 def test_quotes_only_answers_at_once_without_the_model(engine: Engine, tmp_path: Path) -> None:
