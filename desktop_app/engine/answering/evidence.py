@@ -88,6 +88,8 @@ SENTENCE_END = re.compile(r"[.!?。:;)\]\"'”’]$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013]?\s*(?:\d{1,4}|[ivxlcdm]{1,6})\s*[-\u2013]?$", re.IGNORECASE)
 LIST_MARKER = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[•\-*–])$")
 """A numbered or bulleted item's marker, which the segmenter may leave as a sentence of its own."""
+DOTTED_NAME_END = re.compile(r"[A-Za-z0-9_]\.$")
+DOTTED_NAME_START = re.compile(r"[A-Za-z_]")
 
 
 @dataclass(frozen=True)
@@ -164,22 +166,40 @@ def sentences_of(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
     A sentence that ends with a colon is joined to the one it introduces (code, a value, a list item), and
     a list item's number or bullet to its text. A line in ``rows`` (a table row) is one unit, whole.
     """
-    from sentencex import segment
-
     units: list[str] = []
     for block in joined_blocks(text, rows):
         if block in rows:
             units.append(block)
             continue
-        language = "ko" if has_hangul(block) else "en"
-        for piece in (s.strip() for s in segment(language, block)):
+        for piece in segments(block):
             joins = units and (LIST_MARKER.match(units[-1]) or units[-1].endswith(":")
                                and len(units[-1]) < MAX_QUOTE_CHARS // 2)
-            if piece and joins:
+            if joins:
                 units[-1] = f"{units[-1]} {piece}"
-            elif piece:
+            else:
                 units.append(piece)
     return units
+
+
+def segments(block: str) -> list[str]:
+    """The sentences sentencex finds in ``block``, stripped, joined again where it cut inside a dotted name
+    (``canvas.Canvas``, ``pdfencrypt.StandardEncryption``: a full stop between Latin letters or digits with
+    no space after it), which left the name's second half a quote of its own. Korean text without spaces
+    ("표시된다.암호가") is still cut there."""
+    from sentencex import segment
+
+    pieces: list[str] = []
+    end = 0
+    for piece in (s.strip() for s in segment("ko" if has_hangul(block) else "en", block)):
+        if not piece:
+            continue
+        start = block.find(piece, end)
+        if pieces and start == end and DOTTED_NAME_END.search(pieces[-1]) and DOTTED_NAME_START.match(piece):
+            pieces[-1] += piece
+        else:
+            pieces.append(piece)
+        end = start + len(piece) if start >= 0 else end
+    return pieces
 
 
 def joined_blocks(text: str, rows: frozenset[str] = frozenset()) -> list[str]:

@@ -87,6 +87,12 @@ def test_sentence_splitting_keeps_abbreviations_numbers_and_items() -> None:
         "2. Close the drain.", "To connect, use the following code: connect(host, 22)"]
 
 
+def test_a_dotted_name_in_code_ends_no_sentence() -> None:
+    text = 'Then call c = canvas.Canvas("hello.pdf",encrypt=enc) and c.save(). The file is written.'
+    assert sentences_of(text) == ['Then call c = canvas.Canvas("hello.pdf",encrypt=enc) and c.save().',
+                                  "The file is written."]
+
+
 def test_a_block_that_runs_on_is_joined_to_its_continuation() -> None:
     assert joined_blocks("The key is kept in the\nblue cabinet.\nA new paragraph.") == [
         "The key is kept in the blue cabinet.", "A new paragraph."]
