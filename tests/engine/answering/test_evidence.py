@@ -91,6 +91,8 @@ def test_a_dotted_name_in_code_ends_no_sentence() -> None:
     text = 'Then call c = canvas.Canvas("hello.pdf",encrypt=enc) and c.save(). The file is written.'
     assert sentences_of(text) == ['Then call c = canvas.Canvas("hello.pdf",encrypt=enc) and c.save().',
                                   "The file is written."]
+    assert sentences_of("진행률이표시된다.암호가걸린문서는암호를물어본다음색인한다.") == [  # Korean without spaces
+        "진행률이표시된다.", "암호가걸린문서는암호를물어본다음색인한다."]
 
 
 def test_a_block_that_runs_on_is_joined_to_its_continuation() -> None:
