@@ -27,9 +27,10 @@ from desktop_app.errors import DocumentError
 from desktop_app.indexer import formats, ocr, pdf_worker
 from desktop_app.indexer.quality import font_offset_garbling, garbled_share
 
-EXTRACTOR_VERSION = 3  # 2: hidden text left out, reading order by columns, compatibility characters folded,
+EXTRACTOR_VERSION = 4  # 2: hidden text left out, reading order by columns, compatibility characters folded,
 # every line-end hyphen kind joined, page labels kept, table rows with their header, scanned pages OCR'd.
 # 3: the text of every page stored (``page_texts``), for exhaustive find.
+# 4: Latin text a broken font encoding shifted into Hangul read back (``quality.unshift_spans``).
 # Documents stored by an older version are read again (``Indexer.refresh``).
 PDF_MAGIC = b"%PDF-"
 GARBLED_PAGE_SHARE = 0.3
@@ -288,6 +289,8 @@ def checked_document(path: Path, raw: dict[str, Any], kind: str = "pdf") -> Extr
     warnings.extend(raw.get("notes", ()))
     if note := hidden_text_note(pages):
         warnings.append(note)
+    if note := unshifted_note(pages):
+        warnings.append(note)
     if ocr_pages:
         numbers = ", ".join(str(n) for n in ocr_pages)
         warnings.append(f"page{'s' if len(ocr_pages) > 1 else ''} {numbers} {'were' if len(ocr_pages) > 1 else 'was'} "
@@ -313,6 +316,15 @@ def hidden_text_note(pages: list[dict[str, Any]]) -> str:
     numbers = ", ".join(str(n) for n in sorted(hidden))
     return (f"page{'s' if len(hidden) > 1 else ''} {numbers} hold{'' if len(hidden) > 1 else 's'} text no reader "
             f"can see ({', '.join(reasons)}); it was left out of search and answers")
+
+
+def unshifted_note(pages: list[dict[str, Any]]) -> str:
+    """A document note naming the pages whose Latin text was read back from a broken font encoding."""
+    numbers = [str(page["number"]) for page in pages if page.get("unshifted")]
+    if not numbers:
+        return ""
+    return (f"page{'s' if len(numbers) > 1 else ''} {', '.join(numbers)}: Latin text that a broken font encoding "
+            "turned into Hangul was read back as Latin")
 
 
 def to_block(page: int, raw: dict[str, Any]) -> Block:

@@ -14,7 +14,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from desktop_app.indexer import formats, layout, tables
+from desktop_app.indexer import formats, layout, quality, tables
 
 BOLD_FLAG = 16
 TABLE_BLOCKS = 1_000_000  # block numbers of table rows: far above MuPDF's own
@@ -112,17 +112,21 @@ def extract(
 def page_record(doc: Any, number: int) -> dict[str, Any]:
     """Visible text blocks of one page in reading order, with position, dominant font size and boldness.
 
-    Also the page's printed label and how many spans were left out as hidden,
-    by reason (see ``layout.visible_lines``).
+    Also the page's printed label, how many spans were left out as hidden,
+    by reason (see ``layout.visible_lines``), and how many characters of Latin
+    text shifted into Hangul by a broken font encoding were read back
+    (``quality.unshift_spans``).
     """
     record: dict[str, Any] = {"number": number + 1, "blocks": [], "images": 0, "error": "", "label": "",
-                              "hidden": {}, "ocr": False}
+                              "hidden": {}, "ocr": False, "unshifted": 0}
     try:
         page = doc.load_page(number)
         record["width"], record["height"] = page.rect.width, page.rect.height
         record["label"] = page.get_label() or ""
         content = page.get_text("dict")
         blocks = content.get("blocks", [])
+        record["unshifted"] = quality.unshift_spans([span for block in blocks for line in block.get("lines", [])
+                                                     for span in line.get("spans", [])])
         lines, record["hidden"] = layout.visible_lines(blocks, lambda bbox: shows_ink(page, bbox))
     except Exception as exc:
         record["error"] = f"{type(exc).__name__}: {exc}"

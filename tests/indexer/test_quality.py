@@ -6,13 +6,22 @@ import random
 import unicodedata
 from pathlib import Path
 
+import pymupdf
 import pytest
 
 from desktop_app.engine import Engine
-from desktop_app.indexer.quality import BAD_CATEGORIES, PLACEHOLDERS, font_offset_garbling, garbled_share
+from desktop_app.indexer.quality import (
+    BAD_CATEGORIES,
+    PLACEHOLDERS,
+    font_offset_garbling,
+    garbled_share,
+    shifted_fonts,
+    unshift,
+    unshift_spans,
+)
 from support.hangul_manual import SHIFTED_PAGES
 from support.library import index_all
-from support.pdfs import korean_garbled, korean_manual, shift_ascii
+from support.pdfs import korean_broken_latin_font, korean_garbled, korean_manual, shift_ascii
 from support.questions import MANUAL
 
 
@@ -32,6 +41,33 @@ def test_the_manual_pages_with_shifted_latin_text_are_flagged(corpus_engine: Eng
     assert len(flagged) >= 10, doc.warnings
     pages = {int(w.split(":")[0].removeprefix("page ")) for w in flagged}
     assert pages <= SHIFTED_PAGES, f"a page without shifted text is flagged: {sorted(pages - SHIFTED_PAGES)}"
+
+
+def test_latin_text_a_broken_font_shifted_into_hangul_is_read_back(engine: Engine, tmp_path: Path) -> None:
+    pdf = korean_broken_latin_font(tmp_path / "broken.pdf")
+    with pymupdf.open(pdf) as doc:
+        assert shift_ascii("ko.TeX") in doc[0].get_text()  # what PyMuPDF reads from the page
+    indexed, failed = index_all(engine, [pdf])
+    assert not failed
+    assert indexed[0].warnings == ["page 1: Latin text that a broken font encoding turned into Hangul was read back "
+                                   "as Latin"]
+    text = engine.search("ko.TeX 꾸러미 이름", 3).sources[0].text
+    assert "이름은ko.TeX이고 중간에 점을" in text  # 중 is in the shifted block but comes from the Korean font
+    assert "\\usepackage{kotex-logo}를 먼저" in text
+
+
+def test_only_a_font_that_writes_runs_of_shifted_syllables_is_read_back() -> None:
+    latin = [{"font": "t1", "text": shift_ascii(word)} for word in ("plain", "TeX", "(KTUG)")]
+    # Hangul fonts split into one subset per block (kotex-doc.pdf's are) write a syllable or two per span
+    subset = [{"font": "hangul-c9", "text": text} for text in ("중", "지", "주", "조", "좀", "중지", "일이")]
+    whole = [{"font": "batang", "text": "한국어 조판을 위한 패키지군을 아울러 부르는 말이다"}]
+    assert shifted_fonts(latin + subset + whole) == {"t1": 0xC900}
+    assert shifted_fonts(latin[:1]) == {}  # five syllables are too few to judge
+    quoted = shift_ascii("ko.TeX") + "\uc910케이오텍\uc911"  # 0x10 and 0x11 are T1's double quotes
+    assert unshift(quoted, 0xC900) == "ko.TeX\u201c케이오텍\u201d"
+    raw = [{"font": "t1", "chars": [{"c": c} for c in shift_ascii("plain TeX")]}, *subset]
+    assert unshift_spans(raw) == 8
+    assert "".join(c["c"] for c in raw[0]["chars"]) == "plain TeX" and raw[1] == {"font": "hangul-c9", "text": "중"}
 
 
 def reference_garbled_share(text: str) -> float:

@@ -162,6 +162,40 @@ def korean_garbled(path: Path) -> Path:
     return path
 
 
+SHIFTING_CMAP = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Shifted def "
+                 "1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfrange <00> <FF> <C900> endbfrange "
+                 "endcmap CMapName currentdict /CMap defineresource pop end end")
+"""A ToUnicode map that sends every character code of a font into the Hangul block U+C900 ("." -> "줮")."""
+BROKEN_FONT_LINES = [
+    [("ko", "이 꾸러미의 이름은"), ("la", "ko.TeX"), ("ko", "이고 중간에 점을 찍어 쓴다.")],
+    [("ko", "로고 명령을 쓰려면"), ("la", "\\usepackage{kotex-logo}"), ("ko", "를 먼저 선언한다.")],
+    [("ko", "문서의 글꼴은 바탕체가 기본이며 필요하면 다른 글꼴로 바꿀 수 있다.")],
+]
+
+
+def korean_broken_latin_font(path: Path) -> Path:
+    """A Korean page whose Latin words are set in a font with a broken ToUnicode map, as Korean TeX PDFs have
+    it: the page shows "ko.TeX", the text layer reads "ko줮쥔쥥쥘" (``SHIFTING_CMAP``). The Korean text,
+    "중간에" included (중 is in the same block), comes from a working font."""
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for row, line in enumerate(BROKEN_FONT_LINES):
+        x = 72.0
+        for kind, text in line:
+            font = "korea" if kind == "ko" else "helv"
+            page.insert_text((x, 100 + 20 * row), text, fontname=font, fontsize=11)
+            x += pymupdf.get_text_length(text, fontname=font, fontsize=11)
+    cmap = doc.get_new_xref()
+    doc.update_object(cmap, "<<>>")
+    doc.update_stream(cmap, SHIFTING_CMAP.encode())
+    for xref, _, _, base, *_ in page.get_fonts():
+        if base == "Helvetica":
+            doc.xref_set_key(xref, "ToUnicode", f"{cmap} 0 R")
+    doc.save(path)
+    doc.close()
+    return path
+
+
 def user_guide(path: Path) -> Path:
     """A 130-page English manual of a PDF library: headings, paragraphs, code, a running footer."""
     return write_pdf(path, guide.guide_pages(), title=guide.TITLE, footer=guide.FOOTER)

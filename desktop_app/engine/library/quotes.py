@@ -3,7 +3,10 @@
 The sentence is matched against the words PyMuPDF reads from the page
 (``Page.get_text("words")``), both folded the same way (Unicode NFKC, case,
 and everything but letters and digits dropped), so ligatures, hyphens at line
-ends, spacing and Korean text without spaces do not stop a match. The pages of
+ends, spacing and Korean text without spaces do not stop a match. On a page
+where a broken font encoding shifted Latin text into Hangul, the words are
+its characters, read back as indexing reads them (``quality.unshift_spans``),
+so a quote of the repaired text is found there too. The pages of
 the passage are tried in order; a sentence that starts at the foot of one page
 and ends on the next is placed on both. Where the words of a page match the
 sentence more than once, the occurrence inside the passage's own blocks wins.
@@ -20,6 +23,7 @@ from typing import Any
 from desktop_app.engine.answering.evidence import Placement
 from desktop_app.engine.library.pages import available_file, open_unlocked
 from desktop_app.engine.retrieval.search import Source
+from desktop_app.indexer.quality import SHIFTED_RUN, unshift_spans
 from desktop_app.store.copies import DocumentCopies
 from desktop_app.store.library import LibraryStore
 
@@ -57,6 +61,23 @@ class PageWords:
             box = lines.setdefault((block, line), [x0, y0, x1, y1])
             box[:] = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
         return [[float(self.page), *box] for box in lines.values()]
+
+
+def page_words(page: Any, number: int) -> PageWords:
+    """The words of a PyMuPDF ``page`` (1-based ``number``); where a word holds Latin text shifted into Hangul,
+    the page's characters instead, each a word, with the shifted fonts' text read back."""
+    words = page.get_text("words", sort=False)
+    if not any(SHIFTED_RUN.search(word[4]) for word in words):
+        return PageWords(number, words)
+    blocks = [block for block in page.get_text("rawdict")["blocks"] if block.get("type") == 0]
+    unshift_spans([span for block in blocks for line in block["lines"] for span in line["spans"]])
+    characters: list[Word] = []
+    for block_number, block in enumerate(blocks):
+        for line_number, line in enumerate(block["lines"]):
+            for char in (c for span in line["spans"] for c in span["chars"] if c["c"].strip()):
+                x0, y0, x1, y1 = char["bbox"]
+                characters.append((x0, y0, x1, y1, char["c"], block_number, line_number, len(characters)))
+    return PageWords(number, characters)
 
 
 def occurrences(haystack: str, needle: str) -> Iterator[int]:
@@ -160,7 +181,7 @@ class QuoteLocator:
     def _page_words(self, pdf: Any, document_id: int, number: int) -> PageWords:
         key = (document_id, number)
         if key not in self._words:
-            self._words[key] = PageWords(number, pdf[number - 1].get_text("words", sort=False))
+            self._words[key] = page_words(pdf[number - 1], number)
         return self._words[key]
 
     def close(self) -> None:

@@ -22,7 +22,7 @@ from desktop_app.engine.language import say
 from support.answers import final
 from support.fake_model import use_fake_model
 from support.library import index_all
-from support.pdfs import harbour_report, korean_manual, write_pdf
+from support.pdfs import harbour_report, korean_broken_latin_font, korean_manual, write_pdf
 
 ARCHIVE = [
     "Visitors sign the register at the front desk before entering the reading room.",
@@ -143,6 +143,17 @@ def test_a_korean_question_gets_a_korean_sentence(engine: Engine, tmp_path: Path
                          "암호를 물어본 다음 색인합니다 [1].")
     assert "".join(answer.evidence[0].quote.split()) == "암호가걸린문서는암호를물어본다음색인한다."
     assert answer.evidence[0].page == 2 and answer.evidence[0].rects
+
+
+def test_a_quote_of_latin_text_read_back_from_a_broken_font_is_placed_on_its_line(
+        engine: Engine, tmp_path: Path) -> None:
+    pdf = korean_broken_latin_font(tmp_path / "broken.pdf")
+    engine.update_settings(quotes_only=True)
+    index_all(engine, [pdf])
+    top = ask(engine, "로고 명령을 쓰려면 무엇을 선언해야 하나요?").evidence[0]
+    assert top.quote == "로고 명령을 쓰려면\\usepackage{kotex-logo}를 먼저 선언한다."
+    assert top.rects and all(110 < (r[2] + r[4]) / 2 < 125 for r in top.rects)  # the second line, baseline y=120
+    assert words_under(pdf, top)  # the rectangles cover the line's words
 
 
 def test_a_question_in_a_language_the_embedder_does_not_cover_is_matched_by_its_words_alone(
