@@ -52,6 +52,7 @@ from desktop_app.engine.language import detect_language
 from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.engine.settings import DEFAULT_EVIDENCE_FLOOR
+from desktop_app.indexer.layout import is_hangul
 from desktop_app.indexer.tables import row_cells
 from desktop_app.store.keywords import STOPWORDS, WORD
 from desktop_app.store.korean import hangul_bigrams, has_hangul
@@ -88,6 +89,16 @@ SENTENCE_END = re.compile(r"[.!?。:;)\]\"'”’]$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013]?\s*(?:\d{1,4}|[ivxlcdm]{1,6})\s*[-\u2013]?$", re.IGNORECASE)
 LIST_MARKER = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[•\-*–])$")
 """A numbered or bulleted item's marker, which the segmenter may leave as a sentence of its own."""
+MIN_RUN_ON_CHARS = 20
+SPACED_HANGUL = re.compile(r"[\uac00-\ud7a3] [\uac00-\ud7a3]")
+LIST_START = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]\s|[•\-*–]\s)")
+"""The start of a numbered or bulleted list item."""
+HANGUL_SENTENCE_END = re.compile(r"(?<=[\uac00-\ud7a3][.!?])(?=[^\s.!?\"'”’)\]])")
+"""A Korean full stop with no space after it: sentencex does not cut "제공한다.2014년" there."""
+PROMPT = re.compile(r"^(?:\$|>>>|%) ")
+"""A command line shown after a shell or Python prompt."""
+INTRODUCES_KOREAN = "다음"
+"""("the following"): a Korean sentence introducing what comes next ends with a full stop, not a colon."""
 DOTTED_NAME_END = re.compile(r"[A-Za-z0-9_]\.$")
 DOTTED_NAME_START = re.compile(r"[A-Za-z_]")
 
@@ -172,13 +183,20 @@ def sentences_of(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
             units.append(block)
             continue
         for piece in segments(block):
-            joins = units and (LIST_MARKER.match(units[-1]) or units[-1].endswith(":")
-                               and len(units[-1]) < MAX_QUOTE_CHARS // 2)
+            joins = units and (LIST_MARKER.match(units[-1]) or len(units[-1]) < MAX_QUOTE_CHARS // 2
+                               and introduces(units[-1], piece))
             if joins:
                 units[-1] = f"{units[-1]} {piece}"
             else:
                 units.append(piece)
     return units
+
+
+def introduces(sentence: str, following: str) -> bool:
+    """Whether ``sentence`` introduces ``following`` and is quoted with it: it ends with a colon, or it is a
+    Korean sentence about "the following" (``INTRODUCES_KOREAN``) and a command line follows."""
+    return sentence.endswith(":") or bool(PROMPT.match(following)) and has_hangul(sentence) \
+        and INTRODUCES_KOREAN in sentence
 
 
 def segments(block: str) -> list[str]:
@@ -190,7 +208,9 @@ def segments(block: str) -> list[str]:
 
     pieces: list[str] = []
     end = 0
-    for piece in (s.strip() for s in segment("ko" if has_hangul(block) else "en", block)):
+    language = "ko" if has_hangul(block) else "en"
+    found = [s for part in HANGUL_SENTENCE_END.split(block) for s in segment(language, part)]
+    for piece in (s.strip() for s in found):
         if not piece:
             continue
         start = block.find(piece, end)
@@ -205,7 +225,11 @@ def segments(block: str) -> list[str]:
 def joined_blocks(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
     """Line blocks of a passage; a block ending mid-sentence is joined to a next block that starts in
     lower case (a paragraph that goes on across a column or a page), over a page number between them.
-    Table rows (``rows``) are never joined."""
+    Korean has no case: there a block ending mid-sentence that has ``MIN_RUN_ON_CHARS`` or more (shorter,
+    it is a heading or a running head) is joined to a next block that starts with a Hangul syllable or in
+    lower case, and, when it ends in a syllable, to one that starts with anything but a list item's
+    marker: MuPDF makes every line of some Korean TeX PDFs a block of its own. The join has no space where
+    the text writes none between Korean words (those PDFs), else one. Table rows (``rows``) are never joined."""
     lines = [b.strip() for b in text.split("\n") if b.strip()]
     blocks: list[str] = []
     for index, line in enumerate(lines):
@@ -214,13 +238,23 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
             continue
         unfinished = bool(blocks) and not SENTENCE_END.search(blocks[-1])
         following = lines[index + 1] if index + 1 < len(lines) else ""
-        if unfinished and PAGE_NUMBER.match(line) and following[:1].islower():
+        if unfinished and PAGE_NUMBER.match(line) and (following[:1].islower() or is_hangul(following[:1])):
             continue
-        if unfinished and line[0].islower():
-            blocks[-1] = f"{blocks[-1]} {line}"
+        if unfinished and runs_on(blocks[-1], line):
+            korean_without_spaces = has_hangul(line) and not SPACED_HANGUL.search(blocks[-1])
+            blocks[-1] += ("" if korean_without_spaces else " ") + line
         else:
             blocks.append(line)
     return blocks
+
+
+def runs_on(block: str, line: str) -> bool:
+    """Whether ``line`` goes on with the unfinished sentence at the end of ``block`` (see ``joined_blocks``)."""
+    if not has_hangul(block) and not is_hangul(line[0]):
+        return line[0].islower()
+    if len(block) < MIN_RUN_ON_CHARS:  # a heading or a running head, not a wrapped line
+        return False
+    return is_hangul(line[0]) or line[0].islower() or is_hangul(block[-1]) and not LIST_START.match(line)
 
 
 def table_rows(source: Source) -> frozenset[str]:

@@ -102,6 +102,34 @@ def test_a_block_that_runs_on_is_joined_to_its_continuation() -> None:
         "The key is kept in the blue cabinet.", "7", "Seven more."]
 
 
+def test_korean_lines_made_blocks_of_their_own_are_joined_into_their_sentences() -> None:
+    # kotex-doc.pdf's text as extracted: every line a block, no spaces between Korean words, a running head
+    passage = "\n".join([
+        "과거ko.TEX이CTAN에등재되기전에KTUG은ko.TEX사설저장소를운영하여",
+        "TEXLive에서의설치를지원하였다(2008–2013).",
+        "사설저장소는파일들을몇가지설치용패키지로나누어서제공한다.2014",
+        "년5월현재사설저장소를통하여설치할수있는것은다음과같다.",
+        "제4 장 12 배포와설치",
+        "ko.TEX사설저장소는TEXLive의tlmgr 유틸리티를통하여간단히등록하고",
+        "관리할수있다.먼저다음명령을내리면저장소가등록된다.",
+        "$ tlmgr repository add http://ftp.ktug.org/KTUG/texlive/tlnet/ ktug",
+        "• kotex-utils는유틸리티모음이며별도로설치하지않아도된다",
+        "• cjk-ko는CJK 패키지를쓴다.",
+    ])
+    assert sentences_of(passage) == [
+        "과거ko.TEX이CTAN에등재되기전에KTUG은ko.TEX사설저장소를운영하여TEXLive에서의설치를지원하였다(2008–2013).",
+        "사설저장소는파일들을몇가지설치용패키지로나누어서제공한다.",  # a Korean full stop with no space after it
+        "2014년5월현재사설저장소를통하여설치할수있는것은다음과같다.",
+        "제4 장 12 배포와설치",  # a running head: too short to run on
+        "ko.TEX사설저장소는TEXLive의tlmgr 유틸리티를통하여간단히등록하고관리할수있다.",
+        "먼저다음명령을내리면저장소가등록된다. $ tlmgr repository add http://ftp.ktug.org/KTUG/texlive/tlnet/ ktug",
+        "• kotex-utils는유틸리티모음이며별도로설치하지않아도된다",  # the next list item is not run on
+        "• cjk-ko는CJK 패키지를쓴다.",
+    ]
+    spaced = "설치가 끝나면 바탕 화면에 바로 가기가 만들어지고\n처음 실행할 때 언어를 고른다."
+    assert sentences_of(spaced) == ["설치가 끝나면 바탕 화면에 바로 가기가 만들어지고 처음 실행할 때 언어를 고른다."]
+
+
 def test_the_answering_sentence_in_the_middle_of_a_passage_comes_first_and_is_highlighted_alone(
         engine: Engine, tmp_path: Path) -> None:
     pdf = archive_pdf(tmp_path / "archive.pdf")
