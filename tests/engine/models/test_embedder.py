@@ -28,3 +28,25 @@ def test_a_single_text_is_embedded_once_and_its_remembered_vector_cannot_be_chan
         embedder.encode([f"question {number}"])
     embedder.encode([question])
     assert runs[-1] == [question]  # the oldest is forgotten
+
+
+def test_the_bf16_backend_is_a_model_of_its_own_close_to_fp32_or_refused_without_native_bf16(tmp_path: Path) -> None:
+    import torch
+
+    from desktop_app.engine.models.embedding import load_sentence_transformer
+    from desktop_app.engine.models.embedding_backends import bf16_supported, torch_bf16
+    from desktop_app.errors import ModelError
+
+    folder = locate("embedding", tmp_path / "models")
+    if not bf16_supported():
+        with pytest.raises(ModelError, match="no native bfloat16"):
+            torch_bf16(folder)
+        return
+    model = torch_bf16(folder)
+    fp32 = load_sentence_transformer(folder)
+    assert {p.dtype for p in model.parameters()} == {torch.bfloat16}
+    assert {p.dtype for p in fp32.parameters()} == {torch.float32}  # the shared model is not cast
+    texts = ["Where is the spare key kept?", "The spare key is in the blue cabinet behind the desk."]
+    cosines = np.sum(model.encode(texts, normalize_embeddings=True) * fp32.encode(texts, normalize_embeddings=True),
+                     axis=1)
+    assert cosines.min() > 0.999
