@@ -22,6 +22,7 @@ answer from the answer-cache lookup). ``--filler-pages N`` also indexes a genera
 timed on a large library (the filler's quotes count as misses).
 
     .venv/bin/python benchmarks/evidence.py [--grid] [--questions JSONL] [--docs FOLDER] [--filler-pages N]
+        [--embedding-backend auto|torch|...]
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ingest import generate_pdf  # noqa: E402
 from desktop_app.engine import Engine, Settings  # noqa: E402
 from desktop_app.engine.answering import evidence as ev  # noqa: E402
 from desktop_app.engine.library.quotes import quote_locator  # noqa: E402
+from desktop_app.engine.models.embedding_backends import resolve_backend  # noqa: E402
 from desktop_app.evaluation.run import load_questions, question_rows  # noqa: E402
 from desktop_app.evaluation.scoring import contains_all  # noqa: E402
 
@@ -119,17 +121,21 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=QUESTIONS, help="questions in the dev-set format")
     parser.add_argument("--docs", type=Path, default=CORPUS, help="the folder of the documents they ask about")
     parser.add_argument("--filler-pages", type=int, default=0, help="also index a generated report this long")
+    parser.add_argument("--embedding-backend", default="auto",
+                        help="the embedding_backend setting (auto: bf16 where the CPU computes it natively, else "
+                             "fp32 with passages indexed by the int8 copy; torch: the latter anywhere)")
     args = parser.parse_args()
     os.environ.setdefault("DESKTOP_APP_HOME", tempfile.mkdtemp(prefix="bench-evidence-"))
     home = Path(os.environ["DESKTOP_APP_HOME"])
-    engine = Engine(home, Settings(keep_copies=False))
+    engine = Engine(home, Settings(keep_copies=False, embedding_backend=args.embedding_backend))
     paths = [args.docs]
     if args.filler_pages:
         paths.append(generate_pdf(home / "filler-report.pdf", args.filler_pages))
     started = time.perf_counter()
     list(engine.library.index(paths))
     chunks = engine._rt.db["chunks"].count
-    print(f"Library: {chunks} chunks, indexed in {time.perf_counter() - started:.0f} s\n")
+    print(f"Library: {chunks} chunks, indexed in {time.perf_counter() - started:.0f} s; embedding backend "
+          f"{resolve_backend(args.embedding_backend)}\n")
     rows = question_rows(load_questions(args.questions))
     feats = {row.id: features(engine, row.search_query, engine.settings.top_k) for row in rows}
     shipped = score_rows(rows, feats, None, engine, with_pages=True)
@@ -155,6 +161,7 @@ def main() -> None:
           f"(retrieval before it: p50 {times['retrieval_p50_ms']:.0f} ms, p95 {times['retrieval_p95_ms']:.0f} ms; "
           f"{chunks} chunks)")
     write_results("evidence", {"questions": args.questions.name, "docs": args.docs.name,
+                               "embedding_backend": resolve_backend(args.embedding_backend),
                                "filler_pages": args.filler_pages, "chunks": chunks, "weights": ev.WEIGHTS,
                                "lexical_weights": ev.LEXICAL_WEIGHTS,
                                "shipped": shipped, "grid": grid, "timing": times})
