@@ -1,4 +1,4 @@
-"""Checks of extracted text quality.
+"""Checks of extracted text quality, and the read-back of Latin text a broken font encoding shifted into Hangul.
 
 Both checks run on every page of every document, and on the pages read so far
 each time a long document is chunked provisionally while it is still being read
