@@ -115,10 +115,14 @@ def bf16_supported() -> bool:
 
 
 ONEDNN_CACHE = "32"
-"""oneDNN primitives kept (``ONEDNN_PRIMITIVE_CACHE_CAPACITY``; its default is 1,024). Each batch shape of the
-bf16 embedder makes its own, so indexing kept ever more: embedding 1,500 generated texts in token batches
-on a CPU with AMX held 748-753 MB after and peaked at 846-849 MB, against 671-672 and 780-781 MB with 32
-(154-167 against 156-168 texts/s, two rounds alternating; with 8, 659-663 and 767-768 MB at 148-155)."""
+"""oneDNN primitives kept (``ONEDNN_PRIMITIVE_CACHE_CAPACITY``; its default is 1,024). Each batch shape of
+the bf16 embedder makes its own, so indexing kept ever more. On a CPU with AMX, embedding 1,500 generated
+texts in token batches held 748-753 MB after and peaked at 846-849 MB with 1,024, against 671-672 and
+780-781 MB with 32, at the same speed (two rounds alternating; the fp32 twin was still loaded then).
+Indexing the generated 2,000-page PDF (``benchmarks/ingest.py``) then peaked at 837 MB with 32 and 887 MB
+with 128 in the indexing process (134 chunks/s with either). The price is paid by short batches of new
+shapes, as evidence selection embeds: 12 sentences in two batches took 28-29 ms with 32, 23 with 128 and
+21-22 with 1,024 (two rounds); the 1 GB bound on indexing wins."""
 
 
 def torch_bf16(model_dir: Path) -> Any:
