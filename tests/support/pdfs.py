@@ -175,7 +175,7 @@ BROKEN_FONT_LINES = [
 
 def korean_broken_latin_font(path: Path) -> Path:
     """A Korean page whose Latin words are set in a font with a broken ToUnicode map, as Korean TeX PDFs have
-    it: the page shows "ko.TeX", the text layer reads "ko줮쥔쥥쥘" (``SHIFTING_CMAP``). The Korean text,
+    it: the page shows "ko.TeX", the text layer reads "쥫쥯줮쥔쥥쥘" (``SHIFTING_CMAP``). The Korean text,
     "중간에" included (중 is in the same block), comes from a working font."""
     doc = pymupdf.open()
     page = doc.new_page()

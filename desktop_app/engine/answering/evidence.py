@@ -4,7 +4,8 @@ Candidates are the sentences, list items and table rows of the sources an
 answer is built from. Each passage is cut into its line blocks (a paragraph,
 a list item or a table row each), a block that runs on without a full stop
 into a block starting in lower case is joined to it (a sentence continued on
-the next page stays one sentence), and blocks are split into sentences by
+the next page stays one sentence; Korean, which has no case, by the rules of
+``joined_blocks``), and blocks are split into sentences by
 sentencex (Wikimedia's rule-based segmenter, which knows abbreviations, decimal
 numbers and numbered items in English and Korean).
 
