@@ -64,13 +64,14 @@ class PageWords:
 
 
 def page_words(page: Any, number: int) -> PageWords:
-    """The words of a PyMuPDF ``page`` (1-based ``number``); where a word holds Latin text shifted into Hangul,
-    the page's characters instead, each a word, with the shifted fonts' text read back."""
+    """The words of a PyMuPDF ``page`` (1-based ``number``); where a font's text is read back (Latin text shifted
+    into Hangul, ``unshift_spans``), the page's characters instead, each a word, with that text read back."""
     words = page.get_text("words", sort=False)
     if not any(SHIFTED_RUN.search(word[4]) for word in words):
         return PageWords(number, words)
     blocks = [block for block in page.get_text("rawdict")["blocks"] if block.get("type") == 0]
-    unshift_spans([span for block in blocks for line in block["lines"] for span in line["spans"]])
+    if not unshift_spans([span for block in blocks for line in block["lines"] for span in line["spans"]]):
+        return PageWords(number, words)  # runs that no font can be blamed for: indexing kept them as they are
     characters: list[Word] = []
     for block_number, block in enumerate(blocks):
         for line_number, line in enumerate(block["lines"]):
