@@ -27,10 +27,11 @@ from desktop_app.errors import DocumentError
 from desktop_app.indexer import formats, ocr, pdf_worker
 from desktop_app.indexer.quality import font_offset_garbling, garbled_share
 
-EXTRACTOR_VERSION = 4  # 2: hidden text left out, reading order by columns, compatibility characters folded,
+EXTRACTOR_VERSION = 5  # 2: hidden text left out, reading order by columns, compatibility characters folded,
 # every line-end hyphen kind joined, page labels kept, table rows with their header, scanned pages OCR'd.
 # 3: the text of every page stored (``page_texts``), for exhaustive find.
 # 4: Latin text a broken font encoding shifted into Hangul read back (``quality.unshift_spans``).
+# 5: lines read in rows (a bullet before its item's text), each list item a block of its own.
 # Documents stored by an older version are read again (``Indexer.refresh``).
 PDF_MAGIC = b"%PDF-"
 GARBLED_PAGE_SHARE = 0.3

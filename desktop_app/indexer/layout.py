@@ -16,7 +16,10 @@ run in the PDF worker and in tests without a document.
   over line boxes. A region is cut at its widest gap, either a horizontal band
   no line crosses or a vertical gutter between two columns, and each part is
   read in turn: top to bottom, left to right. Lines of two columns at the
-  same heights are therefore never interleaved.
+  same heights are therefore never interleaved. Within a part, lines that
+  share most of their height are one row, read left to right, so a bullet
+  set a point lower than its item's text is read before it, and each list
+  item whose marker is a line of its own becomes a block of its own.
 - **Folding** (``fold_compatibility``): ligatures, full-width forms and other
   compatibility characters become their plain letters (NFKC), except Hangul
   compatibility jamo, which NFKC would turn into conjoining jamo.
@@ -43,6 +46,10 @@ SOFT_HYPHEN = "\u00ad"
 MIN_COLUMN_GAP = 4.5  # points: a narrower vertical gap is a word space, not a gutter
 MIN_COLUMN_SHARE = 0.18  # each side of a gutter spans at least this share of the region's width
 MIN_COLUMN_LINES = 3  # lines on each side of a gutter
+SAME_ROW_SHARE = 0.6  # lines sharing this share of the shorter one's height are one row, read left to right
+BULLETS = "\u2022\u25cf\u25aa\u25a0\u25e6\u2023\u2043\u2219\u00b7\u2013*-"
+LIST_MARKER = re.compile(rf"^(?:[{re.escape(BULLETS)}]|\(?\d{{1,3}}[.)]|\(?[a-zA-Z][.)])$")
+"""A list item's marker written as a line of its own: a bullet of any common kind, or "3." / "b)"."""
 
 
 @dataclass
@@ -174,15 +181,46 @@ def reading_order(lines: list[Line]) -> list[Line]:
         cut = (widest_band[0] + widest_band[1]) / 2
         return reading_order([ln for ln in lines if ln.bbox[3] <= cut]) + \
             reading_order([ln for ln in lines if ln.bbox[3] > cut])
-    return sorted(lines, key=lambda line: (line.bbox[1], line.bbox[0]))
+    return [line for row in rows_of(lines) for line in row]
+
+
+def same_row(row: list[Line], line: Line) -> bool:
+    """Whether ``line`` shares most of its height with the last line of ``row`` (a list's bullet and the
+    first line of its item, a formula beside its text)."""
+    last = row[-1].bbox
+    shared = min(last[3], line.bbox[3]) - max(last[1], line.bbox[1])
+    return shared >= SAME_ROW_SHARE * min(last[3] - last[1], line.bbox[3] - line.bbox[1])
+
+
+def rows_of(lines: list[Line]) -> list[list[Line]]:
+    """``lines`` grouped into the rows a reader sees, top to bottom, each row left to right.
+
+    Sorting by the top edge alone reads a bullet drawn a point lower than its item's text after the
+    item's first line ("queried for \u2022 information"), which MuPDF gives as lines of their own.
+    """
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0])):
+        if rows and same_row(rows[-1], line):
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [sorted(row, key=lambda ln: ln.bbox[0]) for row in rows]
+
+
+def starts_item(line: Line, following: Line | None) -> bool:
+    """Whether ``line`` is a list item's lone marker (a bullet or "3.") with its item's text beside it."""
+    return following is not None and bool(LIST_MARKER.match(line.text.strip())) \
+        and following.bbox[0] >= line.bbox[2] and same_row([line], following)
 
 
 def regroup(lines: list[Line]) -> list[dict[str, Any]]:
-    """Consecutive lines of one MuPDF block become one block dict again (``bbox``, ``lines``)."""
+    """Consecutive lines of one MuPDF block become one block dict again (``bbox``, ``lines``); a list item
+    whose marker is a line of its own starts a block of its own, so each item is a paragraph of its own."""
     blocks: list[dict[str, Any]] = []
     previous = -1
-    for line in lines:
-        if line.block != previous or not blocks:
+    for index, line in enumerate(lines):
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        if line.block != previous or not blocks or starts_item(line, following):
             blocks.append({"bbox": list(line.bbox), "lines": []})
         block = blocks[-1]
         block["lines"].append({"bbox": line.bbox, "spans": line.spans})

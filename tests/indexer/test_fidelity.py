@@ -57,6 +57,13 @@ def test_a_side_bar_and_a_footnote_do_not_break_into_the_main_text(tmp_path: Pat
     assert text.index(main) < text.index(sidebar) < text.index(pdfs.FOOTNOTE)
 
 
+def test_each_bullet_is_read_before_its_item_and_each_item_is_a_block_of_its_own(
+        tmp_path: Path, extractor: PdfExtractor) -> None:
+    doc = read(extractor, pdfs.bullets_pdf(tmp_path / "bullets.pdf"))
+    items = ["\u2022 " + " ".join(item) for item in pdfs.SETTINGS]
+    assert [block.text for block in doc.blocks] == ["The settings that matter most are these.", *items]
+
+
 def test_printed_page_labels_are_kept(tmp_path: Path, extractor: PdfExtractor) -> None:
     doc = read(extractor, pdfs.page_labels_pdf(tmp_path / "labels.pdf"))
     assert doc.page_labels == ["i", "ii", "iii", "iv", "1", "2", "3", "4"]

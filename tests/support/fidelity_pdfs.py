@@ -1,7 +1,8 @@
 """Small PDFs with the layouts real documents have and naive extraction gets wrong (issue: document fidelity).
 
 Each writes one kind of trouble: ligatures and compatibility characters,
-words broken at line ends by each kind of hyphen, two columns, printed page
+words broken at line ends by each kind of hyphen, two columns, bullets set
+lower than their items' text, printed page
 labels, text no reader can see, a ruled table whose cells wrap, and scanned
 pages with no text layer.
 """
@@ -122,6 +123,28 @@ def sidebar_pdf(path: Path) -> Path:
     page.draw_rect(pymupdf.Rect(400, 85, 540, 160), color=(0.5, 0.5, 0.5))
     lines_at(page, 410, 100, SIDEBAR, size=9)
     lines_at(page, 72, 780, [FOOTNOTE], size=8)
+    return save(doc, path)
+
+
+SETTINGS = [
+    ["pageCompression: set to non-zero to try and get a compressed PDF."],
+    ["emptyTableAction: what an empty table does, one of 'error' (the default), 'indicate' or",
+     "'ignore'."],
+    ["trustedHosts: if not None, a list of glob patterns of the hosts that images may come from in",
+     "paragraph texts."],
+]
+
+
+def bullets_pdf(path: Path) -> Path:
+    """A bulleted list whose bullets are drawn a point lower than their items' text and apart from it (as
+    ReportLab writes them); MuPDF gives each bullet as a line of its own, in the same block as the items."""
+    doc = pymupdf.open()
+    page = new_page(doc)
+    lines_at(page, 72, 80, ["The settings that matter most are these."], size=10)
+    y = 100.0
+    for item in SETTINGS:
+        page.insert_text((96, y + 1.0), "\u2022", fontsize=10, fontname="dejavu")
+        y = lines_at(page, 132, y, item, size=10)
     return save(doc, path)
 
 
