@@ -147,7 +147,7 @@ def calc_body(page: str) -> str:
     return simplify(page[start:end] if start >= 0 and end > start else page)
 
 
-def deb_files(deb: Path, prefix: str) -> dict[str, bytes]:
+def deb_files(deb: Path, prefix: str, names: set[str] | None = None) -> dict[str, bytes]:
     """Files under ``prefix`` in the data archive of a .deb (an ar archive holding data.tar.xz)."""
     blob = deb.read_bytes()
     if not blob.startswith(b"!<arch>\n"):
@@ -163,14 +163,15 @@ def deb_files(deb: Path, prefix: str) -> dict[str, bytes]:
             with tarfile.open(fileobj=io.BytesIO(data)) as tar:
                 for member in tar:
                     path = member.name.removeprefix("./")
-                    if member.isfile() and path.startswith(prefix):
+                    if member.isfile() and path.startswith(prefix) and (names is None or path in names):
                         files[path[len(prefix):]] = tar.extractfile(member).read()  # type: ignore[union-attr]
             return files
     raise ValueError(f"{deb} has no data.tar")
 
 
-def get_deb(package: str, debs: Path) -> Path:
-    version, file_name, sha256 = PACKAGES[package]
+def get_deb(package: str, debs: Path, packages: dict[str, tuple[str, str, str]] = PACKAGES) -> Path:
+    """The .deb of ``package`` at the version ``packages`` pins, downloaded into ``debs`` when missing."""
+    version, file_name, sha256 = packages[package]
     path = debs / file_name
     if not path.exists():
         debs.mkdir(parents=True, exist_ok=True)
