@@ -21,7 +21,8 @@ A candidate's score mixes, with weights measured on the dev questions
 - the rank of its passage in retrieval;
 - the sentence before it: a sentence is lifted part of the way towards a
   better-scoring predecessor, because the answer often follows the sentence
-  that repeats the question's words.
+  that repeats the question's words; a sentence opening with a contrast
+  ("Rather, ...", "However, ...") is lifted far enough to be quoted beside it.
 
 For a question in a language the embedder was not trained on (a Korean
 question with the bundled English MiniLM), the cosine means little and costs
@@ -100,6 +101,14 @@ PROMPT = re.compile(r"^(?:\$|>>>|%) ")
 """A command line shown after a shell or Python prompt."""
 INTRODUCES_KOREAN = "다음"
 """("the following"): a Korean sentence introducing what comes next ends with a full stop, not a colon."""
+CONTINUES = re.compile(r"^(?:However|Rather|Instead|But|Otherwise|Alternatively|Nevertheless|In (?:this|that) case)\b")
+"""A sentence opening with a contrast continues the one before it ("This theme does not change any fonts.
+Rather, it suppresses ..."): it is lifted by ``CONTINUATION_LIFT`` of the way, not ``WEIGHTS["neighbour"]``."""
+CONTINUATION_LIFT = 0.85
+COMMAND = re.compile(r"^(?:\\[A-Za-z@]+(?:\{[^\s{}]*\}|\[[^\s\]]*\])*|[A-Za-z_]\w*(?:\.\w+)+|[a-z]+[A-Z_]\w*)$")
+"""A command or name on a line of its own (a TeX macro, perhaps with arguments written without spaces, or a
+dotted, camelCase or snake_case name): it runs on into a next line that opens with its (further) arguments
+("\\lstnewenvironment" + "{<name>}[<number>]", "\\lstnewenvironment{pascal}" + "{\\lstset{...}}")."""
 DOTTED_NAME_END = re.compile(r"[A-Za-z0-9_]\.$")
 DOTTED_NAME_START = re.compile(r"[A-Za-z_]")
 
@@ -229,8 +238,10 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
     Korean has no case: there a block ending mid-sentence that has ``MIN_RUN_ON_CHARS`` or more (shorter,
     it is a heading or a running head) is joined to a next block that starts with a Hangul syllable or in
     lower case, and, when it ends in a syllable, to one that starts with anything but a list item's
-    marker: MuPDF makes every line of some Korean TeX PDFs a block of its own. The join has no space where
-    the text writes none between Korean words (those PDFs), else one. Table rows (``rows``) are never joined."""
+    marker: MuPDF makes every line of some Korean TeX PDFs a block of its own. A lone command or code name
+    (``COMMAND``) is joined to a next block that opens with a bracket, its arguments. The join has no space
+    where the text writes none between Korean words (those PDFs), else one. Table rows (``rows``) are never
+    joined."""
     lines = [b.strip() for b in text.split("\n") if b.strip()]
     blocks: list[str] = []
     for index, line in enumerate(lines):
@@ -252,7 +263,7 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
 def runs_on(block: str, line: str) -> bool:
     """Whether ``line`` goes on with the unfinished sentence at the end of ``block`` (see ``joined_blocks``)."""
     if not has_hangul(block) and not is_hangul(line[0]):
-        return line[0].islower()
+        return line[0].islower() or bool(COMMAND.match(block)) and line[0] in "{[("
     if len(block) < MIN_RUN_ON_CHARS:  # a heading or a running head, not a wrapped line
         return False
     return is_hangul(line[0]) or line[0].islower() or is_hangul(block[-1]) and not LIST_START.match(line)
@@ -344,11 +355,12 @@ def features(question: str, found: list[Candidate], encode: Encode | None) -> di
 def combine(found: list[Candidate], table: dict[str, list[float]], weights: dict[str, float]) -> list[float]:
     """Weighted scores; a sentence is lifted by ``weights["neighbour"]`` of the way towards the sentence
     before it when that one scores higher (the answer often follows the sentence that matches the
-    question's words), never above it."""
+    question's words), never above it; a sentence opening with a contrast (``CONTINUES``) by at least
+    ``CONTINUATION_LIFT``, so it is quoted beside a best sentence before it (``KEEP_RATIO``)."""
     base = [sum(weights.get(name, 0.0) * values[i] for name, values in table.items()) for i in range(len(found))]
     lift = weights.get("neighbour", 0.0)
-    return [b + lift * max(base[c.previous] - b, 0.0) if c.previous >= 0 else b
-            for b, c in zip(base, found, strict=True)]
+    return [b + max(lift, CONTINUATION_LIFT if CONTINUES.match(c.text) else 0.0) * max(base[c.previous] - b, 0.0)
+            if c.previous >= 0 else b for b, c in zip(base, found, strict=True)]
 
 
 def best(found: list[Candidate], scores: list[float]) -> list[tuple[float, Candidate]]:

@@ -12,13 +12,19 @@ from desktop_app.engine import AnswerDone, AppError, Engine, SourcesFound
 from desktop_app.engine.answering.answer import Answer
 from desktop_app.engine.answering.evidence import (
     SENTENCE_BATCH,
+    WEIGHTS,
     Evidence,
     EvidenceSelector,
+    best,
+    candidates,
+    combine,
     joined_blocks,
     sentences_of,
 )
 from desktop_app.engine.answering.memory import focus_query
 from desktop_app.engine.language import say
+from desktop_app.engine.retrieval.search import Source
+from desktop_app.store.rows import ChunkRow
 from support.answers import final
 from support.fake_model import use_fake_model
 from support.library import index_all
@@ -100,6 +106,28 @@ def test_a_block_that_runs_on_is_joined_to_its_continuation() -> None:
         "The key is kept in the blue cabinet.", "A new paragraph."]
     assert joined_blocks("The key is kept in the\n- 12 -\nblue cabinet.\n7\nSeven more.") == [
         "The key is kept in the blue cabinet.", "7", "Seven more."]
+
+
+def test_a_command_on_a_line_of_its_own_runs_on_into_its_arguments() -> None:
+    text = ("\\lstnewenvironment\n{<name>}[<number>] {<starting code>} {<ending code>}\n"
+            "\\lstnewenvironment{pascal}\n{\\lstset{language=pascal}} {}\nResults\n(see table 2) are good.")
+    assert joined_blocks(text) == [
+        "\\lstnewenvironment {<name>}[<number>] {<starting code>} {<ending code>}",
+        "\\lstnewenvironment{pascal} {\\lstset{language=pascal}} {}",
+        "Results", "(see table 2) are good."]  # a heading is not a command
+
+
+@pytest.mark.parametrize(("opening", "quoted"), [("Rather, it", True), ("Instead it", True), ("It also", False)])
+def test_a_sentence_opening_with_a_contrast_is_quoted_beside_the_best_sentence_before_it(
+        opening: str, quoted: bool) -> None:
+    sentences = ["This font theme does not really change any fonts.",
+                 f"{opening} suppresses certain internal replacements of symbols.",
+                 "Fonts bought separately often come with every symbol in every size."]
+    chunk = ChunkRow(1, 1, 1, 0, 1, 1, " ".join(sentences), 0, [], "Guide", "/guide.pdf", "Font themes")
+    found = candidates([Source([chunk], 1.0, 0.5, 1)])
+    table = {"dense": [0.8, 0.3, 0.3], "keywords": [0.5, 0.0, 0.0], "rank": [1.0, 1.0, 1.0]}
+    chosen = [candidate.text for _, candidate in best(found, combine(found, table, WEIGHTS))]
+    assert chosen == (sentences[:2] if quoted else sentences[:1])
 
 
 def test_korean_lines_made_blocks_of_their_own_are_joined_into_their_sentences() -> None:
