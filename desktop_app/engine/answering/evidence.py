@@ -103,7 +103,7 @@ INTRODUCES_KOREAN = "다음"
 """("the following"): a Korean sentence introducing what comes next ends with a full stop, not a colon."""
 CONTINUES = re.compile(r"^(?:However|Rather|Instead|But|Otherwise|Alternatively|Nevertheless|In (?:this|that) case)\b")
 """A sentence opening with a contrast continues the one before it ("This theme does not change any fonts.
-Rather, it suppresses ..."): it is lifted by ``CONTINUATION_LIFT`` of the way, not ``WEIGHTS["neighbour"]``."""
+Rather, it suppresses ..."): it is lifted at least ``CONTINUATION_LIFT`` of the way (see ``combine``)."""
 CONTINUATION_LIFT = 0.85
 COMMAND = re.compile(r"^(?:\\[A-Za-z@]+(?:\{[^\s{}]*\}|\[[^\s\]]*\])*|[A-Za-z_]\w*(?:\.\w+)+|[a-z]+[A-Z_]\w*)$")
 """A command or name on a line of its own (a TeX macro, perhaps with arguments written without spaces, or a
