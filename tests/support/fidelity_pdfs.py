@@ -2,7 +2,7 @@
 
 Each writes one kind of trouble: ligatures and compatibility characters,
 words broken at line ends by each kind of hyphen, two columns, bullets set
-lower than their items' text, printed page
+lower than their items' text, a default value set flush right, printed page
 labels, text no reader can see, a ruled table whose cells wrap, and scanned
 pages with no text layer.
 """
@@ -145,6 +145,23 @@ def bullets_pdf(path: Path) -> Path:
     for item in SETTINGS:
         page.insert_text((96, y + 1.0), "\u2022", fontsize=10, fontname="dejavu")
         y = lines_at(page, 132, y, item, size=10)
+    return save(doc, path)
+
+
+KEY_LINE = "breaklines=<true|false> or breaklines"
+KEY_DEFAULT = "false"
+KEY_DESCRIPTION = "activates or deactivates automatic line breaking of long lines."
+
+
+def key_default_pdf(path: Path) -> Path:
+    """A reference entry as package manuals set it: a key, its default value flush right on the same row
+    (drawn first, so MuPDF's order of the words puts it before the key), and the description below."""
+    doc = pymupdf.open()
+    page = new_page(doc)
+    lines_at(page, 72, 80, ["Line breaking"], size=12)
+    page.insert_text((470, 120.5), KEY_DEFAULT, fontsize=10, fontname="dejavu")
+    lines_at(page, 90, 120, [KEY_LINE], size=10)
+    lines_at(page, 110, 134, [KEY_DESCRIPTION], size=10)
     return save(doc, path)
 
 

@@ -10,6 +10,9 @@ so a quote of the repaired text is found there too. The pages of
 the passage are tried in order; a sentence that starts at the foot of one page
 and ends on the next is placed on both. Where the words of a page match the
 sentence more than once, the occurrence inside the passage's own blocks wins.
+A sentence that MuPDF's order of the words does not hold (indexing reads a
+row left to right: a key, then the default value set flush right beside it)
+is looked for again in the order indexing read the lines in.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 from desktop_app.engine.answering.evidence import Placement
 from desktop_app.engine.library.pages import available_file, open_unlocked
 from desktop_app.engine.retrieval.search import Source
+from desktop_app.indexer import layout
 from desktop_app.indexer.quality import SHIFTED_RUN, unshift_spans
 from desktop_app.store.copies import DocumentCopies
 from desktop_app.store.library import LibraryStore
@@ -81,6 +85,19 @@ def page_words(page: Any, number: int) -> PageWords:
     return PageWords(number, characters)
 
 
+def in_reading_order(words: list[Word]) -> list[Word]:
+    """``words`` with their lines in the order indexing reads them (``layout.reading_order``: columns one
+    after the other, a row left to right), each line's words in their own order."""
+    lines: dict[tuple[int, int], list[Word]] = {}
+    for word in words:
+        lines.setdefault((word[5], word[6]), []).append(word)
+    keys = list(lines)
+    boxes = [layout.Line((min(w[0] for w in lines[key]), min(w[1] for w in lines[key]),
+                          max(w[2] for w in lines[key]), max(w[3] for w in lines[key])), [], index)
+             for index, key in enumerate(keys)]
+    return [word for line in layout.reading_order(boxes) for word in lines[keys[line.block]]]
+
+
 def occurrences(haystack: str, needle: str) -> Iterator[int]:
     start = haystack.find(needle)
     while start >= 0:
@@ -128,7 +145,7 @@ class QuoteLocator:
         self.verified = verified
         self.passwords = passwords if passwords is not None else {}
         self._open: dict[int, Any] = {}
-        self._words: dict[tuple[int, int], PageWords] = {}
+        self._words: dict[tuple[int, int, bool], PageWords] = {}
 
     def __call__(self, source: Source, quote: str) -> Placement | None:
         """Where ``quote`` (a sentence of ``source``) is; None when its file is gone or it is not found."""
@@ -143,17 +160,19 @@ class QuoteLocator:
         if pdf is None:
             return None
         pages = sorted(source.pages, key=lambda p: (p != source.main_page, p))
-        for number in pages:
-            if not 1 <= number <= pdf.page_count:
-                continue
-            words = self._page_words(pdf, source.first.document_id, number)
-            rects = place_on(words, None, quote, source.positions)
-            if not rects and number + 1 in source.pages and number < pdf.page_count:  # read the next page only now
-                rects = place_on(words, self._page_words(pdf, source.first.document_id, number + 1), quote,
-                                 source.positions)
-            if rects:
-                spanned = sorted({int(r[0]) for r in rects})
-                return Placement(spanned[0], pdf[spanned[0] - 1].get_label() or str(spanned[0]), spanned, rects)
+        document_id = source.first.document_id
+        for reordered in (False, True):  # MuPDF's order of the words, then the order indexing read them in
+            for number in pages:
+                if not 1 <= number <= pdf.page_count:
+                    continue
+                words = self._page_words(pdf, document_id, number, reordered)
+                rects = place_on(words, None, quote, source.positions)
+                if not rects and number + 1 in source.pages and number < pdf.page_count:  # the next page only now
+                    rects = place_on(words, self._page_words(pdf, document_id, number + 1, reordered), quote,
+                                     source.positions)
+                if rects:
+                    spanned = sorted({int(r[0]) for r in rects})
+                    return Placement(spanned[0], pdf[spanned[0] - 1].get_label() or str(spanned[0]), spanned, rects)
         return None
 
     def on_page(self, document_id: int, page: int, text: str) -> list[list[float]]:
@@ -179,10 +198,13 @@ class QuoteLocator:
             self._open[document_id] = open_unlocked(path, password) if path else None
         return self._open[document_id]
 
-    def _page_words(self, pdf: Any, document_id: int, number: int) -> PageWords:
-        key = (document_id, number)
+    def _page_words(self, pdf: Any, document_id: int, number: int, reordered: bool = False) -> PageWords:
+        """The words of page ``number``, in MuPDF's order or, ``reordered``, in the order indexing read them."""
+        key = (document_id, number, reordered)
         if key not in self._words:
-            self._words[key] = page_words(pdf[number - 1], number)
+            words = self._page_words(pdf, document_id, number) if reordered else None
+            self._words[key] = PageWords(number, in_reading_order(words.words)) if words else \
+                page_words(pdf[number - 1], number)
         return self._words[key]
 
     def close(self) -> None:

@@ -25,6 +25,7 @@ from desktop_app.engine.answering.memory import focus_query
 from desktop_app.engine.language import say
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.store.rows import ChunkRow
+from support import fidelity_pdfs
 from support.answers import final
 from support.fake_model import use_fake_model
 from support.library import index_all
@@ -168,6 +169,16 @@ def test_the_answering_sentence_in_the_middle_of_a_passage_comes_first_and_is_hi
     assert (top.page, top.page_label, top.pages, top.source_number) == (1, "1", [1], 1)
     assert words_under(pdf, top) == KEY_SENTENCE.split()
     assert answer.text == "It is in the blue cabinet [1]."
+
+
+def test_a_quote_read_in_another_order_than_mupdf_gives_its_words_is_still_placed(
+        engine: Engine, tmp_path: Path) -> None:
+    pdf = fidelity_pdfs.key_default_pdf(tmp_path / "keys.pdf")
+    answer = answer_over(engine, pdf, "How do I turn on automatic line breaking of long lines?")
+    top = answer.evidence[0]
+    assert top.quote == f"{fidelity_pdfs.KEY_LINE} {fidelity_pdfs.KEY_DEFAULT} {fidelity_pdfs.KEY_DESCRIPTION}"
+    assert (top.page, len(top.rects)) == (1, 3)  # the key's line, its default beside it, the description
+    assert sorted(words_under(pdf, top)) == sorted(top.quote.split())
 
 
 def test_the_prompt_gives_the_key_sentences_right_after_the_question(engine: Engine, tmp_path: Path) -> None:
