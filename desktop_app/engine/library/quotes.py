@@ -203,7 +203,7 @@ class QuoteLocator:
         key = (document_id, number, reordered)
         if key not in self._words:
             words = self._page_words(pdf, document_id, number) if reordered else None
-            self._words[key] = PageWords(number, in_reading_order(words.words)) if words else \
+            self._words[key] = PageWords(number, in_reading_order(words.words)) if words is not None else \
                 page_words(pdf[number - 1], number)
         return self._words[key]
 
