@@ -49,7 +49,8 @@ MIN_COLUMN_LINES = 3  # lines on each side of a gutter
 SAME_ROW_SHARE = 0.6  # lines sharing this share of the shorter one's height are one row, read left to right
 BULLETS = "\u2022\u25cf\u25aa\u25a0\u25e6\u2023\u2043\u2219\u00b7\u2013*-"
 LIST_MARKER = re.compile(rf"^(?:[{re.escape(BULLETS)}]|\(?\d{{1,3}}[.)]|\(?[a-zA-Z][.)])$")
-"""A list item's marker written as a line of its own: a bullet of any common kind, or "3." / "b)"."""
+"""A list item's marker standing alone, a bullet of any common kind or "3." / "b)": written as a line of its
+own (``starts_item``), or left as a sentence of its own by the segmenter (``engine.answering.evidence``)."""
 
 
 @dataclass

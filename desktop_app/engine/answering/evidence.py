@@ -54,7 +54,7 @@ from desktop_app.engine.language import detect_language
 from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.engine.settings import DEFAULT_EVIDENCE_FLOOR
-from desktop_app.indexer.layout import is_hangul
+from desktop_app.indexer.layout import LIST_MARKER, is_hangul
 from desktop_app.indexer.tables import row_cells
 from desktop_app.store.keywords import STOPWORDS, WORD
 from desktop_app.store.korean import hangul_bigrams, has_hangul
@@ -89,8 +89,6 @@ LEXICAL_WEIGHTS = {"keywords": 1.0, "rank": 0.25, "neighbour": 0.9}
 STEM = 5
 SENTENCE_END = re.compile(r"[.!?。:;)\]\"'”’]$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013]?\s*(?:\d{1,4}|[ivxlcdm]{1,6})\s*[-\u2013]?$", re.IGNORECASE)
-LIST_MARKER = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|[•\-*–])$")
-"""A numbered or bulleted item's marker, which the segmenter may leave as a sentence of its own."""
 MIN_RUN_ON_CHARS = 20
 SPACED_HANGUL = re.compile(r"[\uac00-\ud7a3] [\uac00-\ud7a3]")
 LIST_START = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]\s|[•\-*–]\s)")
@@ -104,7 +102,7 @@ INTRODUCES_KOREAN = "다음"
 CONTINUES = re.compile(r"^(?:However|Rather|Instead|But|Otherwise|Alternatively|Nevertheless|In (?:this|that) case)\b")
 """A sentence opening with a contrast continues the one before it ("This theme does not change any fonts.
 Rather, it suppresses ..."): it is lifted at least ``CONTINUATION_LIFT`` of the way (see ``combine``)."""
-CONTINUATION_LIFT = 0.85
+CONTINUATION_LIFT = KEEP_RATIO  # at least the best sentence's share that keeps a quote
 COMMAND = re.compile(r"^(?:\\[A-Za-z@]+(?:\{[^\s{}]*\}|\[[^\s\]]*\])*|[A-Za-z_]\w*(?:\.\w+)+|[a-z]+[A-Z_]\w*)$")
 """A command or name on a line of its own (a TeX macro, perhaps with arguments written without spaces, or a
 dotted, camelCase or snake_case name): it runs on into a next line that opens with its (further) arguments

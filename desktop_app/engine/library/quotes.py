@@ -91,7 +91,7 @@ def in_reading_order(words: list[Word]) -> list[Word]:
     lines: dict[tuple[int, int], list[Word]] = {}
     for word in words:
         lines.setdefault((word[5], word[6]), []).append(word)
-    keys = list(lines)
+    keys = list(lines)  # each box's ``block`` holds the index of its line's key, to find its words again
     boxes = [layout.Line((min(w[0] for w in lines[key]), min(w[1] for w in lines[key]),
                           max(w[2] for w in lines[key]), max(w[3] for w in lines[key])), [], index)
              for index, key in enumerate(keys)]
