@@ -122,12 +122,24 @@ def overlap_tail(text: str) -> str:
     return tail[cut + 1:] if 0 <= cut < len(tail) - 1 else tail
 
 
+def kind_of(block: Block) -> str:
+    """The chunk kind a block goes into: "table" (a table row), "note" (a footnote) or "text"."""
+    return "table" if block.table else "note" if block.note else "text"
+
+
+def notes_last(blocks: list[Block]) -> list[Block]:
+    """``blocks`` with the footnotes moved to the end: the text runs on over its pages' notes, so its chunks
+    are those it would have without them, and the notes are chunks of their own after it."""
+    return [b for b in blocks if not b.note] + [b for b in blocks if b.note]
+
+
 def chunk_section(section: Section, first_ord: int) -> list[Chunk]:
-    """Chunks of running text, and separate chunks of table rows (kind "table", one row a line, no overlap).
+    """Chunks of running text, and separate chunks of table rows (kind "table", one row a line, no overlap)
+    and of footnotes (kind "note", no overlap).
 
     A table chunk holds whole rows of one table up to ``TARGET_CHARS``; every
     row names its cells by their header, so the header is in every chunk of a
-    long table.
+    long table. A section's footnotes come after its text (``notes_last``).
     """
     chunks: list[Chunk] = []
     group: list[Block] = []
@@ -138,15 +150,16 @@ def chunk_section(section: Section, first_ord: int) -> list[Chunk]:
         nonlocal group, size, carried
         if not group:
             return
-        table = bool(group[0].table)
-        chunks.append(make_chunk(section, first_ord + len(chunks), group, "" if table else carried))
-        carried = "" if table else overlap_tail(group[-1].text)
+        text = kind_of(group[0]) == "text"
+        chunks.append(make_chunk(section, first_ord + len(chunks), group, carried if text else ""))
+        carried = overlap_tail(group[-1].text) if text else ""
         group, size = [], len(carried)
 
-    for block in (piece for b in section.blocks for piece in ([b] if b.table else split_long(b))):
-        if group and (block.table != group[0].table or size + len(block.text) > TARGET_CHARS):
+    for block in (piece for b in notes_last(section.blocks) for piece in ([b] if b.table else split_long(b))):
+        if group and (block.table != group[0].table or block.note != group[0].note
+                      or size + len(block.text) > TARGET_CHARS):
             flush()
-            if block.table:
+            if block.table or block.note:
                 size = 0
         group.append(block)
         size += len(block.text) + 1
@@ -158,8 +171,7 @@ def make_chunk(section: Section, ord: int, group: list[Block], carried: str) -> 
     body = "\n".join(b.text for b in group)
     text = f"{carried}\n{body}" if carried else body
     positions = tuple(dict.fromkeys((b.page, *b.bbox) for b in group))
-    return Chunk(section.ord, ord, text, len(carried) + 1 if carried else 0, positions,
-                 "table" if group[0].table else "text")
+    return Chunk(section.ord, ord, text, len(carried) + 1 if carried else 0, positions, kind_of(group[0]))
 
 
 def chunk_document(blocks: list[Block], page_count: int) -> tuple[list[Section], list[Chunk]]:

@@ -27,11 +27,12 @@ from desktop_app.errors import DocumentError
 from desktop_app.indexer import formats, ocr, pdf_worker
 from desktop_app.indexer.quality import font_offset_garbling, garbled_share
 
-EXTRACTOR_VERSION = 5  # 2: hidden text left out, reading order by columns, compatibility characters folded,
+EXTRACTOR_VERSION = 6  # 2: hidden text left out, reading order by columns, compatibility characters folded,
 # every line-end hyphen kind joined, page labels kept, table rows with their header, scanned pages OCR'd.
 # 3: the text of every page stored (``page_texts``), for exhaustive find.
 # 4: Latin text a broken font encoding shifted into Hangul read back (``quality.unshift_spans``).
 # 5: lines read in rows (a bullet before its item's text), each list item a block of its own.
+# 6: footnotes chunked apart from the body text (chunk kind "note").
 # Documents stored by an older version are read again (``Indexer.refresh``).
 PDF_MAGIC = b"%PDF-"
 GARBLED_PAGE_SHARE = 0.3
@@ -73,6 +74,7 @@ class Block:
     size: float
     bold: bool
     table: str = ""  # "page.n" for a row of the n-th data table on that page (see ``tables``), else ""
+    note: bool = False  # a footnote (``layout.mark_notes``)
 
 
 @dataclass
@@ -331,4 +333,4 @@ def unshifted_note(pages: list[dict[str, Any]]) -> str:
 def to_block(page: int, raw: dict[str, Any]) -> Block:
     x0, y0, x1, y1 = raw["bbox"]
     return Block(page=page, bbox=(x0, y0, x1, y1), text=raw["text"], size=raw["size"], bold=raw["bold"],
-                 table=raw.get("table", ""))
+                 table=raw.get("table", ""), note=bool(raw.get("note")))

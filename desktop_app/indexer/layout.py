@@ -48,6 +48,12 @@ MIN_COLUMN_SHARE = 0.18  # each side of a gutter spans at least this share of th
 MIN_COLUMN_LINES = 3  # lines on each side of a gutter
 SAME_ROW_SHARE = 0.6  # lines sharing this share of the shorter one's height are one row, read left to right
 BULLETS = "\u2022\u25cf\u25aa\u25a0\u25e6\u2023\u2043\u2219\u00b7\u2013*-"
+NOTE_MARKER = re.compile(r"^(?:\d{1,3}|[*\u2020\u2021\u00a7\u00b6]{1,3}|[a-z])$")
+"""What a footnote opens with: a number, a letter or a symbol (*, \u2020, \u2021, \u00a7, \u00b6), set smaller."""
+MARKER_SIZE_SHARE = 0.85  # a note's marker is set at most this share of the note's own text size
+NOTE_SIZE_SHARE = 0.92  # a footnote's text is set at most this share of the page's body size
+NOTE_TOP_SHARE = 0.5  # and the first note starts in the lower half of the page
+FOOTER_CHARS = 40  # a line this short below the notes is the page's number or footer, not body text
 LIST_MARKER = re.compile(rf"^(?:[{re.escape(BULLETS)}]|\(?\d{{1,3}}[.)]|\(?[a-zA-Z][.)])$")
 """A list item's marker standing alone, a bullet of any common kind or "3." / "b)": written as a line of its
 own (``starts_item``), or left as a sentence of its own by the segmenter (``engine.answering.evidence``)."""
@@ -230,6 +236,57 @@ def regroup(lines: list[Line]) -> list[dict[str, Any]]:
                   max(box[2], line.bbox[2]), max(box[3], line.bbox[3])]
         previous = line.block
     return blocks
+
+
+def note_markers(block: dict[str, Any], size: float) -> tuple[str, list[str]]:
+    """The note marker the block opens with ("" if none) and those set inside its text: spans that are a
+    marker (``NOTE_MARKER``) set smaller than ``size``, the block's text size, with text beside them
+    ("\u00b9 See the appendix.", "as shown\u00b2 below")."""
+    spans = [span for line in block.get("lines", []) for span in line.get("spans", []) if span.get("text", "").strip()]
+    marks = [span["text"].strip() if NOTE_MARKER.match(span["text"].strip())
+             and float(span.get("size", 0.0)) <= MARKER_SIZE_SHARE * size else "" for span in spans]
+    if len(spans) < 2:
+        return "", []
+    return marks[0], [mark for mark in marks[1:] if mark]
+
+
+def mark_notes(blocks: list[dict[str, Any]], height: float) -> None:
+    """Set ``"note": True`` on a page's footnotes, given its text blocks in reading order (``text_block``
+    dicts), and drop their ``"opens"`` and ``"markers"`` (``note_markers``).
+
+    Footnotes begin with the first block in the page's lower half that opens with a smaller marker that
+    the text before it also holds, set as small (the note's reference, "as shown\u00b9"), is set smaller
+    than the page's body text (the size that carries most of its characters, ``NOTE_SIZE_SHARE``) and
+    has no body text below it in its column (a page number or footer of up to ``FOOTER_CHARS`` may be):
+    numbered code lines set small are usually followed by more text, and nothing refers to them. Every
+    later block that is as small and not above it is a note too (the next notes, a note's second
+    paragraph). Table rows never are. Chunking puts notes after their section's text
+    (``chunking.notes_last``), so a sentence that goes on over the page is not cut by its page's notes.
+    """
+    sizes: dict[float, int] = {}
+    for block in blocks:
+        sizes[block["size"]] = sizes.get(block["size"], 0) + len(block["text"])
+    body = max(sizes, key=lambda s: sizes[s]) if sizes else 0.0
+    limit = NOTE_SIZE_SHARE * body
+
+    def body_below(note: dict[str, Any]) -> bool:
+        x0, top, x1 = note["bbox"][0], note["bbox"][1], note["bbox"][2]
+        return any(b["size"] > limit and len(b["text"]) > FOOTER_CHARS and b["bbox"][1] >= top
+                   and b["bbox"][0] < x1 and b["bbox"][2] > x0 for b in blocks)
+
+    first = None
+    referenced: set[str] = set()
+    for block in blocks:
+        small = block["size"] <= limit and not block["table"]
+        if first is None and small and block.get("opens") in referenced \
+                and block["bbox"][1] >= NOTE_TOP_SHARE * height and not body_below(block):
+            first = block
+        if first is not None and small and block["bbox"][1] >= first["bbox"][1] - 1:
+            block["note"] = True
+        referenced.update(block.pop("markers", []))
+        if NOTE_MARKER.match(block["text"]) and block["size"] <= MARKER_SIZE_SHARE * body:
+            referenced.add(block["text"])  # a reference MuPDF gave as a block of its own
+        block.pop("opens", None)
 
 
 def fold_compatibility(text: str) -> str:

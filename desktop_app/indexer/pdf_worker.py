@@ -137,6 +137,7 @@ def page_record(doc: Any, number: int) -> dict[str, Any]:
         parsed = text_block(block)
         if parsed is not None:
             record["blocks"].append(parsed)
+    layout.mark_notes(record["blocks"], record["height"])
     ocr_fill(record, page)
     return record
 
@@ -198,7 +199,8 @@ def shows_ink(page: Any, bbox: tuple[float, float, float, float]) -> bool:
 
 
 def text_block(block: dict[str, Any]) -> dict[str, Any] | None:
-    """A block's text with its lines joined, its box, dominant font size, boldness and table (if a table row)."""
+    """A block's text with its lines joined, its box, dominant font size, boldness, table (if a table row) and
+    the note markers it opens with and holds (``layout.note_markers``)."""
     lines: list[str] = []
     sizes: dict[float, int] = {}
     bold_chars = 0
@@ -219,10 +221,14 @@ def text_block(block: dict[str, Any]) -> dict[str, Any] | None:
         return None
     table = next((str(span["table"]) for line in block.get("lines", []) for span in line.get("spans", [])
                   if "table" in span), "")
+    size = max(sizes, key=lambda s: sizes[s])
+    opens, markers = layout.note_markers(block, size)
     return {
         "bbox": [round(v, 2) for v in block["bbox"]],
         "text": lines[0] if table else DOT_LEADER.sub(" ... ", layout.fold_compatibility(layout.join_lines(lines))),
-        "size": max(sizes, key=lambda s: sizes[s]),
+        "size": size,
         "bold": bold_chars >= 0.8 * total_chars,
         "table": table,
+        "opens": opens,
+        "markers": markers,
     }

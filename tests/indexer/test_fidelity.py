@@ -64,6 +64,18 @@ def test_each_bullet_is_read_before_its_item_and_each_item_is_a_block_of_its_own
     assert [block.text for block in doc.blocks] == ["The settings that matter most are these.", *items]
 
 
+def test_a_footnote_is_chunked_apart_and_the_text_it_interrupts_reads_on(
+        tmp_path: Path, extractor: PdfExtractor) -> None:
+    doc = read(extractor, pdfs.footnote_pdf(tmp_path / "footnote.pdf"))
+    assert [b.text for b in doc.blocks if b.note] == [f"1{pdfs.FOOTNOTE}", "1"]  # the note, then the page number
+    _, chunks = chunk_document(doc.blocks, doc.page_count)
+    assert [c.kind for c in chunks] == ["text", "note"]
+    assert f"{pdfs.KEY_START}\n{pdfs.KEY_END}" in chunks[0].text and pdfs.FOOTNOTE not in chunks[0].text
+    assert chunks[1].text == f"1{pdfs.FOOTNOTE}\n1" and chunks[1].pages == [1]
+    plain = read(extractor, pdfs.footnote_pdf(tmp_path / "numbered.pdf", referenced=False))
+    assert not any(b.note for b in plain.blocks)  # a small numbered line no text refers to is no note
+
+
 def test_printed_page_labels_are_kept(tmp_path: Path, extractor: PdfExtractor) -> None:
     doc = read(extractor, pdfs.page_labels_pdf(tmp_path / "labels.pdf"))
     assert doc.page_labels == ["i", "ii", "iii", "iv", "1", "2", "3", "4"]

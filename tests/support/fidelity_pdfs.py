@@ -2,9 +2,10 @@
 
 Each writes one kind of trouble: ligatures and compatibility characters,
 words broken at line ends by each kind of hyphen, two columns, bullets set
-lower than their items' text, a default value set flush right, printed page
-labels, text no reader can see, a ruled table whose cells wrap, and scanned
-pages with no text layer.
+lower than their items' text, a default value set flush right, a footnote
+between a sentence and its end on the next page, printed page labels, text no
+reader can see, a ruled table whose cells wrap, and scanned pages with no
+text layer.
 """
 
 from __future__ import annotations
@@ -162,6 +163,33 @@ def key_default_pdf(path: Path) -> Path:
     page.insert_text((470, 120.5), KEY_DEFAULT, fontsize=10, fontname="dejavu")
     lines_at(page, 90, 120, [KEY_LINE], size=10)
     lines_at(page, 110, 134, [KEY_DESCRIPTION], size=10)
+    return save(doc, path)
+
+
+SHED = "The garden shed is locked every evening at six."
+KEY_START = "The spare key for the archive room is kept in the"
+KEY_END = "blue cabinet behind the reception desk."
+FOOTNOTE = "Its key hangs on the hook inside the porch."
+
+
+def footnote_pdf(path: Path, referenced: bool = True) -> Path:
+    """A sentence that starts at the foot of page 1 and ends at the top of page 2, with a footnote and the
+    page number between: the note's reference is a small raised "1" after the sentence before it, and the
+    note, set smaller than the text, opens with a smaller raised "1" (as LaTeX and word processors set
+    them). Without ``referenced`` the text holds no reference, and the note is only a small numbered line
+    (as a code listing's are)."""
+    doc = pymupdf.open()
+    first = new_page(doc)
+    lines_at(first, 72, 90, ["Keys and cabinets"], size=16)
+    lines_at(first, 72, 710, [SHED, KEY_START], size=10)
+    if referenced:
+        first.insert_text((72 + pymupdf.Font(fontfile=font_file()).text_length(SHED, fontsize=10), 706), "1",
+                          fontsize=6, fontname="dejavu")
+    first.insert_text((72, 786), "1", fontsize=5, fontname="dejavu")
+    lines_at(first, 76, 789, [FOOTNOTE], size=8)
+    lines_at(first, 290, 820, ["1"], size=8)
+    second = new_page(doc)
+    lines_at(second, 72, 80, [f"{KEY_END} Nobody else holds a copy of it."], size=10)
     return save(doc, path)
 
 

@@ -179,14 +179,15 @@ class Placement:
 Locate = Callable[[Source, str], Placement | None]
 
 
-def sentences_of(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
+def sentences_of(text: str, rows: frozenset[str] = frozenset(), notes: frozenset[str] = frozenset()) -> list[str]:
     """The sentences, list items and table rows of a passage, in order, as the source writes them.
 
     A sentence that ends with a colon is joined to the one it introduces (code, a value, a list item), and
-    a list item's number or bullet to its text. A line in ``rows`` (a table row) is one unit, whole.
+    a list item's number or bullet to its text. A line in ``rows`` (a table row) is one unit, whole; the
+    lines in ``notes`` (footnotes) come after the sentence they interrupt (see ``joined_blocks``).
     """
     units: list[str] = []
-    for block in joined_blocks(text, rows):
+    for block in joined_blocks(text, rows, notes):
         if block in rows:
             units.append(block)
             continue
@@ -230,7 +231,7 @@ def segments(block: str) -> list[str]:
     return pieces
 
 
-def joined_blocks(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
+def joined_blocks(text: str, rows: frozenset[str] = frozenset(), notes: frozenset[str] = frozenset()) -> list[str]:
     """Line blocks of a passage; a block ending mid-sentence is joined to a next block that starts in
     lower case (a paragraph that goes on across a column or a page), over a page number between them.
     Korean has no case: there a block ending mid-sentence that has ``MIN_RUN_ON_CHARS`` or more (shorter,
@@ -239,8 +240,9 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
     marker: MuPDF makes every line of some Korean TeX PDFs a block of its own. A lone command or code name
     (``COMMAND``) is joined to a next block that opens with a bracket, its arguments. The join has no space
     where the text writes none between Korean words (those PDFs), else one. Table rows (``rows``) are never
-    joined."""
-    lines = [b.strip() for b in text.split("\n") if b.strip()]
+    joined. Footnotes (``notes``) are never joined either, and come last: a sentence that goes on over the
+    page's notes to the next page is joined over them."""
+    lines = [b.strip() for b in text.split("\n") if b.strip() and b.strip() not in notes]
     blocks: list[str] = []
     for index, line in enumerate(lines):
         if line in rows or (blocks and blocks[-1] in rows):
@@ -255,7 +257,7 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset()) -> list[str]:
             blocks[-1] += ("" if korean_without_spaces else " ") + line
         else:
             blocks.append(line)
-    return blocks
+    return blocks + [b.strip() for b in text.split("\n") if b.strip() in notes]
 
 
 def runs_on(block: str, line: str) -> bool:
@@ -267,9 +269,10 @@ def runs_on(block: str, line: str) -> bool:
     return is_hangul(line[0]) or line[0].islower() or is_hangul(block[-1]) and not LIST_START.match(line)
 
 
-def table_rows(source: Source) -> frozenset[str]:
-    """The lines of the source's table chunks: each a table row (see ``indexer.tables``)."""
-    return frozenset(line.strip() for chunk in source.chunks if chunk.kind == "table"
+def chunk_lines(source: Source, kind: str) -> frozenset[str]:
+    """The lines of the source's chunks of ``kind``: "table" (each a table row, see ``indexer.tables``) or
+    "note" (footnotes, see ``indexer.layout.mark_notes``)."""
+    return frozenset(line.strip() for chunk in source.chunks if chunk.kind == kind
                      for line in chunk.text.split("\n") if line.strip())
 
 
@@ -299,7 +302,7 @@ def candidates(sources: list[Source]) -> list[Candidate]:
     found: list[Candidate] = []
     for source in sources:
         previous = -1
-        for sentence in sentences_of(source.text, table_rows(source)):
+        for sentence in sentences_of(source.text, chunk_lines(source, "table"), chunk_lines(source, "note")):
             key = " ".join(WORD.findall(sentence.lower()))
             if key in seen or not substantial(sentence):
                 continue
@@ -407,12 +410,12 @@ def evidence_for(candidate: Candidate, score: float, locate: Locate | None) -> E
     be placed)."""
     source = candidate.source
     first = source.first
-    placed = row_rects(source, candidate.text) if candidate.text in table_rows(source) else None
+    placed = row_rects(source, candidate.text) if candidate.text in chunk_lines(source, "table") else None
     if placed is None and locate is not None:
         placed = locate(source, candidate.text)
     if placed is None:
         placed = Placement(source.main_page, first.page_label(source.main_page), [source.main_page], [])
-    row = candidate.text in table_rows(source)
+    row = candidate.text in chunk_lines(source, "table")
     cells = row_cells(candidate.text) if row else []
     table = [[name for name, _ in cells], [value for _, value in cells]] if cells else []
     place = natural_place(first.format, placed.page, first.page_label(placed.page), first.section_title,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -194,15 +195,23 @@ def test_the_prompt_gives_the_key_sentences_right_after_the_question(engine: Eng
     assert "Answer from:" not in model.prompts[-1][-1]["content"]
 
 
+@pytest.mark.parametrize("make", [run_on_pdf, fidelity_pdfs.footnote_pdf], ids=["page-number", "footnote"])
 def test_a_sentence_running_on_to_the_next_page_is_quoted_whole_and_placed_on_both(
-        engine: Engine, tmp_path: Path) -> None:
-    pdf = run_on_pdf(tmp_path / "run-on.pdf")
+        engine: Engine, tmp_path: Path, make: Callable[[Path], Path]) -> None:
+    pdf = make(tmp_path / "run-on.pdf")
     answer = answer_over(engine, pdf, "Where is the spare key for the archive room kept?")
     top = answer.evidence[0]
     assert top.quote == "The spare key for the archive room is kept in the blue cabinet behind the reception desk."
     assert top.pages == [1, 2] and top.crosses_page and top.where() == "pp. 1-2"
     assert {int(r[0]) for r in top.rects} == {1, 2}
     assert words_under(pdf, top) == top.quote.split()
+    assert all(fidelity_pdfs.FOOTNOTE not in e.quote for e in answer.evidence)  # the page's note is not in it
+
+
+def test_a_footnote_is_a_quote_of_its_own(engine: Engine, tmp_path: Path) -> None:
+    answer = answer_over(engine, fidelity_pdfs.footnote_pdf(tmp_path / "footnote.pdf"),
+                         "Where does the key of the garden shed hang?", "Inside the porch [1].")
+    assert any(e.quote == f"1{fidelity_pdfs.FOOTNOTE}" for e in answer.evidence)
 
 
 def test_a_korean_question_gets_a_korean_sentence(engine: Engine, tmp_path: Path) -> None:
