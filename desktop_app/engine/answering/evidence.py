@@ -95,6 +95,9 @@ LIST_START = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]\s|[•\-*–]\s)")
 """The start of a numbered or bulleted list item."""
 HANGUL_SENTENCE_END = re.compile(r"(?<=[\uac00-\ud7a3][.!?])(?=[^\s.!?\"'”’)\]])")
 """A Korean full stop with no space after it: sentencex does not cut "제공한다.2014년" there."""
+PARTICLE = re.compile(r"^(?:은|는|이|가|을|를|의|에|에서|에게|로|으로|와|과|도|만|이나|나|처럼"
+                      r"|까지|부터|보다|이라는|라는|이란|란|이라고|라고|이며|며|이고|고)(?=[\s,.)]|$)")
+"""A Korean particle standing after a Latin word, a number or a command ("ko.TEX 은", "apt-get 을")."""
 PROMPT = re.compile(r"^(?:\$|>>>|%) ")
 """A command line shown after a shell or Python prompt."""
 INTRODUCES_KOREAN = "다음"
@@ -237,7 +240,9 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset(), notes: frozense
     Korean has no case: there a block ending mid-sentence that has ``MIN_RUN_ON_CHARS`` or more (shorter,
     it is a heading or a running head) is joined to a next block that starts with a Hangul syllable or in
     lower case, and, when it ends in a syllable, to one that starts with anything but a list item's
-    marker: MuPDF makes every line of some Korean TeX PDFs a block of its own. A lone command or code name
+    marker: MuPDF makes every line of some Korean TeX PDFs a block of its own. Where the text writes
+    spaces between Korean words, a block ending in a command or a name goes on into a Korean line only
+    when that opens with a particle (``PARTICLE``): else the line is a new sentence. A lone command or code name
     (``COMMAND``) is joined to a next block that opens with a bracket, its arguments. The join has no space
     where the text writes none between Korean words (those PDFs), else one. Table rows (``rows``) are never
     joined. Footnotes (``notes``) are never joined either, and come last: a sentence that goes on over the
@@ -266,6 +271,8 @@ def runs_on(block: str, line: str) -> bool:
         return line[0].islower() or bool(COMMAND.match(block)) and line[0] in "{[("
     if len(block) < MIN_RUN_ON_CHARS:  # a heading or a running head, not a wrapped line
         return False
+    if is_hangul(line[0]) and not is_hangul(block[-1]) and block[-1] not in ",(" and SPACED_HANGUL.search(block):
+        return bool(PARTICLE.match(line))  # after a command or a name, a new sentence unless a particle follows
     return is_hangul(line[0]) or line[0].islower() or is_hangul(block[-1]) and not LIST_START.match(line)
 
 

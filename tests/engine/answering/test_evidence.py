@@ -158,6 +158,13 @@ def test_korean_lines_made_blocks_of_their_own_are_joined_into_their_sentences()
     ]
     spaced = "설치가 끝나면 바탕 화면에 바로 가기가 만들어지고\n처음 실행할 때 언어를 고른다."
     assert sentences_of(spaced) == ["설치가 끝나면 바탕 화면에 바로 가기가 만들어지고 처음 실행할 때 언어를 고른다."]
+    # Korean with spaces (the Debian FAQ): after a command, a line that opens with a particle goes on with its
+    # sentence, any other Korean line starts a new one
+    commands = ("목록을 새로 받으려면 다음 명령을 실행합니다 apt-get update\n이것은 몇 분 걸립니다.\n"
+                "설정 파일을 바꾸려면 /etc/apt/sources.list\n를 편집합니다.")
+    assert sentences_of(commands) == ["목록을 새로 받으려면 다음 명령을 실행합니다 apt-get update",
+                                      "이것은 몇 분 걸립니다.",
+                                      "설정 파일을 바꾸려면 /etc/apt/sources.list 를 편집합니다."]
 
 
 def test_the_answering_sentence_in_the_middle_of_a_passage_comes_first_and_is_highlighted_alone(
