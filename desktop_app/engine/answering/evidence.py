@@ -240,7 +240,7 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset(), notes: frozense
     Korean has no case: there a block ending mid-sentence that has ``MIN_RUN_ON_CHARS`` or more (shorter,
     it is a heading or a running head) is joined to a next block that starts with a Hangul syllable or in
     lower case, and, when it ends in a syllable, to one that starts with anything but a list item's
-    marker: MuPDF makes every line of some Korean TeX PDFs a block of its own. Where the text writes
+    marker or is a page number: MuPDF makes every line of some Korean TeX PDFs a block of its own. Where the text writes
     spaces between Korean words, a block ending in a command or a name goes on into a Korean line only
     when that opens with a particle (``PARTICLE``): else the line is a new sentence. A lone command or code name
     (``COMMAND``) is joined to a next block that opens with a bracket, its arguments. The join has no space
@@ -269,7 +269,7 @@ def runs_on(block: str, line: str) -> bool:
     """Whether ``line`` goes on with the unfinished sentence at the end of ``block`` (see ``joined_blocks``)."""
     if not has_hangul(block) and not is_hangul(line[0]):
         return line[0].islower() or bool(COMMAND.match(block)) and line[0] in "{[("
-    if len(block) < MIN_RUN_ON_CHARS:  # a heading or a running head, not a wrapped line
+    if len(block) < MIN_RUN_ON_CHARS or PAGE_NUMBER.match(line):  # a heading or a running head; a page number
         return False
     if is_hangul(line[0]) and not is_hangul(block[-1]) and block[-1] not in ",(" and SPACED_HANGUL.search(block):
         return bool(PARTICLE.match(line))  # after a command or a name, a new sentence unless a particle follows

@@ -156,6 +156,9 @@ def test_korean_lines_made_blocks_of_their_own_are_joined_into_their_sentences()
         "• kotex-utils는유틸리티모음이며별도로설치하지않아도된다",  # the next list item is not run on
         "• cjk-ko는CJK 패키지를쓴다.",
     ]
+    # a page number after a line that ends mid-word is not part of the word
+    assert sentences_of("(6)memoir 클래스로한글을조판하기위한클래스와패키지의묶\n1\n2 제1 장 ko.TEX에관하여") == [
+        "(6)memoir 클래스로한글을조판하기위한클래스와패키지의묶", "1", "2 제1 장 ko.TEX에관하여"]
     spaced = "설치가 끝나면 바탕 화면에 바로 가기가 만들어지고\n처음 실행할 때 언어를 고른다."
     assert sentences_of(spaced) == ["설치가 끝나면 바탕 화면에 바로 가기가 만들어지고 처음 실행할 때 언어를 고른다."]
     # Korean with spaces (the Debian FAQ): after a command, a line that opens with a particle goes on with its
