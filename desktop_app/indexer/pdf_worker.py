@@ -115,7 +115,7 @@ def page_record(doc: Any, number: int) -> dict[str, Any]:
     Also the page's printed label, how many spans were left out as hidden,
     by reason (see ``layout.visible_lines``), and how many characters of Latin
     text shifted into Hangul by a broken font encoding were read back
-    (``quality.unshift_spans``).
+    (``quality.unshift_spans``). Footnote blocks carry ``"note": True`` (``layout.mark_notes``).
     """
     record: dict[str, Any] = {"number": number + 1, "blocks": [], "images": 0, "error": "", "label": "",
                               "hidden": {}, "ocr": False, "unshifted": 0}
@@ -137,8 +137,8 @@ def page_record(doc: Any, number: int) -> dict[str, Any]:
         parsed = text_block(block)
         if parsed is not None:
             record["blocks"].append(parsed)
-    layout.mark_notes(record["blocks"], record["height"])
     ocr_fill(record, page)
+    layout.mark_notes(record["blocks"], record["height"])  # OCR'd blocks too: it drops the markers text_block adds
     return record
 
 

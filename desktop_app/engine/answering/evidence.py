@@ -417,12 +417,12 @@ def evidence_for(candidate: Candidate, score: float, locate: Locate | None) -> E
     be placed)."""
     source = candidate.source
     first = source.first
-    placed = row_rects(source, candidate.text) if candidate.text in chunk_lines(source, "table") else None
+    row = candidate.text in chunk_lines(source, "table")
+    placed = row_rects(source, candidate.text) if row else None
     if placed is None and locate is not None:
         placed = locate(source, candidate.text)
     if placed is None:
         placed = Placement(source.main_page, first.page_label(source.main_page), [source.main_page], [])
-    row = candidate.text in chunk_lines(source, "table")
     cells = row_cells(candidate.text) if row else []
     table = [[name for name, _ in cells], [value for _, value in cells]] if cells else []
     place = natural_place(first.format, placed.page, first.page_label(placed.page), first.section_title,
