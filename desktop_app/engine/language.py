@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import Any
 
 HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 
@@ -17,6 +19,7 @@ TEXTS = {
         "empty_scope": ("This conversation searches only its collection or chosen documents, and none of them "
                         "is in the library now. Add documents to the collection, or ask in the whole library."),
         "answer_in": "Answer in English.",
+        "answer_in_question": "Answer in the language of the question.",
         "refused": "This question was not answered: {reason}.",
         "sources": "Sources (quoted data):",
         "instruction": "Using only the sources above, answer briefly and cite the source number like [1].",
@@ -64,14 +67,54 @@ TEXTS = {
 }
 
 
+MIN_CONFIDENCE = 0.6
+"""The least probability of another language than English that is believed. On 387 English questions (the
+dev and English benchmark sets and the tests') one was not taken for English, with 0.34 ("How do CMYKColor
+and PCMYKColor differ?"); 25 questions in French, German, Spanish, Italian, Portuguese, Dutch, Russian,
+Japanese and Chinese were all named right, with 0.73 and more (benchmarks/language_id.py)."""
+MIN_LETTERS = 8
+"""Shorter text is taken for English: a word or two says too little."""
+IDENTIFIED_CHARS = 1000
+"""The end of the text that is identified: a long pasted thread ends in its question, and the identifier's
+probabilities lose all confidence over tens of thousands of characters."""
+
+
 def detect_language(text: str) -> str:
-    """'ko' when Hangul makes up a fair share of the letters, else 'en'."""
+    """The language of ``text`` as an ISO 639 code ("en", "ko", "fr", ...).
+
+    "ko" when Hangul makes up at least 30% of the letters. Otherwise the
+    language py3langid names (a fork of langid.py: Lui and Baldwin,
+    "langid.py: An Off-the-shelf Language Identification Tool", ACL 2012;
+    naive Bayes over byte n-grams; its model knows 140 languages) when it is
+    at least ``MIN_CONFIDENCE`` sure; else, and for text of fewer than
+    ``MIN_LETTERS`` letters, "en". The threshold keeps English questions
+    English: one taken for another language would be searched worse, since a
+    language the embedding model does not cover is matched mostly by
+    keywords.
+    """
     letters = [c for c in text if c.isalpha()]
-    if not letters:
+    if letters and sum(1 for c in letters if HANGUL.match(c)) / len(letters) >= 0.3:
+        return "ko"
+    if len(letters) < MIN_LETTERS:
         return "en"
-    hangul = sum(1 for c in letters if HANGUL.match(c))
-    return "ko" if hangul / len(letters) >= 0.3 else "en"
+    language, probability = identifier().classify(text[-IDENTIFIED_CHARS:])
+    return str(language) if probability >= MIN_CONFIDENCE else "en"
+
+
+@cache
+def identifier() -> Any:
+    """py3langid's model with probabilities normalised to 0..1 (loaded once: about 0.5 s)."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def say(key: str, language: str) -> str:
+    """The engine's text ``key`` in ``language``; English for a language it has no texts in."""
     return TEXTS.get(language, TEXTS["en"])[key]
+
+
+def answer_in(language: str) -> str:
+    """The line that asks the model to answer in ``language``: by name where the engine has texts in it,
+    else "the language of the question"."""
+    return say("answer_in", language) if language in TEXTS else say("answer_in_question", "en")

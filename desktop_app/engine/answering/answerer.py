@@ -131,6 +131,10 @@ class Answerer:
             yield AnswerDone(self._refuse(asked, refusal) if refusal else
                              self._abstain(asked, result.closest, timings))
             return
+        if question.options.plain_search and self._across_languages(question.language, result.sources):
+            yield SourcesFound(conversation_id, query, [], None)
+            yield AnswerDone(self._abstain(asked, result.sources, timings))
+            return
         asked.evidence = self._evidence(query, result.sources, settings)
         timings["evidence_s"] = time.perf_counter() - started - timings["retrieval_s"]
         if not asked.evidence and settings.evidence_floor > 0 and question.options.plain_search:
@@ -188,11 +192,16 @@ class Answerer:
         model does not cover and the closest passages are in another, say that instead (the search could
         not match across the languages, which says nothing of what the documents hold)."""
         language = asked.question.language
-        other = bool(closest) and not self.retriever.embedder.covers(language) and all(
-            detect_language(s.text) != language for s in closest)
-        text = say("other_language" if other else "not_covered", language)
+        text = say("other_language" if self._across_languages(language, closest) else "not_covered", language)
         shown = [citation_for(s) for s in closest]
         return self.conversations.add_answer(asked.answer(text, [], shown, abstained=True, timings=timings))
+
+    def _across_languages(self, language: str, passages: list[Source]) -> bool:
+        """Whether ``passages`` were found across languages: none is in the question's ``language``, which the
+        embedding model does not cover. They were then matched by the few words the languages share (names,
+        numbers), so their sentences are not quoted as an answer."""
+        return bool(passages) and not self.retriever.embedder.covers(language) and all(
+            detect_language(s.text) != language for s in passages)
 
     def _quotes(self, asked: Asked, sources: list[Source], timings: dict[str, float]) -> Answer:
         """The evidence as the answer, without the model (quotes-only mode)."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from desktop_app.engine.answering.evidence import Evidence, evidence_block
 from desktop_app.engine.answering.memory import Turn
-from desktop_app.engine.language import say
+from desktop_app.engine.language import answer_in, say
 from desktop_app.engine.retrieval.search import Source, join_chunks
 from desktop_app.engine.safety.injection import neutralise
 from desktop_app.engine.settings import DEFAULT_SYSTEM_PROMPT
@@ -132,7 +132,7 @@ def system_message(system_prompt: str, summary: str, language: str) -> str:
     if language == "ko" and system_prompt == DEFAULT_SYSTEM_PROMPT:
         text = say("system", language)
     else:
-        text = f"{system_prompt}\n{say('answer_in', language)}"
+        text = f"{system_prompt}\n{answer_in(language)}"
     if summary:
         text += f"\n\n{say('earlier', language)}\n{summary}"
     return text

@@ -329,10 +329,21 @@ def test_a_long_pasted_thread_is_searched_by_its_last_question_and_too_long_for_
         ask(engine, thread)
 
 
+@pytest.mark.parametrize("question, language", [
+    ("준설 작업으로 제거한 토사의 양은 얼마입니까?", "ko"),
+    ("Quelle quantité de limon le dragage du chenal a-t-elle enlevée ?", "fr"),
+    ("Wann hat die Kestrel gearbeitet und wie viel Schlick hat sie entfernt?", "de"),
+    # names and terms the languages share: passages are retrieved by them, but not quoted as the answer
+    ("Quel est le modèle de la jauge du Harbour Survey 2031 ?", "fr"),
+    ("dredger Kestrel은 ferries 때문에 밤에만 작업했나요?", "ko"),
+])
 def test_a_question_in_another_language_than_the_documents_is_not_told_they_are_silent(
-        engine: Engine, tmp_path: Path) -> None:
+        engine: Engine, tmp_path: Path, question: str, language: str) -> None:
     index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
-    use_fake_model(engine)
-    answer = ask(engine, "준설 작업으로 제거한 토사의 양은 얼마입니까?")
-    assert answer.abstained and answer.text == say("other_language", "ko")
-    assert "설정 > Model > Embedding model folder" in answer.text and answer.related
+    fake = use_fake_model(engine)
+    answer = ask(engine, question)
+    assert answer.language == language
+    assert answer.abstained and answer.text == say("other_language", language) and not answer.evidence
+    assert "Embedding model folder" in answer.text and answer.related and not fake.prompts
+    if "Kestrel" in question and language == "ko":
+        assert answer.related[0].page == 3, "the passage the shared words found is shown first"
