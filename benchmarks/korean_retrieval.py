@@ -194,7 +194,8 @@ def pipeline(engine: Engine, ranker: Ranker, mode: str) -> Callable[[str], Searc
     """``Engine.search`` (top 5 sources) with ``ranker`` in place of the keyword side."""
     def search(q: str) -> SearchResult:
         store = engine._rt.store
-        store.keyword_search = lambda query, limit: [(cid, 0.0) for cid in ranker(query, limit)]  # type: ignore
+        store.keyword_search = lambda query, limit, documents=None: [  # type: ignore[method-assign]
+            (cid, 0.0) for cid in ranker(query, limit)]  # the whole library: no scope
         try:
             return engine.search(q, k=5, mode=mode)
         finally:

@@ -7,7 +7,8 @@ with Hangul searches them, and the word index for its non-Hangul words only.
 Measured on the Korean dev questions (benchmarks/korean_keywords.py): MRR 0.45
 with words only, 0.85 this way; on 76 held-out Korean questions
 (benchmarks/korean_retrieval.py), FTS5 trigrams fused in as well ranked worse,
-so they were dropped. English is searched as before.
+so they were dropped. English is searched as before. A question's own question
+words (어떻게, 하려면) are left out of its bigrams (``QUESTION_BIGRAMS``).
 """
 
 from __future__ import annotations
@@ -27,3 +28,14 @@ def hangul_bigrams(text: str) -> list[str]:
     for run in HANGUL_RUN.findall(text):
         tokens += [run] if len(run) < 2 else [run[i:i + 2] for i in range(len(run) - 1)]
     return tokens
+
+
+QUESTION_WORDS = (
+    "어떻게 어떤 무엇 무슨 뭐예요 뭔가요 어디서 언제 누구 누가 어느 얼마 있나요 없나요 하나요 되나요 인가요 "
+    "할까요 될까요 있을까요 싶은데 싶어요 하려면 되려면 해야 하면 되죠 하죠 는데 합니까 입니까 습니까"
+).split()
+"""Interrogatives and the endings that ask (어떻게, 있나요, 하려면): a Korean question's counterpart of the
+English stop words "how", "what" and "can"."""
+QUESTION_BIGRAMS = frozenset(w[i:i + 2] for w in QUESTION_WORDS for i in range(len(w) - 1))
+"""The syllable bigrams of ``QUESTION_WORDS``. Any sentence that asks or explains holds some of them, so
+they say nothing of what a question is about."""

@@ -15,8 +15,9 @@ A candidate's score mixes, with weights measured on the dev questions
 - the cosine between the question's and the sentence's embeddings (the loaded
   embedder, the one retrieval uses);
 - keyword overlap: the share of the question's terms the sentence holds, each
-  term weighted by its rarity among the candidates (English words compared by
-  their first letters as a crude stem, Korean as syllable bigrams, so particles
+  term weighted by its rarity among the candidates (English words but stop
+  words compared by their first letters as a crude stem, Korean as syllable
+  bigrams but those of question words such as 어떻게 and 하려면, so particles
   and missing spaces do not matter);
 - the rank of its passage in retrieval;
 - the sentence before it: a sentence is lifted part of the way towards a
@@ -57,7 +58,7 @@ from desktop_app.engine.settings import DEFAULT_EVIDENCE_FLOOR
 from desktop_app.indexer.layout import LIST_MARKER, is_hangul
 from desktop_app.indexer.tables import row_cells
 from desktop_app.store.keywords import STOPWORDS, WORD
-from desktop_app.store.korean import hangul_bigrams, has_hangul
+from desktop_app.store.korean import QUESTION_BIGRAMS, hangul_bigrams, has_hangul
 
 MAX_QUOTES = 3
 MAX_CANDIDATES = 12
@@ -320,9 +321,10 @@ def candidates(sources: list[Source]) -> list[Candidate]:
 
 
 def terms(text: str) -> set[str]:
-    """Comparable terms: stems of the non-stop words, and the syllable bigrams of Korean text."""
+    """Comparable terms: stems of the non-stop words, and the syllable bigrams of Korean text but those of
+    its question words (``QUESTION_BIGRAMS``)."""
     words = {w[:STEM] for w in WORD.findall(text.lower()) if w not in STOPWORDS and not has_hangul(w)}
-    return words | set(hangul_bigrams(text))
+    return words | (set(hangul_bigrams(text)) - QUESTION_BIGRAMS)
 
 
 def keyword_scores(question: str, texts: list[str]) -> list[float]:

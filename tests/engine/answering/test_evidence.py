@@ -231,6 +231,17 @@ def test_a_korean_question_gets_a_korean_sentence(engine: Engine, tmp_path: Path
     assert answer.evidence[0].page == 2 and answer.evidence[0].rects
 
 
+def test_a_korean_sentence_sharing_only_the_question_words_is_not_quoted_first(
+        engine: Engine, tmp_path: Path) -> None:
+    # The cross-reference asks as the question does (어떻게 ... 하나요); the answer shares only its topic.
+    pdf = write_pdf(tmp_path / "calc.pdf", [[("h", "붙여넣기"), (
+        "p", "다른 프로그램에 관해서는 “프로그램은 어떻게 설치하나요?” 절을 참조하십시오. "
+             "표를 복사한 다음 편집 - 선택하여 붙여넣기에서 바꾸기 상자를 표시합니다.")]], title="Calc", font="korea")
+    answer = answer_over(engine, pdf, "표의 행과 열을 서로 바꿔서 붙여넣으려면 어떻게 하나요?",
+                         "바꾸기를 표시합니다 [1].")
+    assert answer.evidence[0].quote.startswith("표를 복사한 다음")
+
+
 def test_a_quote_of_latin_text_read_back_from_a_broken_font_is_placed_on_its_line(
         engine: Engine, tmp_path: Path) -> None:
     pdf = korean_broken_latin_font(tmp_path / "broken.pdf")
