@@ -107,7 +107,7 @@ def print_answer_footer(answer: Answer, out: TextIO) -> None:
         print_citations("Closest passages (the draft is not supported by them):", answer.related, out)
         return
     if answer.abstained:
-        print_citations("Closest passages (not relevant enough to answer from):", answer.related, out)
+        print_citations(answer.closest_label, answer.related, out)
         return
     print_citations("Sources:", answer.citations, out)
     print_citations("Related (the answer cites no source):", answer.related, out)

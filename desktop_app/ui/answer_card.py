@@ -95,7 +95,7 @@ def sources_note(answer: Answer) -> str:
     if answer.withheld:
         return "Closest passages (the draft above is not supported by them):" if has_sources else ""
     if answer.abstained:
-        return "Closest passages (not relevant enough to answer from):" if has_sources else ""
+        return answer.closest_label if has_sources else ""
     if answer.stopped:
         return STOPPED_BY_LABELS.get(answer.stopped_by, "Stopped.") + (" Sources it was given:" if has_sources
                                                                         else "")

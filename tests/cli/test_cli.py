@@ -44,7 +44,7 @@ def test_index_list_ask_export_and_remove(data_home: Path, tmp_path: Path) -> No
 
     off_topic = cli(data_home, "ask", "Who won the football world cup in 2014?", *SMALL)
     assert off_topic.returncode == 3
-    assert "don't cover this" in off_topic.stdout and "Closest passages" in off_topic.stdout
+    assert "don't cover this" in off_topic.stdout and "Closest passages (not relevant enough" in off_topic.stdout
 
     conversations = cli(data_home, "conversations", "list")
     assert conversations.returncode == 0 and "How much silt" in conversations.stdout
@@ -53,6 +53,11 @@ def test_index_list_ask_export_and_remove(data_home: Path, tmp_path: Path) -> No
     assert exported.returncode == 0
     markdown = (tmp_path / "chat.md").read_text()
     assert markdown.startswith("# ") and "p. 3" in markdown
+
+    french = cli(data_home, "ask", "Quel est le modèle de la jauge du Harbour Survey 2031 ?", *SMALL)
+    assert french.returncode == 3 and "does not mean the documents are silent" in french.stdout
+    assert "Closest passages (in another language than the question):" in french.stdout
+    assert "Harbour Survey Report, p. 2" in french.stdout
 
     removed = cli(data_home, "docs", "remove", "harbour.pdf")
     assert removed.returncode == 0 and "removed: Harbour Survey Report" in removed.stdout

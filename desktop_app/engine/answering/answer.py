@@ -127,6 +127,19 @@ class Answer:
         return [merged[n] for n in sorted(merged)]
 
     @property
+    def across_languages(self) -> bool:
+        """Whether the answer abstained because the question and the closest passages are in different
+        languages (which says nothing of what the documents hold), not because none was relevant."""
+        return self.origin_details.get("abstained") == "other language"
+
+    @property
+    def closest_label(self) -> str:
+        """The heading of the passages an abstained answer lists."""
+        if self.across_languages:
+            return "Closest passages (in another language than the question):"
+        return "Closest passages (not relevant enough to answer from):"
+
+    @property
     def reading_note(self) -> str:
         """How much of the documents the answer read, where it read more than the top passages ("" otherwise)."""
         whole = self.origin_details.get("whole_documents")

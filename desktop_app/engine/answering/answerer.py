@@ -192,9 +192,12 @@ class Answerer:
         model does not cover and the closest passages are in another, say that instead (the search could
         not match across the languages, which says nothing of what the documents hold)."""
         language = asked.question.language
-        text = say("other_language" if self._across_languages(language, closest) else "not_covered", language)
+        other = self._across_languages(language, closest)
+        text = say("other_language" if other else "not_covered", language)
         shown = [citation_for(s) for s in closest]
-        return self.conversations.add_answer(asked.answer(text, [], shown, abstained=True, timings=timings))
+        return self.conversations.add_answer(asked.answer(
+            text, [], shown, abstained=True, timings=timings, origin_details={"abstained": "other language"} if other
+            else {}))
 
     def _across_languages(self, language: str, passages: list[Source]) -> bool:
         """Whether ``passages`` were found across languages: none is in the question's ``language``, which the
