@@ -15,6 +15,7 @@ TEXTS = {
                           "{tokens}, which the sources do not contain (grounding {score:.0%}). "
                           "The closest passages are below."),
         "closest": "Closest passages (not relevant enough to answer from):",
+        "closest_other": "Closest passages (in another language than the question):",
         "empty_library": "The library is empty. Index some PDFs first (desktop-app index FOLDER).",
         "empty_scope": ("This conversation searches only its collection or chosen documents, and none of them "
                         "is in the library now. Add documents to the collection, or ask in the whole library."),
@@ -39,6 +40,7 @@ TEXTS = {
         "not_supported": ("라이브러리의 문서에는 이 내용이 없는 것 같습니다: 초안 답변의 {tokens}은(는) 출처에 "
                           "없습니다 (근거 {score:.0%}). 가장 가까운 구절을 아래에 보여 드립니다."),
         "closest": "가장 가까운 구절 (답하기에는 관련성이 부족함):",
+        "closest_other": "가장 가까운 구절 (질문과 다른 언어):",
         "empty_library": "라이브러리가 비어 있습니다. 먼저 PDF를 색인하세요 (desktop-app index 폴더).",
         "empty_scope": ("이 대화는 선택한 모음이나 문서 안에서만 찾는데, 그 안에 라이브러리의 문서가 없습니다. "
                         "모음에 문서를 추가하거나 라이브러리 전체에서 질문하세요."),

@@ -243,10 +243,10 @@ def note_markers(block: dict[str, Any], size: float) -> tuple[str, list[str]]:
     marker (``NOTE_MARKER``) set smaller than ``size``, the block's text size, with text beside them
     ("\u00b9 See the appendix.", "as shown\u00b2 below")."""
     spans = [span for line in block.get("lines", []) for span in line.get("spans", []) if span.get("text", "").strip()]
-    marks = [span["text"].strip() if NOTE_MARKER.match(span["text"].strip())
-             and float(span.get("size", 0.0)) <= MARKER_SIZE_SHARE * size else "" for span in spans]
     if len(spans) < 2:
         return "", []
+    marks = [span["text"].strip() if NOTE_MARKER.match(span["text"].strip())
+             and float(span.get("size", 0.0)) <= MARKER_SIZE_SHARE * size else "" for span in spans]
     return marks[0], [mark for mark in marks[1:] if mark]
 
 

@@ -14,6 +14,7 @@ from desktop_app.engine.answering.citations import Citation
 from desktop_app.engine.answering.evidence import Evidence
 from desktop_app.engine.answering.prompt import PromptParts
 from desktop_app.engine.answering.verification import SentenceCheck, Verification
+from desktop_app.engine.language import say
 from desktop_app.errors import AppError
 
 RECORD_FORMAT = 2
@@ -134,10 +135,8 @@ class Answer:
 
     @property
     def closest_label(self) -> str:
-        """The heading of the passages an abstained answer lists."""
-        if self.across_languages:
-            return "Closest passages (in another language than the question):"
-        return "Closest passages (not relevant enough to answer from):"
+        """The heading of the passages an abstained answer lists, in the question's language."""
+        return say("closest_other" if self.across_languages else "closest", self.language)
 
     @property
     def reading_note(self) -> str:

@@ -248,7 +248,8 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset(), notes: frozense
     where the text writes none between Korean words (those PDFs), else one. Table rows (``rows``) are never
     joined. Footnotes (``notes``) are never joined either, and come last: a sentence that goes on over the
     page's notes to the next page is joined over them."""
-    lines = [b.strip() for b in text.split("\n") if b.strip() and b.strip() not in notes]
+    stripped = [b.strip() for b in text.split("\n") if b.strip()]
+    lines = [line for line in stripped if line not in notes]
     blocks: list[str] = []
     for index, line in enumerate(lines):
         if line in rows or (blocks and blocks[-1] in rows):
@@ -263,7 +264,7 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset(), notes: frozense
             blocks[-1] += ("" if korean_without_spaces else " ") + line
         else:
             blocks.append(line)
-    return blocks + [b.strip() for b in text.split("\n") if b.strip() in notes]
+    return blocks + [line for line in stripped if line in notes]
 
 
 def runs_on(block: str, line: str) -> bool:
