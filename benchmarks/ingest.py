@@ -1,6 +1,7 @@
 """Ingest speed: pages/s and chunks/s end to end through Engine.index, against raw embedding of the same chunks.
 
     .venv/bin/python benchmarks/ingest.py [--pages 2000] [--skip-large] [--fp32-passages]
+    .venv/bin/python benchmarks/ingest.py --pages 1000 --int8-batch-tokens 4096,1024 [--rounds 2]
 
 Two inputs: the corpus PDFs, and one large PDF generated with PyMuPDF
 (``--pages`` pages of paragraphs under headings). For each, one child process
@@ -18,6 +19,11 @@ peak RSS of its PDF worker from /proc before closing it; "all processes" is
 the sum of the peaks. ``--fp32-passages`` also indexes each input with
 ``int8_passages`` off, in the same run, for the ratio of the two. Prints a
 Markdown table and writes benchmarks/results/ingest.json.
+
+``--int8-batch-tokens`` instead indexes only the generated PDF, once per
+budget of padded tokens for the int8 copy's batches (``INT8_BATCH_TOKENS``)
+and round, the budgets alternating, and prints chunks/s and peak RSS of each
+(benchmarks/results/ingest_batch_tokens.json).
 """
 
 from __future__ import annotations
@@ -91,11 +97,16 @@ def generate_pdf(path: Path, pages: int, seed: int = 7) -> Path:
     return path
 
 
-def child_pipeline(folder: Path, texts_out: Path, int8_passages: bool) -> dict[str, Any]:
+def child_pipeline(folder: Path, texts_out: Path, int8_passages: bool, int8_batch_tokens: int | None = None
+                   ) -> dict[str, Any]:
     import json
 
     from desktop_app.engine import Engine, FileFailed, FileIndexed, Settings
+    from desktop_app.engine.models import embedding_backends
     from desktop_app.indexer.pipeline import embedding_text
+
+    if int8_batch_tokens is not None:
+        embedding_backends.INT8_BATCH_TOKENS = int8_batch_tokens
 
     with tempfile.TemporaryDirectory() as home:
         engine = Engine(Path(home), Settings(int8_passages=int8_passages))
@@ -190,6 +201,25 @@ def measure(name: str, folder: Path, work: Path, fp32_too: bool) -> dict[str, An
             "ratio_token_batches_over_raw": raw["token_batches_s"] / raw["raw_s"]}
 
 
+def compare_batch_tokens(pages: int, budgets: list[int], rounds: int) -> None:
+    """Index the generated PDF with each budget for the int8 copy's batches, alternating, ``rounds`` times."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        (work / "large").mkdir()
+        generate_pdf(work / "large" / "generated.pdf", pages)
+        for round_number in range(1, rounds + 1):
+            for budget in budgets:
+                print(f"round {round_number}: {budget} tokens ...", file=sys.stderr, flush=True)
+                r = run_child(THIS, ["pipeline", str(work / "large"), str(work / "texts.json"), "int8", str(budget)])
+                rows.append({"round": round_number, "int8_batch_tokens": budget, "chunks": r["chunks"],
+                             "index_s": r["index_s"], "chunks_per_s": r["chunks"] / r["index_s"],
+                             "all_processes_peak_rss_mb": r["all_processes_peak_rss_mb"]})
+    print(md_table(["round", "int8 batch tokens", "chunks", "index s", "chunks/s", "peak RSS MB (all processes)"],
+                   [list(row.values()) for row in rows]))
+    print(f"written to {write_results('ingest_batch_tokens', {'pages': pages, 'runs': rows})}")
+
+
 def table(results: list[dict[str, Any]]) -> str:
     rows = [[r["input"], r["pipeline"]["pages"], r["pipeline"]["chunks"], r["pipeline"]["index_s"], r["pages_per_s"],
              r["chunks_per_s"], r["pipeline"]["embed_s_inside"], r["raw"]["raw_s"], r["raw_chunks_per_s"],
@@ -207,7 +237,8 @@ def table(results: list[dict[str, Any]]) -> str:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         kind, args = sys.argv[2], sys.argv[3:]
-        child_result(child_pipeline(Path(args[0]), Path(args[1]), args[2] == "int8") if kind == "pipeline" else
+        child_result(child_pipeline(Path(args[0]), Path(args[1]), args[2] == "int8",
+                                    int(args[3]) if len(args) > 3 else None) if kind == "pipeline" else
                      child_raw(Path(args[0])))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -215,7 +246,12 @@ def main() -> None:
     parser.add_argument("--skip-large", action="store_true", help="only the corpus PDFs")
     parser.add_argument("--fp32-passages", action="store_true",
                         help="also index with int8_passages off (fp32 passages), for the ratio")
+    parser.add_argument("--int8-batch-tokens", help="comma-separated budgets to compare on the generated PDF alone")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of --int8-batch-tokens (default 2)")
     args = parser.parse_args()
+    if args.int8_batch_tokens:
+        compare_batch_tokens(args.pages, [int(b) for b in args.int8_batch_tokens.split(",")], args.rounds)
+        return
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

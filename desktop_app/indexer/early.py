@@ -25,7 +25,8 @@ from desktop_app.indexer.embed import Embedder
 from desktop_app.indexer.extract import PagesRead, checked_document
 
 TOKEN_BUDGET = 4096
-"""Tokens in one padded batch (texts x the longest's tokens): 16 texts of 256 tokens, or 64 short ones."""
+"""Tokens in one padded batch (texts x the longest's tokens) by default: 16 texts of 256 tokens, or 64 short
+ones. An embedder may ask for another (``Embedder.batch_tokens``)."""
 EMBED_BATCH = 64
 """Texts in one batch at most."""
 FIRST_PLAN_PAGES = 32
@@ -40,19 +41,20 @@ def embedding_text(text: str, section_title: str, doc_title: str) -> str:
     return f"{heading}\n{text}" if heading else text
 
 
-def token_batches(counts: list[int]) -> list[list[int]]:
+def token_batches(counts: list[int], budget: int = TOKEN_BUDGET) -> list[list[int]]:
     """Positions of texts grouped into batches of similar length, shortest first.
 
     ``counts``: each text's tokens (``Embedder.token_counts``). A batch is padded to its longest text,
     so texts are sorted by tokens, and a batch takes texts while its padded size stays within
-    ``TOKEN_BUDGET`` and it has at most ``EMBED_BATCH`` texts. A fixed 32 texts of up to 256 tokens
+    ``budget`` tokens and it has at most ``EMBED_BATCH`` texts (a text longer than ``budget`` is a
+    batch of its own). A fixed 32 texts of up to 256 tokens
     held twice the activations (attention scores are batch x heads x tokens^2) and was no faster
     on 2 cores (``benchmarks/ingest.py``).
     """
     batches: list[list[int]] = []
     current: list[int] = []
     for i in sorted(range(len(counts)), key=counts.__getitem__):
-        if current and ((len(current) + 1) * counts[i] > TOKEN_BUDGET or len(current) >= EMBED_BATCH):
+        if current and ((len(current) + 1) * counts[i] > budget or len(current) >= EMBED_BATCH):
             batches.append(current)
             current = []
         current.append(i)
@@ -100,4 +102,5 @@ class EarlyEmbedding:
         texts = list({embedding_text(c.text, titles[c.section_ord], document.title): None for c in chunks
                       if c.section_ord != open_section})
         texts = [t for t in texts if t not in self.vectors]
-        self.pending = [[texts[i] for i in batch] for batch in token_batches(self.embedder.token_counts(texts))]
+        batches = token_batches(self.embedder.token_counts(texts), self.embedder.batch_tokens)
+        self.pending = [[texts[i] for i in batch] for batch in batches]

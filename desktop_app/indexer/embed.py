@@ -23,6 +23,11 @@ class Embedder(Protocol):
         """Length of each vector."""
         ...
 
+    @property
+    def batch_tokens(self) -> int:
+        """Padded tokens (texts x the longest's tokens) in one batch of ``encode_passages``."""
+        ...
+
     def token_counts(self, texts: list[str]) -> list[int]:
         """How many tokens the model reads of each text (at most its input length)."""
         ...

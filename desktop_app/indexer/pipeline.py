@@ -216,7 +216,8 @@ class Indexer:
             else:
                 missing.append(i)
         done = len(texts) - len(missing)
-        for batch in token_batches(self.embedder.token_counts([texts[i] for i in missing])):
+        counts = self.embedder.token_counts([texts[i] for i in missing])
+        for batch in token_batches(counts, self.embedder.batch_tokens):
             cancel.raise_if_cancelled()
             yield FileProgress(path, "embedding", done, len(texts))
             rows = [missing[i] for i in batch]

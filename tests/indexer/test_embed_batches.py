@@ -18,8 +18,9 @@ from desktop_app.store.library import Chunk
 class RecordingEncoder:
     """Stands in for the embedder to see the batches: a text's vector is its length and its first letter."""
 
-    def __init__(self) -> None:
+    def __init__(self, batch_tokens: int = TOKEN_BUDGET) -> None:
         self.batches: list[list[str]] = []
+        self.batch_tokens = batch_tokens
 
     def token_counts(self, texts: list[str]) -> list[int]:
         return [min(256, 2 + len(t) // 4) for t in texts]
@@ -45,6 +46,21 @@ def test_vectors_come_back_in_chunk_order_from_length_sorted_batches() -> None:
     assert all(len(b) * most <= TOKEN_BUDGET for b, most in zip(encoder.batches, longest, strict=True))
     assert max(len(t) for t in encoder.batches[0]) < 100, "the short texts are batched together"
     assert len(encoder.batches) < len(chunks) // 8, "short texts share a batch"
+
+
+def test_batches_hold_at_most_the_padded_tokens_the_embedder_asks_for() -> None:
+    chunks = [Chunk(0, i, chr(97 + i % 26) * size, 0, ((1, 0.0, 0.0, 1.0, 1.0),))
+              for i, size in enumerate([60, 200, 400, 700, 1000] * 12)]
+    runs = {}
+    for budget in (TOKEN_BUDGET, 1024):
+        encoder = RecordingEncoder(budget)
+        indexer: Any = Indexer.__new__(Indexer)
+        indexer.embedder, indexer.vectors = encoder, SimpleNamespace(dim=3)
+        run(indexer._embed("doc.pdf", [Section(0, "")], chunks, "", CancelToken(), {}))
+        padded = [len(b) * max(encoder.token_counts(b)) for b in encoder.batches]
+        assert max(padded) <= budget and sum(len(b) for b in encoder.batches) == len(chunks)
+        runs[budget] = len(encoder.batches)
+    assert runs[1024] > runs[TOKEN_BUDGET], "a smaller budget makes more, smaller batches"
 
 
 def test_chunks_embedded_while_reading_are_not_embedded_again() -> None:

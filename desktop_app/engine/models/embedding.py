@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from desktop_app.errors import ModelError
+from desktop_app.indexer.early import TOKEN_BUDGET
 
 BATCH_SIZE = 32
 COUNT_SLICE = 256
@@ -56,6 +57,11 @@ class Embedder:
     @property
     def max_tokens(self) -> int:
         return int(self._load().max_seq_length)
+
+    @property
+    def batch_tokens(self) -> int:
+        """Padded tokens in one batch of passages being indexed (``indexer.early.token_batches``)."""
+        return TOKEN_BUDGET
 
     def token_counts(self, texts: list[str]) -> list[int]:
         """How many tokens the model reads of each text (special tokens included, at most ``max_tokens``)."""

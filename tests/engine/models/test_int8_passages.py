@@ -9,8 +9,14 @@ import numpy as np
 import pytest
 
 from desktop_app.engine import Engine
-from desktop_app.engine.models.embedding_backends import BackendEmbedder, load_backend, passage_backend
+from desktop_app.engine.models.embedding_backends import (
+    INT8_BATCH_TOKENS,
+    BackendEmbedder,
+    load_backend,
+    passage_backend,
+)
 from desktop_app.engine.models.files import locate
+from desktop_app.indexer.early import TOKEN_BUDGET
 from desktop_app.indexer.pipeline import embedding_text
 from support.library import FAST, index_all
 from support.pdfs import garden_notes, harbour_report
@@ -94,3 +100,12 @@ def test_the_int8_copy_shares_the_fp32_weights_and_leaves_the_model_unchanged(tm
     ("torch", True, "torch-int8"), ("torch", False, None), ("torch-bf16", True, None), ("onnx", True, None)])
 def test_only_the_fp32_torch_backend_gets_an_int8_copy(backend: str, allowed: bool, expected: str | None) -> None:
     assert passage_backend(backend, allowed) == expected
+
+
+@pytest.mark.parametrize(("backend", "passages", "expected"), [
+    ("torch", "torch-int8", INT8_BATCH_TOKENS), ("torch-int8", None, INT8_BATCH_TOKENS), ("torch", None, TOKEN_BUDGET),
+    ("torch-bf16", None, TOKEN_BUDGET)])
+def test_the_int8_copy_is_given_smaller_batches(tmp_path: Path, backend: str, passages: str | None,
+                                                expected: int) -> None:
+    model_dir = locate("embedding", tmp_path / "models")
+    assert BackendEmbedder(model_dir, backend=backend, passage_backend=passages).batch_tokens == expected
