@@ -67,8 +67,9 @@ INT8_BATCH_TOKENS = 1024
 """Padded tokens in one batch of the int8 copy, against 4,096 for the others (``TOKEN_BUDGET``). On a CPU with
 AVX2 and no AVX-512 (AMD EPYC, 2 cores), indexing the generated 2,000-page PDF ran at 48.0 chunks/s against
 40.0 with 4,096 (raw fp32 sentence-transformers 36.9 and 35.0 in those runs) and peaked at 773 MB for all
-processes against 862 (benchmarks/ingest.py; the budgets side by side: ``--int8-batch-tokens 4096,1024``).
-Not measured on CPUs with AVX-512 VNNI, which also run the int8 copy."""
+processes against 862 (benchmarks/ingest.py). Side by side in one later run (``--pages 1000
+--int8-batch-tokens 4096,1024``, two rounds) the speed gain was only 1.00-1.05x, the memory saving the same
+(720-723 MB against 802-809). Not measured on CPUs with AVX-512 VNNI, which also run the int8 copy."""
 
 
 class EncoderBackend(Protocol):
