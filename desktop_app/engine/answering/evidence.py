@@ -111,6 +111,9 @@ COMMAND = re.compile(r"^(?:\\[A-Za-z@]+(?:\{[^\s{}]*\}|\[[^\s\]]*\])*|[A-Za-z_]\
 """A command or name on a line of its own (a TeX macro, perhaps with arguments written without spaces, or a
 dotted, camelCase or snake_case name): it runs on into a next line that opens with its (further) arguments
 ("\\lstnewenvironment" + "{<name>}[<number>]", "\\lstnewenvironment{pascal}" + "{\\lstset{...}}")."""
+NON_HANGUL_WORD = re.compile(r"[^\W\uac00-\ud7a3]+")
+"""A word without Hangul: Korean written without spaces glues particles and words to Latin names and numbers
+("ko.TeX라는", "TEX은텍스트"), which are compared apart from them."""
 DOTTED_NAME_END = re.compile(r"[A-Za-z0-9_]\.$")
 DOTTED_NAME_START = re.compile(r"[A-Za-z_]")
 
@@ -324,7 +327,7 @@ def candidates(sources: list[Source]) -> list[Candidate]:
 def terms(text: str) -> set[str]:
     """Comparable terms: stems of the non-stop words, and the syllable bigrams of Korean text but those of
     its question words (``QUESTION_BIGRAMS``)."""
-    words = {w[:STEM] for w in WORD.findall(text.lower()) if w not in STOPWORDS and not has_hangul(w)}
+    words = {w[:STEM] for w in NON_HANGUL_WORD.findall(text.lower()) if w not in STOPWORDS}
     return words | (set(hangul_bigrams(text)) - QUESTION_BIGRAMS)
 
 

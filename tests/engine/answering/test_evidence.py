@@ -20,7 +20,9 @@ from desktop_app.engine.answering.evidence import (
     candidates,
     combine,
     joined_blocks,
+    keyword_scores,
     sentences_of,
+    terms,
 )
 from desktop_app.engine.answering.memory import focus_query
 from desktop_app.engine.language import say
@@ -240,6 +242,16 @@ def test_a_korean_sentence_sharing_only_the_question_words_is_not_quoted_first(
     answer = answer_over(engine, pdf, "표의 행과 열을 서로 바꿔서 붙여넣으려면 어떻게 하나요?",
                          "바꾸기를 표시합니다 [1].")
     assert answer.evidence[0].quote.startswith("표를 복사한 다음")
+
+
+def test_a_latin_name_written_against_korean_text_is_matched_as_a_word() -> None:
+    # Korean set without spaces glues particles and words to names: "ko.TeX라는", "TEX은텍스트".
+    question = "ko.TeX라는 이름은 어떻게 읽나요?"
+    glued = "1ko.TEX은텍스트상황에서ko.TeX이라고쓰고“케이오텍”이라고읽는다."
+    other = "kotex-utf 문서는 명령행에서 읽는다."
+    assert {"ko", "tex"} <= terms(question) & terms(glued)
+    scores = keyword_scores(question, [glued, other])
+    assert scores[0] > scores[1]
 
 
 def test_a_quote_of_latin_text_read_back_from_a_broken_font_is_placed_on_its_line(
