@@ -45,7 +45,6 @@ from desktop_app.engine.documents.summary import DocumentSummary, Summariser, Su
 from desktop_app.engine.documents.summary_answer import summary_answer
 from desktop_app.engine.language import detect_language, say
 from desktop_app.engine.library.collections import CollectionManager
-from desktop_app.engine.library.quotes import quote_locator
 from desktop_app.engine.library.watch import WatchManager
 from desktop_app.engine.managers import LibraryManager, ModelManager
 from desktop_app.engine.models.chat import LocalModel, ModelSettings
@@ -207,7 +206,7 @@ class Engine:
         rt = self._rt
         a, b = self.library.find(a_ref), self.library.find(b_ref)
         selector = EvidenceSelector.for_question(aspect, rt.embedder, rt.settings.evidence_floor)
-        with quote_locator(rt.store, rt.copies, rt.verified_files, rt.passwords) as locate:
+        with rt.quote_locator() as locate:
             return compare_on_aspect(a, b, aspect, self._retriever(), selector,
                                      locate, rt.settings.retrieval_mode, cancel)
 
@@ -278,7 +277,7 @@ class Engine:
         rt = self._rt
         shortcuts = Shortcuts(self.curated, self._answer_cache(), lambda: rt.settings, self._answer_fingerprint)
         return Answerer(rt.store, rt.conversations, self._retriever(), lambda: rt.model, lambda: rt.settings,
-                        shortcuts, lambda: quote_locator(rt.store, rt.copies, rt.verified_files, rt.passwords),
+                        shortcuts, rt.quote_locator,
                         count_route(rt.store), rt.kv_store)
 
     def _answer_fingerprint(self) -> str | None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from desktop_app.cancel import CancelToken
 from desktop_app.engine.library.doctor import Finding, integrity, keyword_rows, orphan_files, vector_index, vector_rows
 from desktop_app.engine.library.pages import PageImage, available_file, locked_message, render_page_image
-from desktop_app.engine.library.quotes import quote_locator
 from desktop_app.engine.models.chat import Generation, LocalModel, ModelInfo, ModelSettings
 from desktop_app.engine.models.files import bundled_file, manifest
 from desktop_app.engine.models.gguf_info import ModelFileInfo, read_info
@@ -125,7 +124,7 @@ class LibraryManager:
         """Where ``text`` is on a page: a rectangle per line of each occurrence ([page, x0, y0, x1, y1] in PDF
         points, as citations give them), for highlighting a find's hit or a comparison's sentence."""
         rt = self._rt
-        with quote_locator(rt.store, rt.copies, rt.verified_files, rt.passwords) as locator:
+        with rt.quote_locator() as locator:
             return locator.on_page(document_id, page, text)
 
     def render_page(

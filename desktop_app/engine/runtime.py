@@ -10,9 +10,11 @@ closing it leaves them loaded.
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from desktop_app.engine.answering.conversations import ConversationStore
+from desktop_app.engine.library.quotes import OpenDocuments, QuoteLocator, quote_locator
 from desktop_app.engine.models.chat import ModelSettings
 from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.models.embedding_backends import BackendEmbedder, passage_backend, resolve_backend
@@ -64,6 +66,7 @@ class Runtime:
         self.verified_files: dict[str, bool] = {}
         self.passwords: dict[str, str] = {}
         """Passwords of encrypted documents by sha256, for this session only: never written to disk or logs."""
+        self.open_documents = OpenDocuments()
         self.model_notes: list[str] = []
         self._lender = lender
         self._embedder: Embedder | None = None
@@ -175,8 +178,14 @@ class Runtime:
             self._model.close()
             self._model = None
 
+    def quote_locator(self) -> AbstractContextManager[QuoteLocator]:
+        """Places quotes on their pages for one answer (or one comparison, or one find), with the PDFs kept open
+        between answers."""
+        return quote_locator(self.store, self.copies, self.verified_files, self.passwords, self.open_documents)
+
     def close(self) -> None:
         self.passwords.clear()
+        self.open_documents.close()
         if self._extractor is not None:
             self._extractor.close()
         if self._vectors is not None:

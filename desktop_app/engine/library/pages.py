@@ -106,11 +106,12 @@ def available_file(doc: DocumentRow, copies: DocumentCopies, verified: dict[str,
                   "index it again from its new place to see its pages.")
 
 
-def open_unlocked(path: Path, password: str | None) -> Any:
-    """The PDF at ``path``, authenticated with ``password`` when it is encrypted; None when that does not open it."""
+def open_unlocked(source: Path | bytes, password: str | None) -> Any:
+    """The PDF at ``source`` (a path, or a file's bytes in memory), authenticated with ``password`` when it is
+    encrypted; None when that does not open it."""
     import pymupdf
 
-    pdf = pymupdf.open(path)
+    pdf = pymupdf.open(source) if isinstance(source, Path) else pymupdf.open(stream=source, filetype="pdf")
     if pdf.needs_pass and not (password and pdf.authenticate(password)):
         pdf.close()
         return None

@@ -13,14 +13,21 @@ sentence more than once, the occurrence inside the passage's own blocks wins.
 A sentence that MuPDF's order of the words does not hold (indexing reads a
 row left to right: a key, then the default value set flush right beside it)
 is looked for again in the order indexing read the lines in.
+
+Opening a PDF costs more than placing its quotes (MuPDF reads the whole
+outline: 10-15 ms for a manual), so the engine keeps the PDFs of recent answers
+open between them (``OpenDocuments``).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
 from typing import Any
 
 from desktop_app.engine.answering.evidence import Placement
@@ -34,6 +41,10 @@ from desktop_app.store.library import LibraryStore
 log = logging.getLogger(__name__)
 
 Word = tuple[float, float, float, float, str, int, int, int]
+KEPT_BYTES = 64 * 1024 * 1024
+"""Bytes of PDF files ``OpenDocuments`` keeps in memory at most; a bigger file is opened for each answer."""
+KEPT_DOCUMENTS = 8
+"""PDFs ``OpenDocuments`` keeps open at most (each holds MuPDF's own memory besides its bytes)."""
 MIN_PART = 8
 """Folded characters a sentence must have on each page to be placed across a page break (its longest part
 on the first page wins, so running heads and footers between the two parts do not matter)."""
@@ -139,12 +150,14 @@ class QuoteLocator:
     """
 
     def __init__(self, store: LibraryStore, copies: DocumentCopies, verified: dict[str, bool],
-                 passwords: Mapping[str, str] | None = None) -> None:
+                 passwords: Mapping[str, str] | None = None, kept: OpenDocuments | None = None) -> None:
         self.store = store
         self.copies = copies
         self.verified = verified
         self.passwords = passwords if passwords is not None else {}
+        self.kept = kept
         self._open: dict[int, Any] = {}
+        self._borrowed: set[int] = set()
         self._words: dict[tuple[int, int, bool], PageWords] = {}
 
     def __call__(self, source: Source, quote: str) -> Placement | None:
@@ -195,7 +208,12 @@ class QuoteLocator:
             doc = self.store.document(document_id)
             path, _ = available_file(doc, self.copies, self.verified) if doc else (None, "")
             password = self.passwords.get(doc.sha256) if doc else None
-            self._open[document_id] = open_unlocked(path, password) if path else None
+            pdf = self.kept.get(path, password) if path and self.kept is not None else None
+            if pdf is not None:
+                self._borrowed.add(document_id)
+            elif path:
+                pdf = open_unlocked(path, password)
+            self._open[document_id] = pdf
         return self._open[document_id]
 
     def _page_words(self, pdf: Any, document_id: int, number: int, reordered: bool = False) -> PageWords:
@@ -208,18 +226,76 @@ class QuoteLocator:
         return self._words[key]
 
     def close(self) -> None:
-        for pdf in self._open.values():
-            if pdf is not None:
+        for document_id, pdf in self._open.items():
+            if pdf is not None and document_id not in self._borrowed:
                 pdf.close()
         self._open.clear()
+        self._borrowed.clear()
         self._words.clear()
+
+
+class OpenDocuments:
+    """PDFs kept open between answers, opened from their bytes in memory (so the file itself is not held
+    open: Windows would not let the user move or delete it), at most ``KEPT_DOCUMENTS`` and ``KEPT_BYTES`` of
+    them, the least recently used closed first. A file whose path, size or modification time changed is opened again.
+
+    MuPDF documents are not shared between threads: a ``QuoteLocator`` holds ``lease()`` while it uses them.
+    """
+
+    def __init__(self, budget: int = KEPT_BYTES, most: int = KEPT_DOCUMENTS) -> None:
+        self.budget = budget
+        self.most = most
+        self._kept: OrderedDict[tuple[str, int, int, str | None], tuple[Any, int]] = OrderedDict()
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def lease(self) -> Iterator[OpenDocuments]:
+        with self._lock:
+            yield self
+
+    def get(self, path: Path, password: str | None) -> Any:
+        """The open PDF at ``path`` (unlocked with ``password``); None when it is bigger than the budget, cannot
+        be read, or the password does not open it (the caller then opens it itself, or gives up)."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        key = (str(path), stat.st_size, stat.st_mtime_ns, password)
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key][0]
+            if stat.st_size > self.budget:
+                return None
+            pdf = open_unlocked(path.read_bytes(), password)
+            if pdf is None:
+                return None
+            for stale in [k for k in self._kept if k[0] == key[0]]:
+                self._close(stale)
+            self._kept[key] = (pdf, stat.st_size)
+            while len(self._kept) > self.most or sum(size for _, size in self._kept.values()) > self.budget:
+                self._close(next(iter(self._kept)))
+            return pdf
+
+    def close(self) -> None:
+        with self._lock:
+            for key in list(self._kept):
+                self._close(key)
+
+    def _close(self, key: tuple[str, int, int, str | None]) -> None:
+        pdf, _ = self._kept.pop(key)
+        pdf.close()
 
 
 @contextmanager
 def quote_locator(store: LibraryStore, copies: DocumentCopies, verified: dict[str, bool],
-                  passwords: Mapping[str, str] | None = None) -> Iterator[QuoteLocator]:
-    locator = QuoteLocator(store, copies, verified, passwords)
-    try:
-        yield locator
-    finally:
-        locator.close()
+                  passwords: Mapping[str, str] | None = None, kept: OpenDocuments | None = None
+                  ) -> Iterator[QuoteLocator]:
+    """A ``QuoteLocator`` for one answer; with ``kept``, it borrows the PDFs kept open between answers (and holds
+    their lease until it is done)."""
+    with kept.lease() if kept is not None else nullcontext():
+        locator = QuoteLocator(store, copies, verified, passwords, kept)
+        try:
+            yield locator
+        finally:
+            locator.close()

@@ -13,7 +13,6 @@ from desktop_app.engine.documents.compare import Comparison, compare_documents, 
 from desktop_app.engine.documents.compare_aspect import compare_on_aspect
 from desktop_app.engine.documents.compare_markdown import comparison_markdown
 from desktop_app.engine.documents.sections import Passage
-from desktop_app.engine.library.quotes import quote_locator
 from support.handbook_versions import ADDED_SENTENCE, NEW_SENTENCE, OLD_SENTENCE, REMOVED_SENTENCE, handbook_set
 from support.library import FAST, index_all
 
@@ -144,7 +143,7 @@ def aspect_of(library: tuple[Engine, dict[str, int]], a: str, b: str, aspect: st
     engine, ids = library
     rt = engine._rt
     selector = EvidenceSelector(rt.embedder.encode, rt.settings.evidence_floor)
-    with quote_locator(rt.store, rt.copies, rt.verified_files, rt.passwords) as locate:
+    with rt.quote_locator() as locate:
         return compare_on_aspect(rt.store.document(ids[a]), rt.store.document(ids[b]), aspect, engine._retriever(),
                                  selector, locate)
 
