@@ -16,9 +16,10 @@ for the shipped weights and a grid of others (for a language the embedder
 does not cover the cosine is 0, so there the grid's "dense" does not count),
 and the time selection takes (placing the quotes on their pages included), p50
 and p95, as the app does it (the PDFs kept open between answers) and, in turn on
-each question, with the PDFs opened for each answer, beside the time retrieval takes (the question's vector is then
-already remembered by the embedder from the scoring pass, as it is in an
-answer from the answer-cache lookup). ``--filler-pages N`` also indexes a generated N-page report
+each question, with the PDFs opened for each answer, beside the time retrieval
+takes (the question's vector is then already remembered by the embedder from the
+scoring pass, as it is in an answer from the answer-cache lookup).
+``--filler-pages N`` also indexes a generated N-page report
 (``ingest.generate_pdf``; 1,600 pages make about 10,000 chunks), so both are
 timed on a large library (the filler's quotes count as misses).
 

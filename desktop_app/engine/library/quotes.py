@@ -15,8 +15,8 @@ row left to right: a key, then the default value set flush right beside it)
 is looked for again in the order indexing read the lines in.
 
 Opening a PDF costs more than placing its quotes (MuPDF reads the whole
-outline: 10-15 ms for a manual), so the engine keeps the PDFs of recent answers
-open between them (``OpenDocuments``).
+outline: about 12 ms an opening for the English benchmark set's manuals), so the
+engine keeps the PDFs of recent answers open between them (``OpenDocuments``).
 """
 
 from __future__ import annotations
@@ -208,11 +208,13 @@ class QuoteLocator:
             doc = self.store.document(document_id)
             path, _ = available_file(doc, self.copies, self.verified) if doc else (None, "")
             password = self.passwords.get(doc.sha256) if doc else None
-            pdf = self.kept.get(path, password) if path and self.kept is not None else None
-            if pdf is not None:
-                self._borrowed.add(document_id)
-            elif path:
+            pdf, kept = None, False
+            if path is not None and self.kept is not None:
+                pdf, kept = self.kept.open(path, password)
+            elif path is not None:
                 pdf = open_unlocked(path, password)
+            if kept:
+                self._borrowed.add(document_id)
             self._open[document_id] = pdf
         return self._open[document_id]
 
@@ -253,29 +255,27 @@ class OpenDocuments:
         with self._lock:
             yield self
 
-    def get(self, path: Path, password: str | None) -> Any:
-        """The open PDF at ``path`` (unlocked with ``password``); None when it is bigger than the budget, cannot
-        be read, or the password does not open it (the caller then opens it itself, or gives up)."""
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
+    def open(self, path: Path, password: str | None) -> tuple[Any, bool]:
+        """The PDF at ``path`` unlocked with ``password`` (None when the password does not open it), and whether
+        it is kept open here: a file bigger than the budget is opened from its path for the caller alone, who
+        closes it. Raises what PyMuPDF raises for a file it cannot read."""
+        stat = path.stat()
         key = (str(path), stat.st_size, stat.st_mtime_ns, password)
         with self._lock:
             if key in self._kept:
                 self._kept.move_to_end(key)
-                return self._kept[key][0]
+                return self._kept[key][0], True
             if stat.st_size > self.budget:
-                return None
+                return open_unlocked(path, password), False
             pdf = open_unlocked(path.read_bytes(), password)
             if pdf is None:
-                return None
+                return None, False
             for stale in [k for k in self._kept if k[0] == key[0]]:
                 self._close(stale)
             self._kept[key] = (pdf, stat.st_size)
             while len(self._kept) > self.most or sum(size for _, size in self._kept.values()) > self.budget:
                 self._close(next(iter(self._kept)))
-            return pdf
+            return pdf, True
 
     def close(self) -> None:
         with self._lock:

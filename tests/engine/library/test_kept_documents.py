@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pymupdf
 import pytest
@@ -42,14 +43,21 @@ def test_the_quotes_of_many_answers_are_placed_with_the_pdf_opened_once_and_the_
     assert not held_open(pdf)  # opened from its bytes: the user can still move or delete the file
 
 
+def kept_pdf(kept: OpenDocuments, path: Path, password: str | None = None) -> Any:
+    """The PDF ``kept`` holds open for ``path`` (AssertionError if it is not kept)."""
+    pdf, held = kept.open(path, password)
+    assert held and pdf is not None
+    return pdf
+
+
 def test_a_changed_file_is_opened_again_and_the_old_copy_closed(tmp_path: Path) -> None:
     path = write_pdf(tmp_path / "notes.pdf", [[("p", "The first version of the notes.")]], title="Notes")
     kept = OpenDocuments()
-    first = kept.get(path, None)
-    assert first is not None and kept.get(path, None) is first
+    first = kept_pdf(kept, path)
+    assert kept_pdf(kept, path) is first
     write_pdf(path, [[("p", "The second version of the notes, a little longer.")], [("p", "And a page.")]],
               title="Notes")
-    second = kept.get(path, None)
+    second = kept_pdf(kept, path)
     assert second is not first and first.is_closed and second.page_count == 2
     kept.close()
     assert second.is_closed
@@ -59,13 +67,18 @@ def test_beyond_the_budget_or_the_count_the_least_recently_used_is_closed_first(
     a, b, c = (write_pdf(tmp_path / f"{name}.pdf", [[("p", f"Document {name}.")]], title=name) for name in "abc")
     size = max(p.stat().st_size for p in (a, b, c))
     kept = OpenDocuments(budget=2 * size)
-    first, second = kept.get(a, None), kept.get(b, None)
-    kept.get(a, None)  # a is now the most recently used
-    third = kept.get(c, None)
+    first, second = kept_pdf(kept, a), kept_pdf(kept, b)
+    kept_pdf(kept, a)  # a is now the most recently used
+    third = kept_pdf(kept, c)
     assert second.is_closed and not first.is_closed and not third.is_closed
-    assert OpenDocuments(budget=size // 2).get(a, None) is None  # too big: the caller opens it for one answer
+    small = OpenDocuments(budget=size // 2)
+    alone, held = small.open(a, None)  # too big: opened for the caller alone, who closes it
+    again, _ = small.open(a, None)
+    assert not held and alone.page_count == 1 and again is not alone
+    alone.close()
+    again.close()
     few = OpenDocuments(most=2)
-    first, second, third = few.get(a, None), few.get(b, None), few.get(c, None)
+    first, second, third = kept_pdf(few, a), kept_pdf(few, b), kept_pdf(few, c)
     assert first.is_closed and not second.is_closed and not third.is_closed
 
 
@@ -76,7 +89,7 @@ def test_an_encrypted_pdf_is_kept_only_once_its_password_opens_it(tmp_path: Path
     doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw="secret")
     doc.close()
     kept = OpenDocuments()
-    assert kept.get(path, None) is None and kept.get(path, "wrong") is None
-    unlocked = kept.get(path, "secret")
-    assert unlocked is not None and "A locked page." in unlocked[0].get_text()
-    assert kept.get(path, "secret") is unlocked
+    assert kept.open(path, None) == (None, False) and kept.open(path, "wrong") == (None, False)
+    unlocked = kept_pdf(kept, path, "secret")
+    assert "A locked page." in unlocked[0].get_text()
+    assert kept_pdf(kept, path, "secret") is unlocked
