@@ -11,6 +11,8 @@ scores every candidate sentence by each feature of
 - page@1: the best sentence is on the page that answers the question;
 - the best sentence cosine of answerable and unanswerable questions (what the
   abstention floor compares);
+- the quotes of follow-ups that repeat those of the answer they follow (the
+  app discounts them, ``evidence.SHOWN_DISCOUNT``);
 
 for the shipped weights and a grid of others (for a language the embedder
 does not cover the cosine is 0, so there the grid's "dense" does not count),
@@ -58,21 +60,28 @@ def features(engine: Engine, query: str, top_k: int) -> dict[str, Any]:
     return {"found": found, "table": ev.features(query, found, selector.encode), "weights": selector.weights}
 
 
-def choose(f: dict[str, Any], weights: dict[str, float] | None) -> list[tuple[float, Any]]:
-    """The evidence with ``weights``, or with the app's (None)."""
-    return ev.best(f["found"], ev.combine(f["found"], f["table"], weights or f["weights"]))
+def choose(f: dict[str, Any], weights: dict[str, float] | None, shown: frozenset[str] = frozenset(),
+           discount: float = ev.SHOWN_DISCOUNT) -> list[tuple[float, Any]]:
+    """The evidence with ``weights``, or with the app's (None); ``shown``: the quotes of the answer a follow-up
+    follows, as the app passes them, which count at ``discount`` of their score."""
+    return ev.best(f["found"], ev.combine(f["found"], f["table"], weights or f["weights"]), shown, discount)
 
 
 def score_rows(rows: list[Any], feats: dict[str, dict[str, Any]], weights: dict[str, float] | None, engine: Engine,
-               with_pages: bool) -> dict[str, dict[str, Any]]:
-    """must_contain@1/@3, page@1 and best scores per language."""
+               with_pages: bool, discount: float = ev.SHOWN_DISCOUNT) -> dict[str, dict[str, Any]]:
+    """must_contain@1/@3, page@1, best scores and the quotes a follow-up repeated from the answer it follows
+    (the rows in order, as a conversation asks them) per language."""
     out: dict[str, dict[str, Any]] = {}
     rt = engine._rt
+    given: dict[str, frozenset[str]] = {}
     with rt.quote_locator() as locate:
         for row in rows:
-            chosen = choose(feats[row.id], weights)
+            shown = given.get(row.follows, frozenset()) if row.follows else frozenset()
+            chosen = choose(feats[row.id], weights, shown, discount)
+            given[row.id] = frozenset(c.text for _, c in chosen)
             stats = out.setdefault(row.lang, {"n": 0, "must1": 0, "must3": 0, "page1": 0, "paged": 0,
-                                              "best_answerable": [], "best_unanswerable": []})
+                                              "best_answerable": [], "best_unanswerable": [], "repeated": 0})
+            stats["repeated"] += len(given[row.id] & shown)
             cosine = max(feats[row.id]["table"]["dense"], default=0.0)  # what the abstention floor compares
             stats["best_answerable" if row.answerable else "best_unanswerable"].append(round(cosine, 3))
             if not row.answerable or not row.must_contain:
@@ -117,9 +126,10 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         n = s["n"] or 1
         lines.append([lang, s["n"], s["must1"] / n, s["must3"] / n,
                       s["page1"] / s["paged"] if s["paged"] else None,
-                      min(s["best_answerable"], default=None), ", ".join(map(str, sorted(s["best_unanswerable"])))])
+                      min(s["best_answerable"], default=None), ", ".join(map(str, sorted(s["best_unanswerable"]))),
+                      s["repeated"]])
     return md_table(["lang", "questions", "must_contain@1", "must_contain@3", "page@1", "lowest best cosine "
-                     "(answerable)", "best cosine of each unanswerable"], lines)
+                     "(answerable)", "best cosine of each unanswerable", "follow-up quotes repeated"], lines)
 
 
 def main() -> None:
@@ -148,6 +158,9 @@ def main() -> None:
     shipped = score_rows(rows, feats, None, engine, with_pages=True)
     print(f"Shipped weights {ev.WEIGHTS}; without the embedding cosine (a language the embedder does not "
           f"cover) {ev.LEXICAL_WEIGHTS}:\n{table(shipped)}\n")
+    undiscounted = score_rows(rows, feats, None, engine, with_pages=True, discount=1.0)
+    print(f"Without the discount of follow-ups' repeated quotes (SHOWN_DISCOUNT {ev.SHOWN_DISCOUNT} above):\n"
+          f"{table(undiscounted)}\n")
     grid: list[dict[str, Any]] = []
     if args.grid:
         for dense, keywords, rank, neighbour in itertools.product(
@@ -172,7 +185,7 @@ def main() -> None:
                                "embedding_backend": resolve_backend(args.embedding_backend),
                                "filler_pages": args.filler_pages, "chunks": chunks, "weights": ev.WEIGHTS,
                                "lexical_weights": ev.LEXICAL_WEIGHTS,
-                               "shipped": shipped, "grid": grid, "timing": times})
+                               "shipped": shipped, "undiscounted": undiscounted, "grid": grid, "timing": times})
     engine.close()
 
 

@@ -33,7 +33,7 @@ from desktop_app.engine.answering.answer import (
 from desktop_app.engine.answering.citations import Citation, citation_for, resolve
 from desktop_app.engine.answering.conversations import Conversation, ConversationStore
 from desktop_app.engine.answering.evidence import Evidence, EvidenceSelector, Locate, quotes_answer
-from desktop_app.engine.answering.memory import Turn, focus_query, fold_history, standalone_query
+from desktop_app.engine.answering.memory import Turn, focus_query, fold_history, is_follow_up, standalone_query
 from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder, carry_over, renumber
 from desktop_app.engine.answering.tasks import parse_json_answer
 from desktop_app.engine.answering.verification import verify
@@ -98,8 +98,10 @@ class Answerer:
         started = time.perf_counter()
         settings = self.settings()
         conversation_id = question.conversation_id or self.conversations.create(question.text)
-        query = question.options.search_query or standalone_query(
-            focus_query(question.text), self.conversations.last_search_query(conversation_id))
+        focused, previous = focus_query(question.text), self.conversations.last_search_query(conversation_id)
+        query = question.options.search_query or standalone_query(focused, previous)
+        follows = not question.options.search_query and bool(previous) and is_follow_up(focused)
+        shown = self.conversations.last_quotes(conversation_id) if follows else frozenset()
         conversation = self.conversations.get(conversation_id)
         self.conversations.add_message(conversation_id, "user", question.text, search_query=query)
         log.debug("question: %r, search query: %r", question.text, query)
@@ -135,7 +137,7 @@ class Answerer:
             yield SourcesFound(conversation_id, query, [], None)
             yield AnswerDone(self._abstain(asked, result.sources, timings))
             return
-        asked.evidence = self._evidence(query, result.sources, settings)
+        asked.evidence = self._evidence(query, result.sources, settings, shown)
         timings["evidence_s"] = time.perf_counter() - started - timings["retrieval_s"]
         if not asked.evidence and settings.evidence_floor > 0 and question.options.plain_search:
             yield SourcesFound(conversation_id, query, [], None)
@@ -181,11 +183,13 @@ class Answerer:
         budget = int(model.n_ctx * (1 - MEMORY_SHARE)) - settings.max_answer_tokens
         return whole_document_sources(self.store, documents, budget, model.count)
 
-    def _evidence(self, query: str, sources: list[Source], settings: Settings) -> list[Evidence]:
-        """The sentences of ``sources`` that best answer ``query``, placed on their pages."""
+    def _evidence(self, query: str, sources: list[Source], settings: Settings,
+                  shown: frozenset[str] = frozenset()) -> list[Evidence]:
+        """The sentences of ``sources`` that best answer ``query``, placed on their pages; for a follow-up,
+        ``shown`` holds the previous answer's quotes, which count for less (``evidence.best``)."""
         selector = EvidenceSelector.for_question(query, self.retriever.embedder, settings.evidence_floor)
         with self.locator() as locate:
-            return selector.select(query, sources, locate)
+            return selector.select(query, sources, locate, shown)
 
     def _abstain(self, asked: Asked, closest: list[Source], timings: dict[str, float]) -> Answer:
         """The documents don't cover the question; or, when the question is in a language the embedding

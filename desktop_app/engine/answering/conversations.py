@@ -151,6 +151,15 @@ class ConversationStore:
         ).fetchone()
         return row[0] if row else None
 
+    def last_quotes(self, conversation_id: int) -> frozenset[str]:
+        """The quotes ("From the documents") of the conversation's newest answer; empty when it had none."""
+        row = self.db.execute(
+            "SELECT meta FROM messages WHERE conversation_id=? AND role='assistant' ORDER BY id DESC LIMIT 1",
+            (conversation_id,),
+        ).fetchone()
+        evidence = json.loads(row[0]).get("evidence") if row else None
+        return frozenset(str(e.get("quote") or "") for e in evidence or []) - {""}
+
     def set_summary(self, conversation_id: int, summary: str, upto: int) -> None:
         self._write("UPDATE conversations SET summary=?, summary_upto=? WHERE id=?", (summary, upto, conversation_id))
 

@@ -1,43 +1,35 @@
 """Evidence: the sentences of the retrieved passages that best answer a question, quoted verbatim.
 
-Candidates are the sentences, list items and table rows of the sources an
-answer is built from. Each passage is cut into its line blocks (a paragraph,
-a list item or a table row each), a block that runs on without a full stop
-into a block starting in lower case is joined to it (a sentence continued on
-the next page stays one sentence; Korean, which has no case, by the rules of
-``joined_blocks``), and blocks are split into sentences by
-sentencex (Wikimedia's rule-based segmenter, which knows abbreviations, decimal
-numbers and numbered items in English and Korean).
+Candidates are the sentences, list items and table rows of the sources an answer is built from. Each passage
+is cut into its line blocks (a paragraph, a list item or a table row each), a block that runs on without a
+full stop into a block starting in lower case is joined to it (a sentence continued on the next page stays one
+sentence; Korean, which has no case, by the rules of ``joined_blocks``), and blocks are split into sentences
+by sentencex (Wikimedia's rule-based segmenter, which knows abbreviations, decimal numbers and numbered items
+in English and Korean).
 
-A candidate's score mixes, with weights measured on the dev questions
-(``benchmarks/evidence.py``):
+A candidate's score mixes, with weights measured on the dev questions (``benchmarks/evidence.py``):
 
-- the cosine between the question's and the sentence's embeddings (the loaded
-  embedder, the one retrieval uses);
-- keyword overlap: the share of the question's terms the sentence holds, each
-  term weighted by its rarity among the candidates (English words but stop
-  words compared by their first letters as a crude stem, Korean as syllable
-  bigrams but those of question words such as 어떻게 and 하려면, so particles
-  and missing spaces do not matter);
+- the cosine between the question's and the sentence's embeddings (the loaded embedder, the one retrieval
+  uses);
+- keyword overlap: the share of the question's terms the sentence holds, each term weighted by its rarity
+  among the candidates (English words but stop words compared by their first letters as a crude stem, Korean
+  as syllable bigrams but those of question words such as 어떻게 and 하려면, so particles and missing spaces do not
+  matter);
 - the rank of its passage in retrieval;
-- the sentence before it: a sentence is lifted part of the way towards a
-  better-scoring predecessor, because the answer often follows the sentence
-  that repeats the question's words; a sentence opening with a contrast
+- the sentence before it: a sentence is lifted part of the way towards a better-scoring predecessor, because
+  the answer often follows the sentence that repeats the question's words; a sentence opening with a contrast
   ("Rather, ...", "However, ...") is lifted far enough to be quoted beside it.
 
-For a question in a language the embedder was not trained on (a Korean
-question with the bundled English MiniLM), the cosine means little and costs
-most (a Korean sentence is cut into many word pieces), so sentences are scored
-by keywords, rank and neighbour alone (``LEXICAL_WEIGHTS``): on the 76
-answerable Korean held-out questions (benchmarks/korean) that raised
-must_contain@3 from 0.24 to 0.41 and took selection and placing from 425 ms
-to 17 ms per question (p50).
+For a question in a language the embedder was not trained on (a Korean question with the bundled English
+MiniLM), the cosine means little and costs most (a Korean sentence is cut into many word pieces), so sentences
+are scored by keywords, rank and neighbour alone (``LEXICAL_WEIGHTS``): on the 76 answerable Korean held-out
+questions (benchmarks/korean) that raised must_contain@3 from 0.24 to 0.41 and took selection and placing from
+425 ms to 17 ms per question (p50).
 
-A sentence ending in a colon is joined to what it introduces, and a list
-marker the segmenter left alone to its item. The best one to three sentences
-are the evidence (a second and third only when close to the best,
-``KEEP_RATIO``). When no sentence's cosine with the question reaches the
-floor, nothing in the sources answers the question.
+A sentence ending in a colon is joined to what it introduces, and a list marker the segmenter left alone to
+its item. The best one to three sentences are the evidence (a second and third only when close to the best,
+``KEEP_RATIO``). When no sentence's cosine with the question reaches the floor, nothing in the sources answers
+the question. In a follow-up, the quotes the previous answer gave count for less (``SHOWN_DISCOUNT``).
 """
 
 from __future__ import annotations
@@ -82,6 +74,10 @@ MIN_HANGUL_CHARS = 8
 MAX_QUOTE_CHARS = 600
 KEEP_RATIO = 0.85
 """A second or third quote is kept only when its score is at least this share of the best one's."""
+SHOWN_DISCOUNT = 0.8
+"""Share of its score a follow-up's candidate keeps when the previous answer quoted it (the follow-up is searched
+with the previous question too). On the dev and held-out sets' ten follow-ups, quotes repeated 12 against 1 (none
+kept: 0; the previous best left out: 7); dev B020's best quote then held its answer (benchmarks/evidence.py)."""
 WEIGHTS = {"dense": 0.55, "keywords": 0.2, "rank": 0.3, "neighbour": 0.6}
 """Measured on the dev questions with ``benchmarks/evidence.py --grid`` (README, Evidence)."""
 LEXICAL_WEIGHTS = {"keywords": 1.0, "rank": 0.25, "neighbour": 0.9}
@@ -377,8 +373,11 @@ def combine(found: list[Candidate], table: dict[str, list[float]], weights: dict
             if c.previous >= 0 else b for b, c in zip(base, found, strict=True)]
 
 
-def best(found: list[Candidate], scores: list[float]) -> list[tuple[float, Candidate]]:
-    """Up to ``MAX_QUOTES`` candidates, best first, each at least ``KEEP_RATIO`` of the best score."""
+def best(found: list[Candidate], scores: list[float], shown: frozenset[str] = frozenset(),
+         discount: float = SHOWN_DISCOUNT) -> list[tuple[float, Candidate]]:
+    """Up to ``MAX_QUOTES`` candidates, best first, each at least ``KEEP_RATIO`` of the best score; a candidate
+    in ``shown`` (the quotes of the answer a follow-up follows) counts at ``discount`` of its score."""
+    scores = [s * discount if c.text in shown else s for s, c in zip(scores, found, strict=True)]
     ranked = sorted(zip(scores, found, strict=True), key=lambda pair: (-pair[0], pair[1].order))
     return [pair for pair in ranked[:MAX_QUOTES] if pair[0] >= ranked[0][0] * KEEP_RATIO] if ranked else []
 
@@ -408,13 +407,15 @@ class EvidenceSelector:
     def weights(self) -> dict[str, float]:
         return WEIGHTS if self.encode is not None else LEXICAL_WEIGHTS
 
-    def select(self, question: str, sources: list[Source], locate: Locate | None = None) -> list[Evidence]:
-        """The best one to three sentences, best first; [] when none is close enough to the question."""
+    def select(self, question: str, sources: list[Source], locate: Locate | None = None,
+               shown: frozenset[str] = frozenset()) -> list[Evidence]:
+        """The best one to three sentences, best first; [] when none is close enough to the question.
+        ``shown``: the quotes the previous answer gave, for a follow-up (see ``best``)."""
         found = candidates(sources)
         table = features(question, found, self.encode)
         if not found or max(table["dense"]) < self.floor:
             return []
-        chosen = best(found, combine(found, table, self.weights))
+        chosen = best(found, combine(found, table, self.weights), shown)
         return [evidence_for(candidate, score, locate) for score, candidate in chosen]
 
 

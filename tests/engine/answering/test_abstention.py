@@ -46,7 +46,7 @@ def test_an_unsupported_answer_is_withheld_and_the_closest_passages_are_shown(
     try:
         index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
         engine.override_settings(evidence_in_prompt=False, evidence_floor=0.0)
-        monkeypatch.setattr(EvidenceSelector, "select", lambda self, question, sources, locate=None: [])
+        monkeypatch.setattr(EvidenceSelector, "select", lambda self, question, sources, *rest: [])
         scripted.append(UNSUPPORTED)
         answer = final(engine.ask("How much silt did the dredging remove?"))
         assert answer.abstained and answer.withheld == UNSUPPORTED

@@ -13,6 +13,7 @@ from desktop_app.engine import AnswerDone, AppError, Engine, SourcesFound
 from desktop_app.engine.answering.answer import Answer
 from desktop_app.engine.answering.evidence import (
     SENTENCE_BATCH,
+    SHOWN_DISCOUNT,
     WEIGHTS,
     Evidence,
     EvidenceSelector,
@@ -132,6 +133,36 @@ def test_a_sentence_opening_with_a_contrast_is_quoted_beside_the_best_sentence_b
     table = {"dense": [0.8, 0.3, 0.3], "keywords": [0.5, 0.0, 0.0], "rank": [1.0, 1.0, 1.0]}
     chosen = [candidate.text for _, candidate in best(found, combine(found, table, WEIGHTS))]
     assert chosen == (sentences[:2] if quoted else sentences[:1])
+
+
+@pytest.mark.parametrize("fresh_score, fresh_first", [(0.9, True), (0.7, False)])
+def test_a_quote_the_previous_answer_gave_counts_for_less_in_a_follow_up(fresh_score: float,
+                                                                          fresh_first: bool) -> None:
+    sentences = ["The archive opens at eight in the morning on weekdays.",
+                 "The archive closes at four in the afternoon on weekdays."]
+    chunk = ChunkRow(1, 1, 1, 0, 1, 1, " ".join(sentences), 0, [], "Rules", "/rules.pdf", "Hours")
+    found = candidates([Source([chunk], 1.0, 0.5, 1)])
+    shown = frozenset(sentences[:1])
+    assert [c.text for _, c in best(found, [1.0, fresh_score])][0] == sentences[0]
+    first = [c.text for _, c in best(found, [1.0, fresh_score], shown)][0]
+    assert first == (sentences[1] if fresh_first else sentences[0]), "a quote that still answers best is repeated"
+
+
+def test_a_follow_up_discounts_the_previous_answers_quotes_and_a_strict_retry_does_not(
+        engine: Engine, tmp_path: Path) -> None:
+    index_all(engine, [archive_pdf(tmp_path / "archive.pdf")])
+    engine.update_settings(quotes_only=True)
+    first = ask(engine, "When does the archive open?")
+    assert first.evidence[0].quote == ARCHIVE[1]
+    follow_up = final(engine.ask("And when does it close?", first.conversation_id))
+    retried = final(engine.regenerate_strictly(first.conversation_id))  # the same search, not a follow-up
+    assert follow_up.evidence[0].quote == retried.evidence[0].quote == ARCHIVE[6]
+    discounted = {e.quote: e.score for e in follow_up.evidence}
+    plain = {e.quote: e.score for e in retried.evidence}
+    shown = {e.quote for e in first.evidence}
+    assert shown & set(plain) and all(
+        discounted.get(quote, 0.0) < plain[quote] * SHOWN_DISCOUNT + 1e-3 for quote in shown & set(plain))
+    assert all(abs(discounted[q] - plain[q]) < 1e-3 for q in set(discounted) & set(plain) - shown)
 
 
 def test_korean_lines_made_blocks_of_their_own_are_joined_into_their_sentences() -> None:
