@@ -52,12 +52,17 @@ from desktop_app.evaluation.run import load_questions, question_rows  # noqa: E4
 from desktop_app.evaluation.scoring import contains_all  # noqa: E402
 
 
-def features(engine: Engine, query: str, top_k: int) -> dict[str, Any]:
+def own_words(row: Any) -> str:
+    """A follow-up's own words when it is searched joined to the question before it, as the app scores it; else ""."""
+    return row.question if row.search_query != row.question else ""
+
+
+def features(engine: Engine, query: str, top_k: int, own: str = "") -> dict[str, Any]:
     """Candidates of ``query``'s sources with each feature, unweighted, and the weights the app would use
-    (without the embedding cosine for a language the embedder does not cover)."""
+    (without the embedding cosine for a language the embedder does not cover); ``own``: see ``own_words``."""
     selector = ev.EvidenceSelector.for_question(query, engine._rt.embedder, engine.settings.evidence_floor)
     found = ev.candidates(engine.search(query, top_k).sources)
-    return {"found": found, "table": ev.features(query, found, selector.encode), "weights": selector.weights}
+    return {"found": found, "table": ev.features(query, found, selector.encode, own), "weights": selector.weights}
 
 
 def choose(f: dict[str, Any], weights: dict[str, float] | None, shown: frozenset[str] = frozenset(),
@@ -82,7 +87,7 @@ def score_rows(rows: list[Any], feats: dict[str, dict[str, Any]], weights: dict[
             stats = out.setdefault(row.lang, {"n": 0, "must1": 0, "must3": 0, "page1": 0, "paged": 0,
                                               "best_answerable": [], "best_unanswerable": [], "repeated": 0})
             stats["repeated"] += len(given[row.id] & shown)
-            cosine = max(feats[row.id]["table"]["dense"], default=0.0)  # what the abstention floor compares
+            cosine = max(feats[row.id]["table"]["closest"], default=0.0)  # what the abstention floor compares
             stats["best_answerable" if row.answerable else "best_unanswerable"].append(round(cosine, 3))
             if not row.answerable or not row.must_contain:
                 continue
@@ -111,7 +116,7 @@ def timing(engine: Engine, rows: list[Any]) -> dict[str, float | None]:
             started = time.perf_counter()
             selector = ev.EvidenceSelector.for_question(row.search_query, rt.embedder, engine.settings.evidence_floor)
             with rt.quote_locator() if kept else quote_locator(rt.store, rt.copies, rt.verified_files) as locate:
-                selector.select(row.search_query, sources, locate)
+                selector.select(row.search_query, sources, locate, own=own_words(row))
             took[kept].append(time.perf_counter() - started)
     return {"p50_ms": 1000 * (percentile(took[True], 50) or 0), "p95_ms": 1000 * (percentile(took[True], 95) or 0),
             "opened_each_p50_ms": 1000 * (percentile(took[False], 50) or 0),
@@ -154,7 +159,7 @@ def main() -> None:
     print(f"Library: {chunks} chunks, indexed in {time.perf_counter() - started:.0f} s; embedding backend "
           f"{resolve_backend(args.embedding_backend)}\n")
     rows = question_rows(load_questions(args.questions))
-    feats = {row.id: features(engine, row.search_query, engine.settings.top_k) for row in rows}
+    feats = {row.id: features(engine, row.search_query, engine.settings.top_k, own_words(row)) for row in rows}
     shipped = score_rows(rows, feats, None, engine, with_pages=True)
     print(f"Shipped weights {ev.WEIGHTS}; without the embedding cosine (a language the embedder does not "
           f"cover) {ev.LEXICAL_WEIGHTS}:\n{table(shipped)}\n")

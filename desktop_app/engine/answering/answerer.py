@@ -32,7 +32,7 @@ from desktop_app.engine.answering.answer import (
 )
 from desktop_app.engine.answering.citations import Citation, citation_for, resolve
 from desktop_app.engine.answering.conversations import Conversation, ConversationStore
-from desktop_app.engine.answering.evidence import Evidence, EvidenceSelector, Locate, quotes_answer
+from desktop_app.engine.answering.evidence import Evidence, EvidenceSelector, Locate
 from desktop_app.engine.answering.memory import Turn, focus_query, fold_history, is_follow_up, standalone_query
 from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder, carry_over, renumber
 from desktop_app.engine.answering.tasks import parse_json_answer
@@ -137,7 +137,7 @@ class Answerer:
             yield SourcesFound(conversation_id, query, [], None)
             yield AnswerDone(self._abstain(asked, result.sources, timings))
             return
-        asked.evidence = self._evidence(query, result.sources, settings, shown)
+        asked.evidence = self._evidence(query, result.sources, settings, shown, focused if follows else "")
         timings["evidence_s"] = time.perf_counter() - started - timings["retrieval_s"]
         if not asked.evidence and settings.evidence_floor > 0 and question.options.plain_search:
             yield SourcesFound(conversation_id, query, [], None)
@@ -184,12 +184,13 @@ class Answerer:
         return whole_document_sources(self.store, documents, budget, model.count)
 
     def _evidence(self, query: str, sources: list[Source], settings: Settings,
-                  shown: frozenset[str] = frozenset()) -> list[Evidence]:
+                  shown: frozenset[str] = frozenset(), own: str = "") -> list[Evidence]:
         """The sentences of ``sources`` that best answer ``query``, placed on their pages; for a follow-up,
-        ``shown`` holds the previous answer's quotes, which count for less (``evidence.best``)."""
+        ``shown`` holds the previous answer's quotes, which count for less, and ``own`` its own words, which
+        are scored beside ``query`` (``EvidenceSelector.select``)."""
         selector = EvidenceSelector.for_question(query, self.retriever.embedder, settings.evidence_floor)
         with self.locator() as locate:
-            return selector.select(query, sources, locate, shown)
+            return selector.select(query, sources, locate, shown, own)
 
     def _abstain(self, asked: Asked, closest: list[Source], timings: dict[str, float]) -> Answer:
         """The documents don't cover the question; or, when the question is in a language the embedding
@@ -406,3 +407,8 @@ def generation_timings(generation: Generation) -> dict[str, float]:
         "generation_s": generation.total_s,
         "tokens_per_s": max(generation.completion_tokens - 1, 0) / decode_s,
     }
+
+
+def quotes_answer(evidence: list[Evidence]) -> str:
+    """An answer made of the quotes alone, each cited (quotes-only mode: no model call)."""
+    return "\n\n".join(f"\u201c{e.quote}\u201d [{e.source_number}]" for e in evidence)

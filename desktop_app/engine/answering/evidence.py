@@ -29,7 +29,8 @@ questions (benchmarks/korean) that raised must_contain@3 from 0.24 to 0.41 and t
 A sentence ending in a colon is joined to what it introduces, and a list marker the segmenter left alone to
 its item. The best one to three sentences are the evidence (a second and third only when close to the best,
 ``KEEP_RATIO``). When no sentence's cosine with the question reaches the floor, nothing in the sources answers
-the question. In a follow-up, the quotes the previous answer gave count for less (``SHOWN_DISCOUNT``).
+the question. A follow-up is scored against its own words as well as its search query, which holds the previous
+question too (``features``), and the quotes the previous answer gave count for less (``SHOWN_DISCOUNT``).
 """
 
 from __future__ import annotations
@@ -76,8 +77,9 @@ KEEP_RATIO = 0.85
 """A second or third quote is kept only when its score is at least this share of the best one's."""
 SHOWN_DISCOUNT = 0.8
 """Share of its score a follow-up's candidate keeps when the previous answer quoted it (the follow-up is searched
-with the previous question too). On the dev and held-out sets' ten follow-ups, quotes repeated 12 against 1 (none
-kept: 0; the previous best left out: 7); dev B020's best quote then held its answer (benchmarks/evidence.py)."""
+with the previous question too). On the dev and held-out sets' ten follow-ups, 1 quote repeated the previous
+answer's against 13 without the discount (benchmarks/evidence.py). Left out instead, a quote answering both
+questions could not be given again; leaving out the previous best alone still repeated 7 of 12."""
 WEIGHTS = {"dense": 0.55, "keywords": 0.2, "rank": 0.3, "neighbour": 0.6}
 """Measured on the dev questions with ``benchmarks/evidence.py --grid`` (README, Evidence)."""
 LEXICAL_WEIGHTS = {"keywords": 1.0, "rank": 0.25, "neighbour": 0.9}
@@ -346,20 +348,24 @@ def rank_scores(items: list[Candidate]) -> list[float]:
 Encode = Callable[[list[str]], np.ndarray]
 
 
-def features(question: str, found: list[Candidate], encode: Encode | None) -> dict[str, list[float]]:
+def features(question: str, found: list[Candidate], encode: Encode | None, own: str = "") -> dict[str, list[float]]:
     """Each feature of each candidate, in 0..1. The embedding cosine is computed for the ``MAX_CANDIDATES``
     best by keywords and rank only (0 for the rest), which bounds the time an answer waits; without
-    ``encode`` it is 0 for all."""
-    lexical = keyword_scores(question, [c.text for c in found])
+    ``encode`` it is 0 for all. ``own``: a follow-up's own words when ``question`` is its search query (the
+    previous question joined to it, ``memory.standalone_query``): keyword overlap and cosine are then the mean
+    of the two questions', and "closest" (what the floor compares) the higher cosine of the two."""
+    asked = [question, own] if own and own != question else [question]
+    lexical = np.mean([keyword_scores(q, [c.text for c in found]) for q in asked], axis=0).tolist()
     ranks = rank_scores(found)
     dense = [0.0] * len(found)
+    closest = [0.0] * len(found)
     shortlist = sorted(range(len(found)), key=lambda i: -(lexical[i] + ranks[i]))[:MAX_CANDIDATES]
     if shortlist and encode is not None:
-        asked = encode([question])[0]  # a single text: usually the vector retrieval already made
-        vectors = encode([found[i].text[:EMBED_CHARS] for i in shortlist])
-        for i, cosine in zip(shortlist, (vectors @ asked).tolist(), strict=True):
-            dense[i] = max(float(cosine), 0.0)
-    return {"dense": dense, "keywords": lexical, "rank": ranks}
+        questions = np.stack([encode([q])[0] for q in asked])  # single texts: usually vectors already made
+        cosines = np.maximum(encode([found[i].text[:EMBED_CHARS] for i in shortlist]) @ questions.T, 0.0)
+        for i, row in zip(shortlist, cosines.tolist(), strict=True):
+            dense[i], closest[i] = sum(row) / len(row), max(row)
+    return {"dense": dense, "keywords": lexical, "rank": ranks, "closest": closest}
 
 
 def combine(found: list[Candidate], table: dict[str, list[float]], weights: dict[str, float]) -> list[float]:
@@ -408,12 +414,13 @@ class EvidenceSelector:
         return WEIGHTS if self.encode is not None else LEXICAL_WEIGHTS
 
     def select(self, question: str, sources: list[Source], locate: Locate | None = None,
-               shown: frozenset[str] = frozenset()) -> list[Evidence]:
+               shown: frozenset[str] = frozenset(), own: str = "") -> list[Evidence]:
         """The best one to three sentences, best first; [] when none is close enough to the question.
-        ``shown``: the quotes the previous answer gave, for a follow-up (see ``best``)."""
+        For a follow-up, ``shown``: the quotes the previous answer gave (see ``best``); ``own``: its own words,
+        ``question`` being its search query (see ``features``)."""
         found = candidates(sources)
-        table = features(question, found, self.encode)
-        if not found or max(table["dense"]) < self.floor:
+        table = features(question, found, self.encode, own)
+        if not found or max(table["closest"]) < self.floor:
             return []
         chosen = best(found, combine(found, table, self.weights), shown)
         return [evidence_for(candidate, score, locate) for score, candidate in chosen]
@@ -437,13 +444,3 @@ def evidence_for(candidate: Candidate, score: float, locate: Locate | None) -> E
     return Evidence(candidate.text, source.number, first.document_id, first.document_title, first.document_path,
                     placed.page, placed.page_label, round(score, 4), placed.pages, placed.rects, table,
                     placed.page in first.ocr_pages, place)
-
-
-def evidence_block(evidence: list[Evidence], heading: str) -> str:
-    """The quotes as the prompt shows them after the question, each with its source number."""
-    return f"{heading} " + " ".join(f"\"{e.quote}\" [{e.source_number}]" for e in evidence)
-
-
-def quotes_answer(evidence: list[Evidence]) -> str:
-    """An answer made of the quotes alone, each cited (quotes-only mode: no model call)."""
-    return "\n\n".join(f"\u201c{e.quote}\u201d [{e.source_number}]" for e in evidence)

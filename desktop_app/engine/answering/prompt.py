@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from desktop_app.engine.answering.evidence import Evidence, evidence_block
+from desktop_app.engine.answering.evidence import Evidence
 from desktop_app.engine.answering.memory import Turn
 from desktop_app.engine.language import answer_in, say
 from desktop_app.engine.retrieval.search import Source, join_chunks
@@ -226,3 +226,8 @@ class PromptBuilder:
         while keep > 0 and self.count(" ".join(words[:keep])) + MIN_SOURCE_TOKENS // 2 > room:
             keep = int(keep * 0.8)
         return " ".join(words[:keep]) + " ..." if keep else ""
+
+
+def evidence_block(evidence: list[Evidence], heading: str) -> str:
+    """The quotes as the prompt shows them after the question, each with its source number."""
+    return f"{heading} " + " ".join(f"\"{e.quote}\" [{e.source_number}]" for e in evidence)
