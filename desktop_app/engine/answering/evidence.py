@@ -79,7 +79,8 @@ SHOWN_DISCOUNT = 0.8
 """Share of its score a follow-up's candidate keeps when the previous answer quoted it (the follow-up is searched
 with the previous question too). On the dev and held-out sets' ten follow-ups, 1 quote repeated the previous
 answer's against 13 without the discount (benchmarks/evidence.py). Left out instead, a quote answering both
-questions could not be given again; leaving out the previous best alone still repeated 7 of 12."""
+questions could not be given again; leaving out the previous best alone still repeated 7 of 12 (measured before
+a follow-up's own words were scored too, ``features``)."""
 WEIGHTS = {"dense": 0.55, "keywords": 0.2, "rank": 0.3, "neighbour": 0.6}
 """Measured on the dev questions with ``benchmarks/evidence.py --grid`` (README, Evidence)."""
 LEXICAL_WEIGHTS = {"keywords": 1.0, "rank": 0.25, "neighbour": 0.9}

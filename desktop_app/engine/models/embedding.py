@@ -180,7 +180,6 @@ def heap_free_bytes() -> int | None:
     libc = glibc()
     if libc is None or not hasattr(libc, "mallinfo2"):
         return None
-    libc.mallinfo2.restype = MallInfo2
     return int(libc.mallinfo2().fordblks)
 
 
@@ -203,6 +202,8 @@ def glibc() -> Any:
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
         return None
+    if hasattr(libc, "mallinfo2"):  # glibc 2.33 and later (``heap_free_bytes``)
+        libc.mallinfo2.restype = MallInfo2
     return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
 
 
