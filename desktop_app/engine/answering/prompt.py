@@ -153,7 +153,8 @@ class PromptBuilder:
 
         ``turns`` are repeated as the model read them (``Turn.prompt``), so the prompt starts with the
         previous one. ``above``: source number -> passage, for the sources of ``sources`` that those turns
-        already gave under that number: they are named, not repeated, and cost no room.
+        already gave under that number: they are named, not repeated, and cost no room. When the quotes leave
+        no room for any new source (three long Korean quotes in a small window), the last of them are left out.
         """
         above = above or {}
         system = system_message(system_prompt, summary, language)
@@ -161,10 +162,15 @@ class PromptBuilder:
         for turn in turns:
             history += [{"role": "user", "content": turn.prompt}, {"role": "assistant", "content": turn.answer}]
         fixed = self.count(system) + sum(self.count(m["content"]) + MESSAGE_OVERHEAD for m in history)
-        key = evidence_block(evidence, say("evidence", language)) if evidence else ""
-        question_cost = self.count(question) + self.count(key) + 3 * MESSAGE_OVERHEAD
-        room = self.window - self.answer_reserve - fixed - question_cost
-        texts = self._fit_sources([s for s in sources if s.number not in above], room, expand)
+        fresh = [s for s in sources if s.number not in above]
+        evidence = list(evidence or [])
+        while True:  # the key sentences never crowd out every passage: the last of them go first
+            key = evidence_block(evidence, say("evidence", language)) if evidence else ""
+            question_cost = self.count(question) + self.count(key) + 3 * MESSAGE_OVERHEAD
+            texts = self._fit_sources(fresh, self.window - self.answer_reserve - fixed - question_cost, expand)
+            if texts or not fresh or not evidence:
+                break
+            evidence.pop()
         flagged: dict[int, list[str]] = {}
         for number in list(texts):
             texts[number], reasons = neutralise(texts[number])
@@ -174,7 +180,7 @@ class PromptBuilder:
         blocks = [source_block(s, texts[s.number]) for s in used if s.number in texts]
         named = [s.number for s in used if s.number in above]
         texts.update({n: above[n] for n in named})
-        shown = [e for e in evidence or [] if e.source_number in texts]
+        shown = [e for e in evidence if e.source_number in texts]
         messages = [{"role": "system", "content": system}, *history,
                     {"role": "user", "content": user_message(blocks, question, language, shown, named)}]
         instructions = self.count(system_message(system_prompt, "", language))
