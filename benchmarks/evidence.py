@@ -170,7 +170,7 @@ def main() -> None:
     if args.grid:
         for dense, keywords, rank, neighbour in itertools.product(
                 (0.3, 0.45, 0.55, 0.7, 1.0), (0.0, 0.2, 0.35, 0.5), (0.0, 0.05, 0.1, 0.2, 0.3), (0.0, 0.3, 0.6, 0.9)):
-            weights = {"dense": dense, "keywords": keywords, "rank": rank, "neighbour": neighbour}
+            weights = {"dense": dense, "keywords": keywords, "retrieval": rank, "neighbour": neighbour}
             if not any(weights.values()):
                 continue
             res = score_rows(rows, feats, weights, engine, with_pages=True)
@@ -179,7 +179,7 @@ def main() -> None:
                          "must3": sum(s["must3"] for s in res.values()) / n,
                          "page1": sum(s["page1"] for s in res.values()) / sum(s["paged"] for s in res.values())})
         grid.sort(key=lambda g: (-g["must3"], -g["page1"], -g["must1"]))
-        print(md_table(["dense", "keywords", "rank", "neighbour", "must_contain@1", "must_contain@3", "page@1"],
+        print(md_table(["dense", "keywords", "retrieval", "neighbour", "must_contain@1", "must_contain@3", "page@1"],
                        [[*g["weights"].values(), g["must1"], g["must3"], g["page1"]] for g in grid[:12]]))
     times = timing(engine, rows)
     print(f"\nSelection and placing per question: p50 {times['p50_ms']:.0f} ms, p95 {times['p95_ms']:.0f} ms; with "

@@ -7,22 +7,21 @@ sentence; Korean, which has no case, by the rules of ``joined_blocks``), and blo
 by sentencex (Wikimedia's rule-based segmenter, which knows abbreviations, decimal numbers and numbered items
 in English and Korean).
 
-A candidate's score mixes, with weights measured on the dev questions (``benchmarks/evidence.py``):
+A candidate's score mixes (``WEIGHTS``):
 
-- the cosine between the question's and the sentence's embeddings (the loaded embedder, the one retrieval
-  uses);
+- the cosine between the question's and the sentence's embeddings (by the embedder retrieval uses);
 - keyword overlap: the share of the question's terms the sentence holds, each term weighted by its rarity
   among the candidates (English words but stop words compared by their first letters as a crude stem, Korean
   as syllable bigrams but those of question words such as 어떻게 and 하려면, so particles and missing spaces do not
   matter);
-- the rank of its passage in retrieval;
+- its passage's retrieval score (reciprocal rank fusion) against the best passage's (``RETRIEVAL_SPAN``);
 - the sentence before it: a sentence is lifted part of the way towards a better-scoring predecessor, because
   the answer often follows the sentence that repeats the question's words; a sentence opening with a contrast
   ("Rather, ...", "However, ...") is lifted far enough to be quoted beside it.
 
 For a question in a language the embedder was not trained on (a Korean question with the bundled English
 MiniLM), the cosine means little and costs most (a Korean sentence is cut into many word pieces), so sentences
-are scored by keywords, rank and neighbour alone (``LEXICAL_WEIGHTS``): on the 76 answerable Korean held-out
+are scored by keywords, retrieval and neighbour alone (``LEXICAL_WEIGHTS``): on the 76 answerable Korean held-out
 questions (benchmarks/korean) that raised must_contain@3 from 0.24 to 0.41 and took selection and placing from
 425 ms to 17 ms per question (p50).
 
@@ -55,16 +54,12 @@ from desktop_app.store.korean import QUESTION_BIGRAMS, hangul_bigrams, has_hangu
 
 MAX_QUOTES = 3
 MAX_CANDIDATES = 12
-"""Sentences embedded per question, the best by keyword overlap and passage rank (bounds the time taken)."""
+"""Sentences embedded per question: the best by keywords plus ``SHORTLIST_RETRIEVAL`` x retrieval (bounds the time)."""
+SHORTLIST_RETRIEVAL = 0.5  # chosen with WEIGHTS (README, Evidence)
 EMBED_CHARS = 120
-"""Characters of a sentence that are embedded (its opening carries its meaning; the rest costs time).
-
-With 12 sentences of 120 characters the dev questions score as with 20 of 200 (must_contain@3 0.73,
-page@1 0.73; must_contain@1 0.36 against 0.32) and keep the abstention floor's margin, in 0.4x the
-time: 63-82 ms p50, 90-109 ms p95 against 171-197 and 225-305 ms for cutting and scoring the sentences
-of retrieved sources (four runs of each, placing not included).
-Fewer or shorter lowered an answerable question's best cosine below the floor (10 of 120: 0.434) or
-lost must_contain@3 (12 of 100: 0.68)."""
+"""Characters of a sentence that are embedded (its opening carries its meaning; the rest costs time). 12 of 120
+scored the dev questions as 20 of 200 did (must_contain@3 0.73) in 0.4x the time; 10 of 120 put an answerable
+question's best cosine below the floor, 12 of 100 lost must_contain@3 (0.68)."""
 SENTENCE_BATCH = 6
 """Sentences embedded in one padded batch: the shortlist is embedded in two batches sorted by length (the
 embedder sorts them), so one long line of code no longer pads all twelve. On the 10,422-chunk library of
@@ -76,16 +71,18 @@ MAX_QUOTE_CHARS = 600
 KEEP_RATIO = 0.85
 """A second or third quote is kept only when its score is at least this share of the best one's."""
 SHOWN_DISCOUNT = 0.8
-"""Share of its score a follow-up's candidate keeps when the previous answer quoted it (the follow-up is searched
-with the previous question too). On the dev and held-out sets' ten follow-ups, 1 quote repeated the previous
-answer's against 13 without the discount (benchmarks/evidence.py). Left out instead, a quote answering both
-questions could not be given again; leaving out the previous best alone still repeated 7 of 12 (measured before
-a follow-up's own words were scored too, ``features``)."""
-WEIGHTS = {"dense": 0.55, "keywords": 0.2, "rank": 0.3, "neighbour": 0.6}
-"""Measured on the dev questions with ``benchmarks/evidence.py --grid`` (README, Evidence)."""
-LEXICAL_WEIGHTS = {"keywords": 1.0, "rank": 0.25, "neighbour": 0.9}
+"""Share of its score a follow-up's candidate keeps when the previous answer quoted it (it is searched with the
+previous question too): on the ten follow-ups of the dev and held-out sets, 1 quote repeated the previous answer's
+against 13 without it (benchmarks/evidence.py). Left out instead, a quote answering both could not be given again."""
+WEIGHTS = {"dense": 0.55, "keywords": 0.35, "retrieval": 0.3, "neighbour": 0.6}
+"""Chosen on the dev and English benchmark questions together (README, Evidence; ``benchmarks/evidence.py --grid``)."""
+LEXICAL_WEIGHTS = {"keywords": 1.0, "retrieval": 0.35, "neighbour": 0.9}
 """Without the embedding cosine (a language the embedder does not cover); chosen with
 ``benchmarks/evidence.py --grid --questions benchmarks/korean/questions.jsonl`` (README, Evidence)."""
+RETRIEVAL_SPAN = 0.2
+"""A passage's retrieval feature falls from 1 (the best passage's fused score) to 0 (this share below it). The top
+four passages' fused scores are often within a few percent of each other (dev median: 0.97, 0.94 and 0.89 of the
+best), and the answer is often in a lower one; their rank (1, 0.67, 0.5, 0.4 before) held such quotes back."""
 STEM = 5
 SENTENCE_END = re.compile(r"[.!?。:;)\]\"'”’]$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013]?\s*(?:\d{1,4}|[ivxlcdm]{1,6})\s*[-\u2013]?$", re.IGNORECASE)
@@ -341,9 +338,13 @@ def keyword_scores(question: str, texts: list[str]) -> list[float]:
     return [sum(weight[t] for t in h) / total for h in held]
 
 
-def rank_scores(items: list[Candidate]) -> list[float]:
-    """1 for the sentences of the best source, falling with the source's rank."""
-    return [1.0 / (1.0 + 0.5 * (c.source.number - 1)) for c in items]
+def retrieval_scores(items: list[Candidate]) -> list[float]:
+    """1 for the sentences of the best-scoring source, falling linearly to 0 for a source whose fused retrieval
+    score is ``1 - RETRIEVAL_SPAN`` of the best's or less; 1 for all when the sources carry no score."""
+    top = max((c.source.score for c in items), default=0.0)
+    if top <= 0:
+        return [1.0] * len(items)
+    return [max(0.0, 1.0 - (1.0 - c.source.score / top) / RETRIEVAL_SPAN) for c in items]
 
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -351,22 +352,23 @@ Encode = Callable[[list[str]], np.ndarray]
 
 def features(question: str, found: list[Candidate], encode: Encode | None, own: str = "") -> dict[str, list[float]]:
     """Each feature of each candidate, in 0..1. The embedding cosine is computed for the ``MAX_CANDIDATES``
-    best by keywords and rank only (0 for the rest), which bounds the time an answer waits; without
+    best by keywords and retrieval only (0 for the rest), which bounds the time an answer waits; without
     ``encode`` it is 0 for all. ``own``: a follow-up's own words when ``question`` is its search query (the
     previous question joined to it, ``memory.standalone_query``): keyword overlap and cosine are then the mean
     of the two questions', and "closest" (what the floor compares) the higher cosine of the two."""
     asked = [question, own] if own and own != question else [question]
     lexical = np.mean([keyword_scores(q, [c.text for c in found]) for q in asked], axis=0).tolist()
-    ranks = rank_scores(found)
+    retrieval = retrieval_scores(found)
     dense = [0.0] * len(found)
     closest = [0.0] * len(found)
-    shortlist = sorted(range(len(found)), key=lambda i: -(lexical[i] + ranks[i]))[:MAX_CANDIDATES]
+    order = sorted(range(len(found)), key=lambda i: -(lexical[i] + SHORTLIST_RETRIEVAL * retrieval[i]))
+    shortlist = order[:MAX_CANDIDATES]
     if shortlist and encode is not None:
         questions = np.stack([encode([q])[0] for q in asked])  # single texts: usually vectors already made
         cosines = np.maximum(encode([found[i].text[:EMBED_CHARS] for i in shortlist]) @ questions.T, 0.0)
         for i, row in zip(shortlist, cosines.tolist(), strict=True):
             dense[i], closest[i] = sum(row) / len(row), max(row)
-    return {"dense": dense, "keywords": lexical, "rank": ranks, "closest": closest}
+    return {"dense": dense, "keywords": lexical, "retrieval": retrieval, "closest": closest}
 
 
 def combine(found: list[Candidate], table: dict[str, list[float]], weights: dict[str, float]) -> list[float]:
@@ -393,7 +395,7 @@ class EvidenceSelector:
     """Chooses the evidence for a question from the sources retrieved for it.
 
     ``encode``: texts -> unit-length embeddings (rows), the embedder retrieval
-    uses; None scores by keywords, rank and neighbour only (``LEXICAL_WEIGHTS``),
+    uses; None scores by keywords, retrieval and neighbour only (``LEXICAL_WEIGHTS``),
     for a language the embedder was not trained on. ``floor``: when no
     sentence's embedding cosine with the question reaches it, nothing answers
     the question (0: never; not applied without ``encode``).

@@ -12,6 +12,7 @@ import pytest
 from desktop_app.engine import AnswerDone, AppError, Engine, SourcesFound
 from desktop_app.engine.answering.answer import Answer
 from desktop_app.engine.answering.evidence import (
+    RETRIEVAL_SPAN,
     SENTENCE_BATCH,
     SHOWN_DISCOUNT,
     WEIGHTS,
@@ -22,6 +23,7 @@ from desktop_app.engine.answering.evidence import (
     combine,
     joined_blocks,
     keyword_scores,
+    retrieval_scores,
     sentences_of,
     terms,
 )
@@ -130,9 +132,32 @@ def test_a_sentence_opening_with_a_contrast_is_quoted_beside_the_best_sentence_b
                  "Fonts bought separately often come with every symbol in every size."]
     chunk = ChunkRow(1, 1, 1, 0, 1, 1, " ".join(sentences), 0, [], "Guide", "/guide.pdf", "Font themes")
     found = candidates([Source([chunk], 1.0, 0.5, 1)])
-    table = {"dense": [0.8, 0.3, 0.3], "keywords": [0.5, 0.0, 0.0], "rank": [1.0, 1.0, 1.0]}
+    table = {"dense": [0.8, 0.3, 0.3], "keywords": [0.5, 0.0, 0.0], "retrieval": [1.0, 1.0, 1.0]}
     chosen = [candidate.text for _, candidate in best(found, combine(found, table, WEIGHTS))]
     assert chosen == (sentences[:2] if quoted else sentences[:1])
+
+
+@pytest.mark.parametrize(("third_score", "answer_first"), [(0.031, True), (0.032 * (1 - RETRIEVAL_SPAN), False)])
+def test_a_sentence_of_a_passage_that_retrieval_scored_nearly_as_high_is_quoted_when_it_answers_better(
+        third_score: float, answer_first: bool) -> None:
+    texts = ["Password protected PDF files are always encrypted, and encrypted files are not always protected.",
+             "Owners may open a protected file with full control.",
+             "To forbid printing, pass StandardEncryption with canPrint set to 0 when building the document."]
+    sources = [Source([ChunkRow(n, 1, 1, n, n, n, text, 0, [], "Guide", "/guide.pdf", "Encryption")], score, 0.5, n)
+               for n, (text, score) in enumerate(zip(texts, [0.032, 0.0316, third_score], strict=True), start=1)]
+    found = candidates(sources)
+    retrieval = retrieval_scores(found)
+    assert retrieval[0] == 1.0 and retrieval[1] > 0.9
+    assert (retrieval[2] > 0.5) == answer_first and retrieval[2] >= 0.0
+    table = {"dense": [0.62, 0.4, 0.7], "keywords": [0.3, 0.1, 0.4], "retrieval": retrieval}
+    first = best(found, combine(found, table, WEIGHTS))[0][1].text
+    assert (first == texts[2]) == answer_first, "a passage ranked third but scored within a few percent counts"
+
+
+def test_sources_without_retrieval_scores_count_alike() -> None:
+    chunks = [ChunkRow(n, 1, 1, n, n, n, f"Section {n} of the whole report says something.", 0, [], "R", "/r.pdf", "")
+              for n in (1, 2)]
+    assert retrieval_scores(candidates([Source([c], 0.0, 0.0, c.id) for c in chunks])) == [1.0, 1.0]
 
 
 @pytest.mark.parametrize("fresh_score, fresh_first", [(SHOWN_DISCOUNT + 0.1, True), (SHOWN_DISCOUNT - 0.1, False)])
