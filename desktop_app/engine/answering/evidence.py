@@ -75,14 +75,14 @@ SHOWN_DISCOUNT = 0.8
 previous question too): on the ten follow-ups of the dev and held-out sets, 1 quote repeated the previous answer's
 against 13 without it (benchmarks/evidence.py). Left out instead, a quote answering both could not be given again."""
 WEIGHTS = {"dense": 0.55, "keywords": 0.35, "retrieval": 0.3, "neighbour": 0.6}
-"""Chosen on the dev and English benchmark questions together (README, Evidence; ``benchmarks/evidence.py --grid``)."""
+"""Chosen on the dev and English benchmark questions together, features collected once (README, Evidence)."""
 LEXICAL_WEIGHTS = {"keywords": 1.0, "retrieval": 0.35, "neighbour": 0.9}
-"""Without the embedding cosine (a language the embedder does not cover); chosen with
-``benchmarks/evidence.py --grid --questions benchmarks/korean/questions.jsonl`` (README, Evidence)."""
+"""Without the embedding cosine (a language the embedder does not cover); chosen on the Korean held-out questions
+(``benchmarks/evidence.py --grid --questions benchmarks/korean/questions.jsonl``; README, Evidence)."""
 RETRIEVAL_SPAN = 0.2
 """A passage's retrieval feature falls from 1 (the best passage's fused score) to 0 (this share below it). The top
 four passages' fused scores are often within a few percent of each other (dev median: 0.97, 0.94 and 0.89 of the
-best), and the answer is often in a lower one; their rank (1, 0.67, 0.5, 0.4 before) held such quotes back."""
+best), and the answer may be in a lower one (B011); counted by rank (1, 0.67, 0.5, 0.4) such quotes were lost."""
 STEM = 5
 SENTENCE_END = re.compile(r"[.!?。:;)\]\"'”’]$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013]?\s*(?:\d{1,4}|[ivxlcdm]{1,6})\s*[-\u2013]?$", re.IGNORECASE)
