@@ -168,9 +168,9 @@ def main() -> None:
           f"{table(undiscounted)}\n")
     grid: list[dict[str, Any]] = []
     if args.grid:
-        for dense, keywords, rank, neighbour in itertools.product(
+        for dense, keywords, retrieval, neighbour in itertools.product(
                 (0.3, 0.45, 0.55, 0.7, 1.0), (0.0, 0.2, 0.35, 0.5), (0.0, 0.05, 0.1, 0.2, 0.3), (0.0, 0.3, 0.6, 0.9)):
-            weights = {"dense": dense, "keywords": keywords, "retrieval": rank, "neighbour": neighbour}
+            weights = {"dense": dense, "keywords": keywords, "retrieval": retrieval, "neighbour": neighbour}
             if not any(weights.values()):
                 continue
             res = score_rows(rows, feats, weights, engine, with_pages=True)
