@@ -15,6 +15,7 @@ A candidate's score mixes (``WEIGHTS``):
   as syllable bigrams but those of question words such as 어떻게 and 하려면, so particles and missing spaces do not
   matter);
 - its passage's retrieval score (reciprocal rank fusion) against the best passage's (``RETRIEVAL_SPAN``);
+- whether it shows code when the question asks how to do something (``answer_type``);
 - the sentence before it: a sentence is lifted part of the way towards a better-scoring predecessor, because
   the answer often follows the sentence that repeats the question's words; a sentence opening with a contrast
   ("Rather, ...", "However, ...") is lifted far enough to be quoted beside it.
@@ -42,6 +43,7 @@ from functools import partial
 
 import numpy as np
 
+from desktop_app.engine.answering.answer_type import procedure_scores
 from desktop_app.engine.answering.citations import natural_place, page_reference
 from desktop_app.engine.language import detect_language
 from desktop_app.engine.models.embedding import Embedder
@@ -57,14 +59,12 @@ MAX_CANDIDATES = 12
 """Sentences embedded per question: the best by keywords plus ``SHORTLIST_RETRIEVAL`` x retrieval (bounds the time)."""
 SHORTLIST_RETRIEVAL = 0.5  # chosen with WEIGHTS (README, Evidence)
 EMBED_CHARS = 120
-"""Characters of a sentence that are embedded (its opening carries its meaning; the rest costs time). 12 of 120
-scored the dev questions as 20 of 200 did (must_contain@3 0.73) in 0.4x the time; 10 of 120 put an answerable
-question's best cosine below the floor, 12 of 100 lost must_contain@3 (0.68)."""
+"""Characters of a sentence embedded (its opening carries its meaning). 12 of 120 scored the dev questions as 20 of
+200 did (must_contain@3 0.73) in 0.4x the time; 10 of 120 put one below the floor, 12 of 100 lost (0.68)."""
 SENTENCE_BATCH = 6
-"""Sentences embedded in one padded batch: the shortlist is embedded in two batches sorted by length (the
-embedder sorts them), so one long line of code no longer pads all twelve. On the 10,422-chunk library of
-``benchmarks/evidence.py --filler-pages 1600``, four rounds of the dev questions with the arms interleaved:
-selection and placing p95 101 ms against 117 in one batch (p50 71 against 69), the same quotes for all 120."""
+"""Sentences embedded in one padded batch: two batches sorted by length, so one long line of code no longer pads
+all twelve. ``benchmarks/evidence.py --filler-pages 1600`` (10,422 chunks), four rounds of the dev questions, arms
+interleaved: selection and placing p95 101 ms against 117 in one batch (p50 71 against 69), the same quotes."""
 MIN_WORDS = 4
 MIN_HANGUL_CHARS = 8
 MAX_QUOTE_CHARS = 600
@@ -74,9 +74,10 @@ SHOWN_DISCOUNT = 0.8
 """Share of its score a follow-up's candidate keeps when the previous answer quoted it (it is searched with the
 previous question too): on the ten follow-ups of the dev and held-out sets, 1 quote repeated the previous answer's
 against 13 without it (benchmarks/evidence.py). Left out instead, a quote answering both could not be given again."""
-WEIGHTS = {"dense": 0.55, "keywords": 0.35, "retrieval": 0.3, "neighbour": 0.6}
-"""Chosen on the dev and English benchmark questions together, features collected once (README, Evidence)."""
-LEXICAL_WEIGHTS = {"keywords": 1.0, "retrieval": 0.35, "neighbour": 0.9}
+WEIGHTS = {"dense": 0.55, "keywords": 0.35, "retrieval": 0.3, "neighbour": 0.6, "procedure": 0.1}
+"""Chosen on the dev and English benchmark questions together, features collected once; "procedure" later, on the
+dev questions, where it changed none of the English and Korean benchmark questions' quotes (README, Evidence)."""
+LEXICAL_WEIGHTS = {"keywords": 1.0, "retrieval": 0.35, "neighbour": 0.9, "procedure": 0.1}
 """Without the embedding cosine (a language the embedder does not cover); chosen on the Korean held-out questions
 (``benchmarks/evidence.py --grid --questions benchmarks/korean/questions.jsonl``; README, Evidence)."""
 RETRIEVAL_SPAN = 0.2
@@ -368,7 +369,8 @@ def features(question: str, found: list[Candidate], encode: Encode | None, own: 
         cosines = np.maximum(encode([found[i].text[:EMBED_CHARS] for i in shortlist]) @ questions.T, 0.0)
         for i, row in zip(shortlist, cosines.tolist(), strict=True):
             dense[i], closest[i] = sum(row) / len(row), max(row)
-    return {"dense": dense, "keywords": lexical, "retrieval": retrieval, "closest": closest}
+    procedure = procedure_scores(own or question, [c.text for c in found])
+    return {"dense": dense, "keywords": lexical, "retrieval": retrieval, "closest": closest, "procedure": procedure}
 
 
 def combine(found: list[Candidate], table: dict[str, list[float]], weights: dict[str, float]) -> list[float]:
