@@ -60,7 +60,8 @@ MAX_CANDIDATES = 12
 SHORTLIST_RETRIEVAL = 0.5  # chosen with WEIGHTS (README, Evidence)
 EMBED_CHARS = 120
 """Characters of a sentence embedded (its opening carries its meaning). 12 of 120 scored the dev questions as 20 of
-200 did (must_contain@3 0.73) in 0.4x the time; 10 of 120 put one below the floor, 12 of 100 lost (0.68)."""
+200 did (must_contain@3 0.73) in 0.4x the time; 10 of 120 put an answerable question under the floor, 12 of 100
+lost must_contain@3 (0.68)."""
 SENTENCE_BATCH = 6
 """Sentences embedded in one padded batch: two batches sorted by length, so one long line of code no longer pads
 all twelve. ``benchmarks/evidence.py --filler-pages 1600`` (10,422 chunks), four rounds of the dev questions, arms
@@ -356,7 +357,8 @@ def features(question: str, found: list[Candidate], encode: Encode | None, own: 
     best by keywords and retrieval only (0 for the rest), which bounds the time an answer waits; without
     ``encode`` it is 0 for all. ``own``: a follow-up's own words when ``question`` is its search query (the
     previous question joined to it, ``memory.standalone_query``): keyword overlap and cosine are then the mean
-    of the two questions', and "closest" (what the floor compares) the higher cosine of the two."""
+    of the two questions', "closest" (what the floor compares) the higher cosine of the two, and "procedure"
+    (``answer_type``) is judged by its own words."""
     asked = [question, own] if own and own != question else [question]
     lexical = np.mean([keyword_scores(q, [c.text for c in found]) for q in asked], axis=0).tolist()
     retrieval = retrieval_scores(found)
