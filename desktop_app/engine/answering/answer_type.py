@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from desktop_app.engine.answering.sentences import PROMPT_MARK
+
 ASKS_HOW = re.compile(
     r"\bhow (?:do|can|could|should|would|must|might) (?:i|we|you|one)\b|\bhow to\b"
     r"|\b(?:which|what) (?:\w+ )?(?:method|function|command|argument|option|setting|attribute|parameter|keyword"
@@ -28,7 +30,7 @@ ASKS_HOW = re.compile(
     re.IGNORECASE,
 )
 """A question asking how to do something, in English or Korean (하려면: "in order to", 명령: "command")."""
-SHOWS_HOW = re.compile(r"[A-Za-z_][\w.]*\(|(?:^|\s)(?:\$|>>>|%) |\b\w+=\S", re.ASCII)
+SHOWS_HOW = re.compile(rf"[A-Za-z_][\w.]*\(|(?:^|\s){PROMPT_MARK}|\b\w+=\S", re.ASCII)
 """Code in a sentence: a call, a command line after a prompt, or an assignment."""
 
 

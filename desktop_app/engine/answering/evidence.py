@@ -1,11 +1,7 @@
 """Evidence: the sentences of the retrieved passages that best answer a question, quoted verbatim.
 
-Candidates are the sentences, list items and table rows of the sources an answer is built from. Each passage
-is cut into its line blocks (a paragraph, a list item or a table row each), a block that runs on without a
-full stop into a block starting in lower case is joined to it (a sentence continued on the next page stays one
-sentence; Korean, which has no case, by the rules of ``joined_blocks``), and blocks are split into sentences
-by sentencex (Wikimedia's rule-based segmenter, which knows abbreviations, decimal numbers and numbered items
-in English and Korean).
+Candidates are the sentences, list items and table rows of the sources an answer is built from, as
+``sentences.sentences_of`` cuts each passage.
 
 A candidate's score mixes (``WEIGHTS``):
 
@@ -26,8 +22,7 @@ are scored by keywords, retrieval and neighbour alone (``LEXICAL_WEIGHTS``): on 
 questions (benchmarks/korean) that raised must_contain@3 from 0.24 to 0.41 and took selection and placing from
 425 ms to 17 ms per question (p50).
 
-A sentence ending in a colon is joined to what it introduces, and a list marker the segmenter left alone to
-its item. The best one to three sentences are the evidence (a second and third only when close to the best,
+The best one to three sentences are the evidence (a second and third only when close to the best,
 ``KEEP_RATIO``). When no sentence's cosine with the question reaches the floor, nothing in the sources answers
 the question. A follow-up is scored against its own words as well as its search query, which holds the previous
 question too (``features``), and the quotes the previous answer gave count for less (``SHOWN_DISCOUNT``).
@@ -45,11 +40,11 @@ import numpy as np
 
 from desktop_app.engine.answering.answer_type import procedure_scores
 from desktop_app.engine.answering.citations import natural_place, page_reference
+from desktop_app.engine.answering.sentences import MAX_QUOTE_CHARS, sentences_of
 from desktop_app.engine.language import detect_language
 from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.engine.settings import DEFAULT_EVIDENCE_FLOOR
-from desktop_app.indexer.layout import LIST_MARKER, is_hangul
 from desktop_app.indexer.tables import row_cells
 from desktop_app.store.keywords import STOPWORDS, WORD
 from desktop_app.store.korean import QUESTION_BIGRAMS, hangul_bigrams, has_hangul
@@ -68,7 +63,6 @@ all twelve. ``benchmarks/evidence.py --filler-pages 1600`` (10,422 chunks), four
 interleaved: selection and placing p95 101 ms against 117 in one batch (p50 71 against 69), the same quotes."""
 MIN_WORDS = 4
 MIN_HANGUL_CHARS = 8
-MAX_QUOTE_CHARS = 600
 KEEP_RATIO = 0.85
 """A second or third quote is kept only when its score is at least this share of the best one's."""
 SHOWN_DISCOUNT = 0.8
@@ -86,34 +80,13 @@ RETRIEVAL_SPAN = 0.2
 four passages' fused scores are often within a few percent of each other (dev median: 0.97, 0.94 and 0.89 of the
 best), and the answer may be in a lower one (B011); counted by rank (1, 0.67, 0.5, 0.4) such quotes were lost."""
 STEM = 5
-SENTENCE_END = re.compile(r"[.!?。:;)\]\"'”’]$")
-PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013]?\s*(?:\d{1,4}|[ivxlcdm]{1,6})\s*[-\u2013]?$", re.IGNORECASE)
-MIN_RUN_ON_CHARS = 20
-SPACED_HANGUL = re.compile(r"[\uac00-\ud7a3] [\uac00-\ud7a3]")
-LIST_START = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]\s|[•\-*–]\s)")
-"""The start of a numbered or bulleted list item."""
-HANGUL_SENTENCE_END = re.compile(r"(?<=[\uac00-\ud7a3][.!?])(?=[^\s.!?\"'”’)\]])")
-"""A Korean full stop with no space after it: sentencex does not cut "제공한다.2014년" there."""
-PARTICLE = re.compile(r"^(?:은|는|이|가|을|를|의|에|에서|에게|로|으로|와|과|도|만|이나|나|처럼"
-                      r"|까지|부터|보다|이라는|라는|이란|란|이라고|라고|이며|며|이고|고)(?=[\s,.)]|$)")
-"""A Korean particle standing after a Latin word, a number or a command ("ko.TEX 은", "apt-get 을")."""
-PROMPT = re.compile(r"^(?:\$|>>>|%) ")
-"""A command line shown after a shell or Python prompt."""
-INTRODUCES_KOREAN = "다음"
-"""("the following"): a Korean sentence introducing what comes next ends with a full stop, not a colon."""
 CONTINUES = re.compile(r"^(?:However|Rather|Instead|But|Otherwise|Alternatively|Nevertheless|In (?:this|that) case)\b")
 """A sentence opening with a contrast continues the one before it ("This theme does not change any fonts.
 Rather, it suppresses ..."): it is lifted at least ``CONTINUATION_LIFT`` of the way (see ``combine``)."""
 CONTINUATION_LIFT = KEEP_RATIO  # at least the best sentence's share that keeps a quote
-COMMAND = re.compile(r"^(?:\\[A-Za-z@]+(?:\{[^\s{}]*\}|\[[^\s\]]*\])*|[A-Za-z_]\w*(?:\.\w+)+|[a-z]+[A-Z_]\w*)$")
-"""A command or name on a line of its own (a TeX macro, perhaps with arguments written without spaces, or a
-dotted, camelCase or snake_case name): it runs on into a next line that opens with its (further) arguments
-("\\lstnewenvironment" + "{<name>}[<number>]", "\\lstnewenvironment{pascal}" + "{\\lstset{...}}")."""
 NON_HANGUL_WORD = re.compile(r"[^\W\uac00-\ud7a3]+")
 """A word without Hangul: Korean written without spaces glues particles and words to Latin names and numbers
 ("ko.TeX라는", "TEX은텍스트"), which are compared apart from them."""
-DOTTED_NAME_END = re.compile(r"[A-Za-z0-9_]\.$")
-DOTTED_NAME_START = re.compile(r"[A-Za-z_]")
 
 
 @dataclass(frozen=True)
@@ -182,101 +155,6 @@ class Placement:
 
 
 Locate = Callable[[Source, str], Placement | None]
-
-
-def sentences_of(text: str, rows: frozenset[str] = frozenset(), notes: frozenset[str] = frozenset()) -> list[str]:
-    """The sentences, list items and table rows of a passage, in order, as the source writes them.
-
-    A sentence that ends with a colon is joined to the one it introduces (code, a value, a list item), and
-    a list item's number or bullet to its text. A line in ``rows`` (a table row) is one unit, whole; the
-    lines in ``notes`` (footnotes) come after the sentence they interrupt (see ``joined_blocks``).
-    """
-    units: list[str] = []
-    for block in joined_blocks(text, rows, notes):
-        if block in rows:
-            units.append(block)
-            continue
-        for piece in segments(block):
-            joins = units and (LIST_MARKER.match(units[-1]) or len(units[-1]) < MAX_QUOTE_CHARS // 2
-                               and introduces(units[-1], piece))
-            if joins:
-                units[-1] = f"{units[-1]} {piece}"
-            else:
-                units.append(piece)
-    return units
-
-
-def introduces(sentence: str, following: str) -> bool:
-    """Whether ``sentence`` introduces ``following`` and is quoted with it: it ends with a colon, or it is a
-    Korean sentence about "the following" (``INTRODUCES_KOREAN``) and a command line follows."""
-    return sentence.endswith(":") or bool(PROMPT.match(following)) and has_hangul(sentence) \
-        and INTRODUCES_KOREAN in sentence
-
-
-def segments(block: str) -> list[str]:
-    """The sentences sentencex finds in ``block``, stripped, joined again where it cut inside a dotted name
-    (``canvas.Canvas``, ``pdfencrypt.StandardEncryption``: a full stop between Latin letters or digits with
-    no space after it), which left the name's second half a quote of its own. Korean text without spaces
-    ("표시된다.암호가") is still cut there."""
-    from sentencex import segment
-
-    pieces: list[str] = []
-    end = 0
-    language = "ko" if has_hangul(block) else "en"
-    found = [s for part in HANGUL_SENTENCE_END.split(block) for s in segment(language, part)]
-    for piece in (s.strip() for s in found):
-        if not piece:
-            continue
-        start = block.find(piece, end)
-        if pieces and start == end and DOTTED_NAME_END.search(pieces[-1]) and DOTTED_NAME_START.match(piece):
-            pieces[-1] += piece
-        else:
-            pieces.append(piece)
-        end = start + len(piece) if start >= 0 else end
-    return pieces
-
-
-def joined_blocks(text: str, rows: frozenset[str] = frozenset(), notes: frozenset[str] = frozenset()) -> list[str]:
-    """Line blocks of a passage; a block ending mid-sentence is joined to a next block that starts in
-    lower case (a paragraph that goes on across a column or a page), over a page number between them.
-    Korean has no case: there a block ending mid-sentence that has ``MIN_RUN_ON_CHARS`` or more (shorter,
-    it is a heading or a running head) is joined to a next block that starts with a Hangul syllable or in
-    lower case, and, when it ends in a syllable, to one that starts with anything but a list item's
-    marker or is a page number: MuPDF makes every line of some Korean TeX PDFs a block of its own. Where the text writes
-    spaces between Korean words, a block ending in a command or a name goes on into a Korean line only
-    when that opens with a particle (``PARTICLE``): else the line is a new sentence. A lone command or code name
-    (``COMMAND``) is joined to a next block that opens with a bracket, its arguments. The join has no space
-    where the text writes none between Korean words (those PDFs), else one. Table rows (``rows``) are never
-    joined. Footnotes (``notes``) are never joined either, and come last: a sentence that goes on over the
-    page's notes to the next page is joined over them."""
-    stripped = [b.strip() for b in text.split("\n") if b.strip()]
-    lines = [line for line in stripped if line not in notes]
-    blocks: list[str] = []
-    for index, line in enumerate(lines):
-        if line in rows or (blocks and blocks[-1] in rows):
-            blocks.append(line)
-            continue
-        unfinished = bool(blocks) and not SENTENCE_END.search(blocks[-1])
-        following = lines[index + 1] if index + 1 < len(lines) else ""
-        if unfinished and PAGE_NUMBER.match(line) and (following[:1].islower() or is_hangul(following[:1])):
-            continue
-        if unfinished and runs_on(blocks[-1], line):
-            korean_without_spaces = has_hangul(line) and not SPACED_HANGUL.search(blocks[-1])
-            blocks[-1] += ("" if korean_without_spaces else " ") + line
-        else:
-            blocks.append(line)
-    return blocks + [line for line in stripped if line in notes]
-
-
-def runs_on(block: str, line: str) -> bool:
-    """Whether ``line`` goes on with the unfinished sentence at the end of ``block`` (see ``joined_blocks``)."""
-    if not has_hangul(block) and not is_hangul(line[0]):
-        return line[0].islower() or bool(COMMAND.match(block)) and line[0] in "{[("
-    if len(block) < MIN_RUN_ON_CHARS or PAGE_NUMBER.match(line):  # a heading or a running head; a page number
-        return False
-    if is_hangul(line[0]) and not is_hangul(block[-1]) and block[-1] not in ",(" and SPACED_HANGUL.search(block):
-        return bool(PARTICLE.match(line))  # after a command or a name, a new sentence unless a particle follows
-    return is_hangul(line[0]) or line[0].islower() or is_hangul(block[-1]) and not LIST_START.match(line)
 
 
 def chunk_lines(source: Source, kind: str) -> frozenset[str]:

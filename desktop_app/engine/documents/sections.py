@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from desktop_app.engine.answering.evidence import sentences_of
+from desktop_app.engine.answering.sentences import sentences_of
 from desktop_app.store.library import ChunkRow, LibraryStore
 
 

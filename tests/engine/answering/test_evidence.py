@@ -21,13 +21,12 @@ from desktop_app.engine.answering.evidence import (
     best,
     candidates,
     combine,
-    joined_blocks,
     keyword_scores,
     retrieval_scores,
-    sentences_of,
     terms,
 )
 from desktop_app.engine.answering.memory import focus_query
+from desktop_app.engine.answering.sentences import joined_blocks, sentences_of
 from desktop_app.engine.language import say
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.store.rows import ChunkRow
