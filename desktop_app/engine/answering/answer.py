@@ -19,8 +19,8 @@ from desktop_app.errors import AppError
 
 RECORD_FORMAT = 2
 """Version of the assistant message's ``meta`` written by ``Answer.to_record`` (1: the fields before it).
-Keys added since (``given``, ``sent_message``, ``sent_passages``) are optional: a record without them reads
-as before."""
+Keys added since (``given``, ``sent_message``, ``sent_passages``, ``sent_chunks``) are optional: a record
+without them reads as before."""
 ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer", "quotes": "answer made of quotes",
                  "find": "count made by reading every page"}
 STOPPED_BY_LABELS = {"user": "Stopped.", "policy": "Stopped by the safety policy.",
@@ -117,6 +117,9 @@ class Answer:
     repeats it exactly and llama.cpp reuses its KV cache; "" when no model was asked."""
     sent_passages: dict[int, str] = field(default_factory=dict)
     """Source number -> the text given under it in ``sent_message`` (widened or cut to fit)."""
+    sent_chunks: dict[int, list[int]] = field(default_factory=dict)
+    """Source number -> the ids of the chunks that text holds, for the passages ``sent_message`` gives
+    (not those it names from an earlier turn)."""
 
     @property
     def given_sources(self) -> list[Citation]:
@@ -168,6 +171,7 @@ class Answer:
             "adapter": self.adapter, "evidence": [e.to_dict() for e in self.evidence],
             "given": [c.to_dict() for c in self.given], "sent_message": self.sent_message,
             "sent_passages": {str(n): t for n, t in self.sent_passages.items()},
+            "sent_chunks": {str(n): ids for n, ids in self.sent_chunks.items()},
         }
 
     @classmethod
@@ -201,6 +205,7 @@ class Answer:
             given=[Citation(**c) for c in meta.get("given") or []],
             sent_message=str(meta.get("sent_message") or ""),
             sent_passages={int(n): str(t) for n, t in (meta.get("sent_passages") or {}).items()},
+            sent_chunks={int(n): [int(i) for i in ids] for n, ids in (meta.get("sent_chunks") or {}).items()},
         )
 
 

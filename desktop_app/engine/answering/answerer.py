@@ -50,6 +50,10 @@ from desktop_app.store.library import ChunkRow, LibraryStore
 
 MEMORY_SHARE = 0.25  # of the model's window, at most, for the summary of folded turns (and whole documents)
 HISTORY_SHARE = 0.8  # of the window, at most, for earlier turns kept as the model read them, sources and all
+MESSAGE_SHARE = 0.6
+"""Of the window, at most, for a new question's user message (its sources, the question, the key sentences), so
+the turn fits in ``HISTORY_SHARE`` with its answer and a follow-up finds room beside it instead of folding it and
+reading everything again; whole documents are not held to it (README, Performance)."""
 log = logging.getLogger(__name__)
 
 STRICT_NOTE = ("\n- Be strict: every sentence must come from a cited source. Copy numbers, names and identifiers "
@@ -242,9 +246,10 @@ class Answerer:
         settings: Settings, evidence: list[Evidence], widen: bool = True,
     ) -> BuiltPrompt:
         """The prompt: the conversation's turns as the model read them (``fold_history``), then the new
-        sources (``carry_over``). Sources come first: when the turns leave no room for all of them, the
-        turns are folded; then sources are dropped from the end while the prompt does not fit, and with
-        ``widen`` widened with their neighbouring chunks while there is room."""
+        sources (``carry_over``). Sources come first: when the turns leave no room for those the key sentences
+        come from (for all of them, without key sentences), the turns are folded; then sources are dropped from
+        the end while the prompt does not fit, and with ``widen`` widened with their neighbouring chunks while
+        there is room (the new message within ``MESSAGE_SHARE`` of the window)."""
         model = self.model()
         turns = self.conversations.turns_after(conversation_id, summary_upto)
         memory = int(model.n_ctx * MEMORY_SHARE)
@@ -255,12 +260,17 @@ class Answerer:
         numbered, above, numbers = carry_over(kept, sources)
         short = 0  # tokens the part-by-part counts fell short of the rendered prompt (joined text tokenises apart)
         while True:
-            builder = PromptBuilder(model.count, model.n_ctx, settings.max_answer_tokens + short)
+            builder = PromptBuilder(model.count, model.n_ctx, settings.max_answer_tokens + short,
+                                    MESSAGE_SHARE if widen else 1.0)
             built = builder.build(system_prompt, summary, examples + kept, numbered, question.text,
                                   question.language, self._expand if widen else lambda source: source.chunks,
                                   renumber(evidence, numbers), above)
             built.tokens, built.stop = model.render(built.messages)
-            crowded = len(built.sources) < len(numbered)
+            # the turns stay while every source a key sentence comes from fits beside them (all sources, without
+            # key sentences); a lower source left out costs less than reading the whole conversation again
+            needed = {numbers[e.source_number] for e in evidence if e.source_number in numbers} or \
+                {s.number for s in numbered}
+            crowded = not needed <= {s.number for s in built.sources}
             if len(built.tokens) <= budget and not (kept and crowded):
                 break
             if kept:  # the turns leave no room for every source (or the question): fold them all
@@ -362,7 +372,7 @@ class Answerer:
             withheld=withheld, model=model.label,
             adapter=adapter.record() if (adapter := model.adapter) else None, origin_details=details,
             given=[citation_for(s) for s in built.sources], sent_message=built.messages[-1]["content"],
-            sent_passages=built.passages,
+            sent_passages=built.passages, sent_chunks={n: list(ids) for n, ids in built.held.items()},
         )
         stored = self.conversations.add_answer(answer)
         if self.shortcuts is not None:

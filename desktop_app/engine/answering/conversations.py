@@ -192,7 +192,8 @@ def turn_from(question: str, text: str, message_id: int, meta: str) -> Turn:
         record = json.loads(meta or "{}")
         passages = {int(n): str(t) for n, t in (record.get("sent_passages") or {}).items()}
         chunks = {int(c["number"]): tuple(int(i) for i in c["chunk_ids"]) for c in record.get("given") or []}
-        return Turn(question, text, message_id, str(record.get("sent_message") or ""), passages, chunks)
+        held = {int(n): tuple(int(i) for i in ids) for n, ids in (record.get("sent_chunks") or {}).items()}
+        return Turn(question, text, message_id, str(record.get("sent_message") or ""), passages, chunks, held)
     except (TypeError, KeyError, ValueError, AttributeError):
         return Turn(question, text, message_id)
 

@@ -160,7 +160,9 @@ class Turn:
     ``message``: the user message the model read for this answer (its sources, the question, the key
     sentences), "" when no model was asked or the record predates it: then the question stands alone.
     ``passages``: source number -> the text given under it in ``message``; ``chunks``: source number -> the
-    ids of the chunks it was retrieved as, so a follow-up that retrieves them again refers to that number.
+    ids of the chunks it was retrieved as; ``held``: source number -> the ids of the chunks its given text
+    holds (widened over its neighbours; empty in records that predate it), so a follow-up that retrieves
+    chunks a passage already holds refers to that number (``prompt.carry_over``).
     """
 
     question: str
@@ -169,6 +171,7 @@ class Turn:
     message: str = ""
     passages: dict[int, str] = field(default_factory=dict)
     chunks: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    held: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def prompt(self) -> str:

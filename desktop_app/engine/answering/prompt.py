@@ -5,7 +5,8 @@ turns, so llama.cpp reuses their KV cache), then the numbered sources, the
 question, and the key sentences of the sources to answer from (the evidence,
 when given). Every part is counted in model tokens; room is reserved for the
 answer; sources are added best first while they fit, and widened with their
-neighbouring text when the budget allows.
+neighbouring chunks when the budget allows, never with one another passage of
+the prompt (or of the turns it repeats) already holds.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class BuiltPrompt:
     stop: list[str] = field(default_factory=list)
     passages: dict[int, str] = field(default_factory=dict)
     """Source number -> the text the model was given for it (widened or cut to fit)."""
+    held: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    """Source number -> the ids of the chunks its text in this message holds (its own, and the neighbours it
+    was widened with), for the sources given in this message, not those named from an earlier turn."""
     flagged: dict[int, list[str]] = field(default_factory=dict)
     """Source number -> why its text was neutralised (instruction-like text, control tokens)."""
     numbers: dict[int, int] = field(default_factory=dict)
@@ -62,33 +66,65 @@ class BuiltPrompt:
 def carry_over(turns: list[Turn], sources: list[Source]) -> tuple[list[Source], dict[int, str], dict[int, int]]:
     """Number ``sources`` for a prompt that repeats ``turns`` as the model read them.
 
-    A source an earlier turn already gave (the same chunks) takes that turn's number, and its passage as
-    given there, so the new message names it instead of repeating it; the others are numbered after the
-    highest number the turns used, so every [n] in the prompt means one passage. Returns the renumbered
-    sources in their order, number -> passage for those given above, and retrieval's number -> the new one.
+    A source whose chunks one passage of an earlier turn already holds (the same chunks, or that passage
+    widened over them; ``Turn.held``) takes that passage's number, and its text as given there, so the new
+    message names it instead of repeating it; a source whose chunks several such passages hold between them
+    is split into one part per passage, and sources (or parts) held by the same passage are merged into one
+    source of that number. The others are numbered after the highest number the turns used, so every [n] in
+    the prompt means one passage. Returns the renumbered sources in order of first appearance, number ->
+    passage for those given above, and retrieval's number -> the new one (a split source's first part's).
     """
-    given: dict[tuple[int, ...], tuple[int, str]] = {}
+    given: list[tuple[int, str, frozenset[int]]] = []
     highest = 0
     for turn in turns:
         if not turn.message:
             continue
         highest = max([highest, *turn.passages, *turn.chunks])
-        for number, chunks in turn.chunks.items():
-            if number in turn.passages:
-                given[chunks] = (number, turn.passages[number])
+        given += [(number, text, frozenset(turn.held.get(number) or turn.chunks.get(number, ())))
+                  for number, text in turn.passages.items()]
     numbered: list[Source] = []
     above: dict[int, str] = {}
     numbers: dict[int, int] = {}
     for source in sources:
-        found = given.get(tuple(c.id for c in source.chunks))
-        if found is not None and found[0] not in above:
-            number, above[found[0]] = found
-        else:
+        parts = held_by(source.chunks, given)
+        if not parts:
             highest += 1
-            number = highest
-        numbers[source.number] = number
-        numbered.append(replace(source, number=number))
+            numbers[source.number] = highest
+            numbered.append(replace(source, number=highest))
+            continue
+        numbers[source.number] = parts[0][0]
+        for number, text, chunks in parts:
+            merged = next((i for i, s in enumerate(numbered) if s.number == number), None)
+            if merged is None:
+                above[number] = text
+                numbered.append(replace(source, chunks=chunks, number=number))
+            else:
+                ids = {c.id for c in numbered[merged].chunks}
+                more = [c for c in chunks if c.id not in ids]
+                numbered[merged] = replace(numbered[merged], chunks=sorted([*numbered[merged].chunks, *more],
+                                                                            key=lambda c: c.ord))
     return numbered, above, numbers
+
+
+def held_by(chunks: list[ChunkRow], given: list[tuple[int, str, frozenset[int]]]
+            ) -> list[tuple[int, str, list[ChunkRow]]]:
+    """``chunks`` as runs that passages of ``given`` (number, text, chunk ids) hold: one passage for all when
+    one holds them all, else (number, text, chunks) per run, each as long as its passage holds it; [] when
+    some chunk none holds."""
+    ids = {c.id for c in chunks}
+    whole = next(((n, text) for n, text, held in given if ids <= held), None)
+    if whole is not None:
+        return [(*whole, list(chunks))]
+    parts: list[tuple[int, str, list[ChunkRow]]] = []
+    for chunk in chunks:
+        if parts and chunk.id in next(held for n, _, held in given if n == parts[-1][0]):
+            parts[-1][2].append(chunk)
+            continue
+        holder = next(((n, text) for n, text, held in given if chunk.id in held), None)
+        if holder is None:
+            return []
+        parts.append((*holder, [chunk]))
+    return parts
 
 
 def renumber(evidence: list[Evidence], numbers: dict[int, int]) -> list[Evidence]:
@@ -139,10 +175,15 @@ def system_message(system_prompt: str, summary: str, language: str) -> str:
 
 
 class PromptBuilder:
-    def __init__(self, count: Callable[[str], int], window: int, answer_reserve: int) -> None:
+    def __init__(self, count: Callable[[str], int], window: int, answer_reserve: int,
+                 message_share: float = 1.0) -> None:
+        """``count``: text -> tokens; ``window``: the model's context size in tokens; ``answer_reserve``:
+        tokens kept free for the answer; ``message_share``: the new user message (its sources, question and
+        key sentences) takes at most this share of the window, so that a follow-up finds room beside it."""
         self.count = count
         self.window = window
         self.answer_reserve = answer_reserve
+        self.message_share = message_share
 
     def build(
         self, system_prompt: str, summary: str, turns: list[Turn], sources: list[Source], question: str,
@@ -163,11 +204,13 @@ class PromptBuilder:
             history += [{"role": "user", "content": turn.prompt}, {"role": "assistant", "content": turn.answer}]
         fixed = self.count(system) + sum(self.count(m["content"]) + MESSAGE_OVERHEAD for m in history)
         fresh = [s for s in sources if s.number not in above]
+        shown_before = {i for turn in turns if turn.message for ids in (turn.held or turn.chunks).values() for i in ids}
         evidence = list(evidence or [])
         while True:  # the key sentences never crowd out every passage: the last of them go first
             key = evidence_block(evidence, say("evidence", language)) if evidence else ""
             question_cost = self.count(question) + self.count(key) + 3 * MESSAGE_OVERHEAD
-            texts = self._fit_sources(fresh, self.window - self.answer_reserve - fixed - question_cost, expand)
+            room = min(self.window - self.answer_reserve - fixed, int(self.window * self.message_share))
+            texts, held = self._fit_sources(fresh, room - question_cost, expand, shown_before)
             if texts or not fresh or not evidence:
                 break
             evidence.pop()
@@ -195,14 +238,24 @@ class PromptBuilder:
         scaffold = "\n".join([*(source_header(s) for s in used),
                                *(say(k, language) for k in ("sources", "question", "evidence"))])
         return BuiltPrompt(messages, used, parts, passages={s.number: texts[s.number] for s in used},
+                           held={n: ids for n, ids in held.items() if n in texts and n not in above},
                            flagged=flagged, scaffold=scaffold)
 
     def _fit_sources(
-        self, sources: list[Source], room: int, expand: Callable[[Source], list[ChunkRow]]
-    ) -> dict[int, str]:
-        """Source texts by number: best first while they fit, then widened with neighbours."""
+        self, sources: list[Source], room: int, expand: Callable[[Source], list[ChunkRow]],
+        shown_before: set[int] | frozenset[int] = frozenset(),
+    ) -> tuple[dict[int, str], dict[int, tuple[int, ...]]]:
+        """Source texts by number, and the ids of the chunks each text holds: best first while they fit in
+        ``room`` tokens, then widened with neighbouring chunks that no other passage of the prompt holds (nor,
+        ``shown_before``, one of the turns it repeats), so no text is read twice.
+
+        Widening each source over both neighbours repeated the chunk between two adjacent sources: the
+        first prompt of dev B011 held 1,546 tokens, its follow-up B012 had 1,275 new ones to read
+        (benchmarks/answer_speed.py; README, Performance).
+        """
         texts: dict[int, str] = {}
         costs: dict[int, int] = {}
+        held: dict[int, tuple[int, ...]] = {}
         for source in sources:
             text = source.text
             cost = self.count(source_block(source, text)) + 2
@@ -212,16 +265,22 @@ class PromptBuilder:
                     break
                 cost = self.count(source_block(source, text)) + 2
             texts[source.number], costs[source.number] = text, cost
+            held[source.number] = tuple(c.id for c in source.chunks)
             room -= cost
+        taken = set(shown_before) | {i for ids in held.values() for i in ids}
         for source in sources:
             if source.number not in texts or texts[source.number] != source.text:
                 continue
-            wider = join_chunks(expand(source))
+            own = set(held[source.number])
+            chunks = [c for c in expand(source) if c.id in own or c.id not in taken]
+            wider = join_chunks(chunks)
             extra = self.count(source_block(source, wider)) + 2 - costs[source.number]
             if wider != source.text and extra <= room:
                 texts[source.number] = wider
+                held[source.number] = tuple(c.id for c in chunks)
+                taken |= set(held[source.number])
                 room -= extra
-        return texts
+        return texts, held
 
     def _truncate(self, text: str, room: int) -> str:
         """The longest prefix (cut at a word) that fits in ``room`` tokens, or "" if too little is left."""

@@ -47,17 +47,18 @@ def test_a_follow_up_reuses_the_whole_previous_prompt_from_the_kv_cache(harbour:
     assert follow.prompt_tokens > first.prompt_tokens
     assert reused[0] >= first.prompt_tokens, "the first turn's whole prompt comes from the KV cache"
     assert follow.prompt_tokens - reused[0] < first.prompt_tokens, "only the new part is evaluated"
-    # the sources the first turn gave keep their numbers and are named, not repeated
-    before = {tuple(c.chunk_ids): c.number for c in first.given}
-    shared = [c for c in follow.given if tuple(c.chunk_ids) in before]
+    # the sources the first turn gave, or whose chunks a passage it gave holds, keep that number and are named
+    holds = {number: set(ids) for number, ids in first.sent_chunks.items()}
+    assert holds and all(set(c.chunk_ids) <= holds[c.number] for c in first.given if c.number in holds)
+    shared = [c for c in follow.given if any(set(c.chunk_ids) <= ids for ids in holds.values())]
     assert shared, "the follow-up found a passage the first turn had given"
     for citation in shared:
-        assert citation.number == before[tuple(citation.chunk_ids)]
+        assert set(citation.chunk_ids) <= holds[citation.number]
         assert f"[{citation.number}] {citation.document_title}" not in follow.sent_message
     assert "given above" in follow.sent_message
     for citation in follow.given:
-        if tuple(citation.chunk_ids) not in before:
-            assert citation.number > max(before.values())
+        if citation not in shared:
+            assert citation.number > max(holds)
             assert f"[{citation.number}] {citation.document_title}" in follow.sent_message
     stored = harbour.conversations.get(first.conversation_id)[1][-1].answer
     assert stored is not None and stored.sent_message == follow.sent_message
@@ -71,13 +72,24 @@ def passage(number: int, chunk_ids: tuple[int, ...]) -> Source:
 def test_carried_sources_keep_their_number_and_new_ones_follow_the_highest() -> None:
     turns = [Turn("q1", "a1", 2, "message 1", {1: "alpha", 2: "beta"}, {1: (10,), 2: (20, 21)}),
              Turn("q2", "a2", 4, "message 2", {2: "beta", 3: "gamma"}, {2: (20, 21), 3: (30,)})]
-    sources = [passage(1, (30,)), passage(2, (99,)), passage(3, (10,)), passage(4, (20,))]
+    sources = [passage(1, (30,)), passage(2, (99,)), passage(3, (10,)), passage(4, (20,)), passage(5, (21, 22))]
     numbered, above, numbers = carry_over(turns, sources)
-    assert [s.number for s in numbered] == [3, 4, 1, 5]
-    assert above == {3: "gamma", 1: "alpha"}
-    assert numbers == {1: 3, 2: 4, 3: 1, 4: 5}
+    assert [s.number for s in numbered] == [3, 4, 1, 2, 5], "chunk 20 is in the passage given as [2]; 22 is not"
+    assert above == {3: "gamma", 1: "alpha", 2: "beta"}
+    assert numbers == {1: 3, 2: 4, 3: 1, 4: 2, 5: 5}
     fresh, none, _ = carry_over([Turn("q", "a", 2)], sources)
-    assert [s.number for s in fresh] == [1, 2, 3, 4] and none == {}, "a turn without its message gave nothing"
+    assert [s.number for s in fresh] == [1, 2, 3, 4, 5] and none == {}, "a turn without its message gave nothing"
+
+
+def test_sources_inside_one_widened_passage_are_named_by_its_number_as_one_source() -> None:
+    # [1] was retrieved as chunk 10 and given widened over 9 and 11; [2] as 20 alone
+    turns = [Turn("q1", "a1", 2, "message 1", {1: "nine ten eleven", 2: "twenty"}, {1: (10,), 2: (20,)},
+                  {1: (9, 10, 11), 2: (20,)})]
+    sources = [passage(1, (10, 11)), passage(2, (9,)), passage(3, (20,))]
+    numbered, above, numbers = carry_over(turns, sources)
+    assert numbers == {1: 1, 2: 1, 3: 2}
+    assert [(s.number, [c.id for c in s.chunks]) for s in numbered] == [(1, [9, 10, 11]), (2, [20])]
+    assert above == {1: "nine ten eleven", 2: "twenty"}
 
 
 def test_turns_are_repeated_as_read_until_they_fill_the_window_then_folded_once(
@@ -106,3 +118,11 @@ def test_turns_are_repeated_as_read_until_they_fill_the_window_then_folded_once(
         assert "Asked: Who did the harbour survey?" in summary
     finally:
         engine.close()
+
+
+def test_a_source_two_earlier_passages_hold_between_them_is_split_and_named_by_both() -> None:
+    turns = [Turn("q1", "a1", 2, "m", {1: "nine ten", 2: "eleven twelve"}, {1: (10,), 2: (12,)},
+                  {1: (9, 10), 2: (11, 12)})]
+    numbered, above, numbers = carry_over(turns, [passage(1, (10, 11)), passage(2, (12, 13))])
+    assert [(s.number, [c.id for c in s.chunks]) for s in numbered] == [(1, [10]), (2, [11]), (3, [12, 13])]
+    assert above == {1: "nine ten", 2: "eleven twelve"} and numbers == {1: 1, 2: 3}
