@@ -112,7 +112,8 @@ def engine_turn(engine: Engine, capture: Capture, question: str, conversation: i
     answer = ask(engine, question, conversation)
     t = answer.timings
     return {"ttft_s": t.get("ttft_s"), "generation_ttft_s": t.get("generation_ttft_s"),
-            "tokens_per_s": t.get("tokens_per_s"), "tokens": answer.completion_tokens, "text": answer.text,
+            "tokens_per_s": t.get("tokens_per_s"), "tokens": answer.completion_tokens,
+            "text": answer.withheld or answer.text,  # the model's own words, also when the answer check withheld them
             "abstained": answer.abstained,
             "prompt_tokens": list(capture.tokens), "stop": list(capture.stop), "conversation": answer.conversation_id,
             "reused_tokens": capture.reused,

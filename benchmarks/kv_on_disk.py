@@ -56,7 +56,7 @@ def follow_up(engine: Engine, home: Path, first: str, other: str, follow: str, k
     return {"ttft_s": answer.timings["ttft_s"], "prompt_tokens": answer.prompt_tokens, "covered": covered[0],
             "state_bytes": sizes[0] if sizes else 0, "first_tokens": opened.prompt_tokens + opened.completion_tokens,
             "save_s": opened.timings.get("kv_save_s"), "restore_s": answer.timings.get("kv_restore_s"),
-            "text": answer.text}
+            "text": answer.withheld or answer.text}  # the draft, also when withheld
 
 
 def main() -> None:
