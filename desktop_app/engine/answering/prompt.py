@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from desktop_app.engine.answering.evidence import Evidence
 from desktop_app.engine.answering.memory import Turn
@@ -63,6 +63,22 @@ class BuiltPrompt:
     the labels; a word an answer takes from it is not a claim (``verification.verify``)."""
 
 
+class GivenPassage(NamedTuple):
+    """A passage an earlier turn's message gave: its number, its text, and the ids of the chunks it holds."""
+
+    number: int
+    text: str
+    held: frozenset[int]
+
+
+def given_passages(turns: list[Turn]) -> list[GivenPassage]:
+    """The passages the messages of ``turns`` gave (a turn without its message gave none), with the chunks
+    each holds (``Turn.held``; for a record that predates it, or a passage named from an earlier turn, the
+    chunks it was retrieved as)."""
+    return [GivenPassage(number, text, frozenset(turn.held.get(number) or turn.chunks.get(number, ())))
+            for turn in turns if turn.message for number, text in turn.passages.items()]
+
+
 def carry_over(turns: list[Turn], sources: list[Source]) -> tuple[list[Source], dict[int, str], dict[int, int]]:
     """Number ``sources`` for a prompt that repeats ``turns`` as the model read them.
 
@@ -74,15 +90,10 @@ def carry_over(turns: list[Turn], sources: list[Source]) -> tuple[list[Source], 
     the prompt means one passage. Returns the renumbered sources in order of first appearance, number ->
     passage for those given above, and retrieval's number -> the new one (a split source's first part's).
     """
-    given: list[tuple[int, str, frozenset[int]]] = []
-    highest = 0
-    for turn in turns:
-        if not turn.message:
-            continue
-        highest = max([highest, *turn.passages, *turn.chunks])
-        given += [(number, text, frozenset(turn.held.get(number) or turn.chunks.get(number, ())))
-                  for number, text in turn.passages.items()]
+    given = given_passages(turns)
+    highest = max([0, *(n for turn in turns if turn.message for n in [*turn.passages, *turn.chunks])])
     numbered: list[Source] = []
+    at: dict[int, int] = {}  # a number given above -> its index in ``numbered``
     above: dict[int, str] = {}
     numbers: dict[int, int] = {}
     for source in sources:
@@ -92,38 +103,34 @@ def carry_over(turns: list[Turn], sources: list[Source]) -> tuple[list[Source], 
             numbers[source.number] = highest
             numbered.append(replace(source, number=highest))
             continue
-        numbers[source.number] = parts[0][0]
-        for number, text, chunks in parts:
-            merged = next((i for i, s in enumerate(numbered) if s.number == number), None)
-            if merged is None:
-                above[number] = text
-                numbered.append(replace(source, chunks=chunks, number=number))
-            else:
-                ids = {c.id for c in numbered[merged].chunks}
-                more = [c for c in chunks if c.id not in ids]
-                numbered[merged] = replace(numbered[merged], chunks=sorted([*numbered[merged].chunks, *more],
-                                                                            key=lambda c: c.ord))
+        numbers[source.number] = parts[0][0].number
+        for passage, chunks in parts:
+            if passage.number not in at:
+                at[passage.number], above[passage.number] = len(numbered), passage.text
+                numbered.append(replace(source, chunks=chunks, number=passage.number))
+                continue
+            merged = numbered[at[passage.number]]
+            more = [c for c in chunks if c.id not in {m.id for m in merged.chunks}]
+            numbered[at[passage.number]] = replace(merged, chunks=sorted([*merged.chunks, *more], key=lambda c: c.ord))
     return numbered, above, numbers
 
 
-def held_by(chunks: list[ChunkRow], given: list[tuple[int, str, frozenset[int]]]
-            ) -> list[tuple[int, str, list[ChunkRow]]]:
-    """``chunks`` as runs that passages of ``given`` (number, text, chunk ids) hold: one passage for all when
-    one holds them all, else (number, text, chunks) per run, each as long as its passage holds it; [] when
-    some chunk none holds."""
+def held_by(chunks: list[ChunkRow], given: list[GivenPassage]) -> list[tuple[GivenPassage, list[ChunkRow]]]:
+    """``chunks`` as runs that passages of ``given`` hold: one passage for all when one holds them all, else a
+    (passage, chunks) per run, each as long as its passage holds it; [] when some chunk none holds."""
     ids = {c.id for c in chunks}
-    whole = next(((n, text) for n, text, held in given if ids <= held), None)
+    whole = next((passage for passage in given if ids <= passage.held), None)
     if whole is not None:
-        return [(*whole, list(chunks))]
-    parts: list[tuple[int, str, list[ChunkRow]]] = []
+        return [(whole, list(chunks))]
+    parts: list[tuple[GivenPassage, list[ChunkRow]]] = []
     for chunk in chunks:
-        if parts and chunk.id in next(held for n, _, held in given if n == parts[-1][0]):
-            parts[-1][2].append(chunk)
+        if parts and chunk.id in parts[-1][0].held:
+            parts[-1][1].append(chunk)
             continue
-        holder = next(((n, text) for n, text, held in given if chunk.id in held), None)
+        holder = next((passage for passage in given if chunk.id in passage.held), None)
         if holder is None:
             return []
-        parts.append((*holder, [chunk]))
+        parts.append((holder, [chunk]))
     return parts
 
 
@@ -204,7 +211,7 @@ class PromptBuilder:
             history += [{"role": "user", "content": turn.prompt}, {"role": "assistant", "content": turn.answer}]
         fixed = self.count(system) + sum(self.count(m["content"]) + MESSAGE_OVERHEAD for m in history)
         fresh = [s for s in sources if s.number not in above]
-        shown_before = {i for turn in turns if turn.message for ids in (turn.held or turn.chunks).values() for i in ids}
+        shown_before = {i for passage in given_passages(turns) for i in passage.held}
         evidence = list(evidence or [])
         while True:  # the key sentences never crowd out every passage: the last of them go first
             key = evidence_block(evidence, say("evidence", language)) if evidence else ""
