@@ -25,6 +25,8 @@ from desktop_app.store.library import ChunkRow
 
 MESSAGE_OVERHEAD = 8
 MIN_SOURCE_TOKENS = 48
+CUT = " ..."
+"""Ends a passage cut to fit the window."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ def given_passages(turns: list[Turn]) -> list[GivenPassage]:
     """The passages the messages of ``turns`` gave (a turn without its message gave none), with the chunks
     each holds (``Turn.held``; for a record that predates it, or a passage named from an earlier turn, the
     chunks it was retrieved as)."""
-    return [GivenPassage(number, text, frozenset(turn.held.get(number) or turn.chunks.get(number, ())))
+    return [GivenPassage(number, text, frozenset(turn.held[number] if number in turn.held
+                                                 else turn.chunks.get(number, ())))
             for turn in turns if turn.message for number, text in turn.passages.items()]
 
 
@@ -272,7 +275,7 @@ class PromptBuilder:
                     break
                 cost = self.count(source_block(source, text)) + 2
             texts[source.number], costs[source.number] = text, cost
-            held[source.number] = tuple(c.id for c in source.chunks)
+            held[source.number] = whole_chunks(source.chunks, text)
             room -= cost
         taken = set(shown_before) | {i for ids in held.values() for i in ids}
         for source in sources:
@@ -297,7 +300,24 @@ class PromptBuilder:
         keep = len(words)
         while keep > 0 and self.count(" ".join(words[:keep])) + MIN_SOURCE_TOKENS // 2 > room:
             keep = int(keep * 0.8)
-        return " ".join(words[:keep]) + " ..." if keep else ""
+        return " ".join(words[:keep]) + CUT if keep else ""
+
+
+def whole_chunks(chunks: list[ChunkRow], text: str) -> tuple[int, ...]:
+    """The ids of the chunks that ``text`` holds whole: all of them when it is their joined text
+    (``join_chunks``), else, for a text cut to fit (ending in ``CUT``), the leading ones it holds to their end;
+    a follow-up names a passage only for chunks it holds (``carry_over``)."""
+    if text == join_chunks(chunks):
+        return tuple(c.id for c in chunks)
+    kept = len(text.removesuffix(CUT))
+    ids: list[int] = []
+    end = -1
+    for index, chunk in enumerate(chunks):
+        end += 1 + len(chunk.text[chunk.overlap if index else 0:])  # join_chunks: a new line, then the text
+        if end > kept:
+            break
+        ids.append(chunk.id)
+    return tuple(ids)
 
 
 def evidence_block(evidence: list[Evidence], heading: str) -> str:

@@ -6,7 +6,7 @@ chunks in memory.
 """
 
 from desktop_app.engine.answering.memory import Turn
-from desktop_app.engine.answering.prompt import PromptBuilder
+from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder, carry_over
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.store.rows import ChunkRow
 
@@ -61,3 +61,24 @@ def test_a_message_share_keeps_the_new_message_within_it_so_a_follow_up_has_room
     tight = PromptBuilder(count, window=300, answer_reserve=20, message_share=0.25).build(
         "system", "", [], sources, "Which?", "en", expand)
     assert list(tight.passages) == [1] and tight.held == {1: (3,)}, "no room for the second source nor widening"
+
+
+def test_a_passage_cut_to_fit_holds_only_its_whole_chunks_so_a_follow_up_gives_the_rest_again() -> None:
+    first = PromptBuilder(count, window=112, answer_reserve=20).build(
+        "system", "", [], [source(1, 3, 4, 5)], "Which?", "en", expand)
+    text = first.passages[1]
+    assert text.endswith(" ...") and "w3x19" in text and "chunk4 " in text and "w4x19" not in text, "cut in chunk 4"
+    assert first.held == {1: (3,)}, "chunks 4 and 5 were not given to their end"
+    turn = Turn("Which?", "That one [1].", 2, first.messages[-1]["content"], first.passages, {1: (3, 4, 5)},
+                first.held)
+    roomy = PromptBuilder(count, window=4000, answer_reserve=100)
+    again = follow_up(roomy, turn, [source(1, 3, 4, 5)])
+    assert list(again.held) == [2] and set(again.held[2]) >= {3, 4, 5}, "given again in full, under a new number"
+    inside = follow_up(roomy, turn, [source(1, 3)])
+    assert inside.held == {} and list(inside.passages) == [1], "chunk 3 was given whole: named, not repeated"
+
+
+def follow_up(builder: PromptBuilder, turn: Turn, sources: list[Source]) -> BuiltPrompt:
+    """The prompt of a follow-up to ``turn`` that retrieved ``sources``, numbered as the answerer numbers them."""
+    numbered, above, _numbers = carry_over([turn], sources)
+    return builder.build("system", "", [turn], numbered, "And then?", "en", expand, above=above)
