@@ -23,10 +23,11 @@ takes (the question's vector is then already remembered by the embedder from the
 scoring pass, as it is in an answer from the answer-cache lookup).
 ``--filler-pages N`` also indexes a generated N-page report
 (``ingest.generate_pdf``; 1,600 pages make about 10,000 chunks), so both are
-timed on a large library (the filler's quotes count as misses).
+timed on a large library (the filler's quotes count as misses). ``--misses``
+lists the questions whose best quotes miss, each with its best quote and page.
 
-    .venv/bin/python benchmarks/evidence.py [--grid] [--questions JSONL] [--docs FOLDER] [--filler-pages N]
-        [--embedding-backend auto|torch|...]
+    .venv/bin/python benchmarks/evidence.py [--grid] [--misses] [--questions JSONL] [--docs FOLDER]
+        [--filler-pages N] [--embedding-backend auto|torch|...]
 """
 
 from __future__ import annotations
@@ -92,12 +93,20 @@ def score_rows(rows: list[Any], feats: dict[str, dict[str, Any]], weights: dict[
             if not row.answerable or not row.must_contain:
                 continue
             stats["n"] += 1
-            stats["must1"] += bool(chosen) and contains_all(chosen[0][1].text, row.must_contain)
-            stats["must3"] += contains_all(" ".join(c.text for _, c in chosen), row.must_contain)
+            must1 = bool(chosen) and contains_all(chosen[0][1].text, row.must_contain)
+            must3 = contains_all(" ".join(c.text for _, c in chosen), row.must_contain)
+            stats["must1"] += must1
+            stats["must3"] += must3
+            page1 = None
             if with_pages and chosen and row.pages:
                 stats["paged"] += 1
                 top = ev.evidence_for(chosen[0][1], chosen[0][0], locate)
-                stats["page1"] += Path(top.document_path).name == row.doc and top.page in row.pages
+                page1 = Path(top.document_path).name == row.doc and top.page in row.pages
+                stats["page1"] += page1
+            if not (must1 and must3 and page1 is not False):
+                stats.setdefault("misses", []).append({
+                    "id": row.id, "must_contain@1": must1, "must_contain@3": must3, "page@1": page1,
+                    "pages": row.pages, "quote": f"p{top.page}: {top.quote[:100]}" if page1 is not None else ""})
     return out
 
 
@@ -142,6 +151,8 @@ def main() -> None:
     parser.add_argument("--grid", action="store_true", help="also try a grid of weights")
     parser.add_argument("--questions", type=Path, default=QUESTIONS, help="questions in the dev-set format")
     parser.add_argument("--docs", type=Path, default=CORPUS, help="the folder of the documents they ask about")
+    parser.add_argument("--misses", action="store_true",
+                        help="list the questions whose best quotes miss, with the best quote and its page")
     parser.add_argument("--filler-pages", type=int, default=0, help="also index a generated report this long")
     parser.add_argument("--embedding-backend", default="auto",
                         help="the embedding_backend setting (auto: bf16 where the CPU computes it natively, else "
@@ -163,6 +174,12 @@ def main() -> None:
     shipped = score_rows(rows, feats, None, engine, with_pages=True)
     print(f"Shipped weights {ev.WEIGHTS}; without the embedding cosine (a language the embedder does not "
           f"cover) {ev.LEXICAL_WEIGHTS}:\n{table(shipped)}\n")
+    if args.misses:
+        for lang, stats in sorted(shipped.items()):
+            for miss in stats.get("misses", []):
+                print(f"{lang} {miss['id']} expected p{miss['pages']}: must_contain@1 {miss['must_contain@1']}, "
+                      f"@3 {miss['must_contain@3']}, page@1 {miss['page@1']}; {miss['quote']!r}")
+        print()
     undiscounted = score_rows(rows, feats, None, engine, with_pages=True, discount=1.0)
     print(f"Without the discount of follow-ups' repeated quotes (SHOWN_DISCOUNT {ev.SHOWN_DISCOUNT} above):\n"
           f"{table(undiscounted)}\n")
