@@ -3,10 +3,13 @@
 Neighbouring chunks of one section are merged into one source, identical text
 is dropped, and a similarity floor separates relevant passages from the
 closest-but-unrelated ones shown when the library does not cover a question.
+A table of contents or an index page comes after every other relevant passage
+(``is_listing``): it holds the question's words without answering it.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -119,6 +122,7 @@ class Retriever:
         relevant = [cid for cid in ranked if cid in rows and (
             documents or similarity.get(cid, 0.0) >= self.floor
             or keyword_coverage(terms, rows[cid].text) >= MIN_COVERAGE)]
+        relevant.sort(key=lambda cid: is_listing(rows[cid].text))  # stable: listings after the rest, in order
         sources = self._merge([rows[cid] for cid in relevant], fused, similarity, k)
         closest = [] if sources else self._merge([rows[cid] for cid in ranked if cid in rows], fused, similarity, 3)
         return SearchResult(query, mode, sources, closest)
@@ -152,6 +156,9 @@ class Retriever:
         return sources
 
 
+LEADER = re.compile(r"(?:\.\s?){3,}\s*\d+|\u2026\s*\d+")
+"""A dot leader and the page number after it: "2.1 Basic Concepts . . . . 11", "draw ... 14", "! ... 62"."""
+LISTING_LEADERS = 3
 MAX_MERGED = 3
 MIN_COVERAGE = 0.5
 MIN_COVERED_TERMS = 2
@@ -169,6 +176,12 @@ def keyword_coverage(terms: list[str], text: str) -> float:
     prefixes = {w[:PREFIX] for w in WORD.findall(text.lower())}
     found = sum(1 for t in terms if t[:PREFIX] in prefixes)
     return found / len(terms) if found >= MIN_COVERED_TERMS else 0.0
+
+
+def is_listing(text: str) -> bool:
+    """Whether ``text`` is a table of contents or a back-of-book index: ``LISTING_LEADERS`` or more entries
+    with dot leaders and page numbers. Such a page holds the question's words without answering it."""
+    return len(LEADER.findall(text)) >= LISTING_LEADERS
 
 
 def adjacent(source: Source, row: ChunkRow) -> bool:
