@@ -19,6 +19,8 @@ from desktop_app.indexer import formats, layout, quality, tables
 BOLD_FLAG = 16
 TABLE_BLOCKS = 1_000_000  # block numbers of table rows: far above MuPDF's own
 DOT_LEADER = re.compile(r"(?:\s?\.){4,}\s?")
+HANGUL_SAMPLE_PAGES = 20
+"""Pages read for Hangul before the whole document's syllable pairs are counted (``hangul_joins``)."""
 
 
 def _limit_memory(limit_bytes: int) -> None:
@@ -100,8 +102,9 @@ def extract(
             return {"error": "empty", "detail": ""}
         title = ((doc.metadata or {}).get("title") or "").strip()
         pages = []
+        hangul = hangul_joins(doc)
         for number in range(doc.page_count):
-            record = page_record(doc, number)
+            record = page_record(doc, number, hangul)
             if report is None:
                 pages.append(record)
             else:
@@ -109,7 +112,22 @@ def extract(
         return {"title": title, "pages": pages, "repaired": bool(doc.is_repaired)}
 
 
-def page_record(doc: Any, number: int) -> dict[str, Any]:
+def hangul_joins(doc: Any) -> layout.HangulJoins | None:
+    """The syllable pairs of the whole document (``layout.HangulJoins``) when its first pages hold Hangul, else
+    None. Reading every page's plain text first took 0.06 s for a 56-page Korean PDF, where reading its pages
+    as blocks took 0.12 s."""
+    texts: list[str] = []
+    for number in range(doc.page_count):
+        try:
+            texts.append(doc.load_page(number).get_text())
+        except Exception:  # the page's own record reports it
+            continue
+        if number + 1 == HANGUL_SAMPLE_PAGES and not any(map(layout.HANGUL_SYLLABLE.search, texts)):
+            return None
+    return layout.HangulJoins.of(texts) if any(map(layout.HANGUL_SYLLABLE.search, texts)) else None
+
+
+def page_record(doc: Any, number: int, hangul: layout.HangulJoins | None = None) -> dict[str, Any]:
     """Visible text blocks of one page in reading order, with position, dominant font size and boldness.
 
     Also the page's printed label, how many spans were left out as hidden,
@@ -134,7 +152,7 @@ def page_record(doc: Any, number: int) -> dict[str, Any]:
     lines = with_table_rows(page, number + 1, lines)
     record["images"] = sum(1 for block in blocks if block.get("type") == 1)
     for block in layout.regroup(layout.reading_order(lines)):
-        parsed = text_block(block)
+        parsed = text_block(block, hangul)
         if parsed is not None:
             record["blocks"].append(parsed)
     ocr_fill(record, page)
@@ -198,9 +216,10 @@ def shows_ink(page: Any, bbox: tuple[float, float, float, float]) -> bool:
     return bool(samples) and min(samples) < max(samples) - 40
 
 
-def text_block(block: dict[str, Any]) -> dict[str, Any] | None:
-    """A block's text with its lines joined, its box, dominant font size, boldness, table (if a table row) and
-    the note markers it opens with and holds (``layout.note_markers``)."""
+def text_block(block: dict[str, Any], hangul: layout.HangulJoins | None = None) -> dict[str, Any] | None:
+    """A block's text with its lines joined (``layout.join_lines``, Korean line ends by ``hangul``), its box,
+    dominant font size, boldness, table (if a table row) and the note markers it opens with and holds
+    (``layout.note_markers``)."""
     lines: list[str] = []
     sizes: dict[float, int] = {}
     bold_chars = 0
@@ -223,9 +242,10 @@ def text_block(block: dict[str, Any]) -> dict[str, Any] | None:
                   if "table" in span), "")
     size = max(sizes, key=lambda s: sizes[s])
     opens, markers = layout.note_markers(block, size)
+    joined = lines[0] if table else DOT_LEADER.sub(" ... ", layout.fold_compatibility(layout.join_lines(lines, hangul)))
     return {
         "bbox": [round(v, 2) for v in block["bbox"]],
-        "text": lines[0] if table else DOT_LEADER.sub(" ... ", layout.fold_compatibility(layout.join_lines(lines))),
+        "text": joined,
         "size": size,
         "bold": bold_chars >= 0.8 * total_chars,
         "table": table,

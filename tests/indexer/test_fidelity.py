@@ -9,7 +9,7 @@ import pytest
 from desktop_app.cancel import CancelToken
 from desktop_app.indexer.chunking import chunk_document
 from desktop_app.indexer.extract import ExtractedDocument, PdfExtractor
-from desktop_app.indexer.layout import LINE_HYPHENS, fold_compatibility, join_lines
+from desktop_app.indexer.layout import LINE_HYPHENS, HangulJoins, fold_compatibility, join_lines
 from support import fidelity_pdfs as pdfs
 
 
@@ -36,6 +36,21 @@ def test_words_broken_by_every_hyphen_kind_are_joined(tmp_path: Path, extractor:
     assert not any(h in text for h in "\u00ad\u2010\u2011")
     assert "시험 운전한다." in text  # broken inside the word: no space
     assert "두 달마다 보충한다." in text  # broken after a space: the space stays
+
+
+def test_a_korean_word_broken_by_a_line_end_is_joined_where_the_document_writes_it_whole(
+        tmp_path: Path, extractor: PdfExtractor) -> None:
+    text = text_of(read(extractor, pdfs.korean_wrapped_pdf(tmp_path / "wrapped.pdf")))
+    assert "먼저 설정 메뉴를 열고" in text, text  # 설정 is written whole on page 2, never 설 정
+    assert "고릅니다. 이 바뀐 내용은" in text, text  # 이바 is not a pair the document writes: the space stays
+
+
+def test_korean_syllable_pairs_decide_a_line_end_without_a_sign_from_the_producer() -> None:
+    pairs = HangulJoins.of(["설정을 바꾸면 설정 파일이", "수 있고 할 수 있다"])
+    assert pairs.joins("설", "정") and not pairs.joins("수", "있") and not pairs.joins("가", "나")
+    assert join_lines(["먼저 설", "정을"], pairs) == "먼저 설정을"
+    assert join_lines(["할 수", "있다"], pairs) == "할 수 있다"
+    assert join_lines(["먼저 설", "정을"]) == "먼저 설 정을", "without the document's pairs, a space as before"
 
 
 @pytest.mark.parametrize("gutter", [78.0, 14.0, 6.0])

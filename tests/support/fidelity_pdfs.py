@@ -83,6 +83,19 @@ def hyphens_pdf(path: Path) -> Path:
     return save(doc, path)
 
 
+KOREAN_WRAPPED = ["설정 파일은 관리자만 바꿀 수 있습니다. 먼저 설", "정 메뉴를 열고 저장할 곳을 고릅니다. 이", "바뀐 내용은 다음 시작 때 적용됩니다."]
+KOREAN_ELSEWHERE = ["설정 메뉴는 도구 아래에 있습니다. 설정을 바꾸기 전에", "설정 파일을 복사해 두십시오."]
+
+
+def korean_wrapped_pdf(path: Path) -> Path:
+    """Korean lines as TeX writes them (no space at a line end): page 1 breaks 설정 between its syllables and
+    breaks after 이 at a word's end; page 2 writes 설정 whole three times (the document's own evidence)."""
+    doc = pymupdf.open()
+    lines_at(new_page(doc), 72, 100, KOREAN_WRAPPED, font="korea")
+    lines_at(new_page(doc), 72, 100, KOREAN_ELSEWHERE, font="korea")
+    return save(doc, path)
+
+
 LEFT_COLUMN = [
     "Building access", "Visitors sign in at the front desk", "and wear a badge at all times.",
     "Staff badges open the main doors", "from six in the morning.", "After hours the spare key for the",
