@@ -333,11 +333,14 @@ class HangulJoins:
         """The counts of ``texts`` (pages' plain text, one line a line)."""
         joins = cls()
         for text in texts:
-            for line in text.splitlines():
-                joins.inside.update(a + b for a, b in zip(line, line[1:], strict=False)
-                                    if is_hangul(a) and is_hangul(b))
-                joins.across.update(m.group(1) + m.group(2) for m in HANGUL_PAIR_ACROSS.finditer(line))
+            joins.add(text)
         return joins
+
+    def add(self, text: str) -> None:
+        """Count the pairs of one page's plain text."""
+        for line in text.splitlines():
+            self.inside.update(a + b for a, b in zip(line, line[1:], strict=False) if is_hangul(a) and is_hangul(b))
+            self.across.update(m.group(1) + m.group(2) for m in HANGUL_PAIR_ACROSS.finditer(line))
 
     def joins(self, left: str, right: str) -> bool:
         """Whether syllable ``left`` at a line end and ``right`` at the next line's start are one word."""
