@@ -115,8 +115,9 @@ class Answerer:
             yield SourcesFound(conversation_id, query, [], None)
             yield AnswerDone(self._refuse(asked, refusal))
             return
+        asks = question if focused == question.text else replace(question, text=focused)  # a pasted text's ask
         if not question.options.json_schema and self.counts is not None and (
-                counted := self.counts(question, cancel)) is not None:
+                counted := self.counts(asks, cancel)) is not None:
             yield from self._counted(asked, counted)
             return
         if self.shortcuts is not None and (shortcut := self.shortcuts.lookup(question)) is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -401,8 +402,13 @@ def test_a_long_pasted_thread_is_searched_by_its_last_question_and_too_long_for_
     assert query.startswith("One more thing from the survey: how much silt did the dredging remove?")
     assert len(query) < 300 and engine.search(query).sources[0].main_page == 3
     use_fake_model(engine, "41,500 cubic metres [1].")
+    started = time.perf_counter()
     with pytest.raises(AppError, match="Shorten the question"):
         ask(engine, thread)
+    counting = f"{filler}\n\nBy the way, how many times is the dredger Kestrel mentioned?"
+    counted = ask(engine, counting)
+    assert counted.origin == "find" and counted.origin_details["find"]["total"] == 1, "its ask is the count"
+    assert time.perf_counter() - started < 30, "a find is asked of the pasted text's ask, not of all of it"
 
 
 @pytest.mark.parametrize("question, language", [
