@@ -9,6 +9,7 @@ requests read from a pipe with plain dicts and lists, which pickle cheaply.
 from __future__ import annotations
 
 import re
+import signal
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -33,7 +34,12 @@ def _limit_memory(limit_bytes: int) -> None:
 
 
 def serve(conn: Connection, memory_limit_bytes: int) -> None:
-    """Answer ``(path, password, format)`` requests until the pipe closes (see ``read``)."""
+    """Answer ``(path, password, format)`` requests until the pipe closes (see ``read``).
+
+    Ctrl-C in a terminal signals the whole process group: the worker ignores it, so the app, which cancels
+    the job, does not see the file's reader die and blame the file.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_limit_bytes > 0:
         _limit_memory(memory_limit_bytes)
     import pymupdf

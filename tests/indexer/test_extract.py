@@ -1,5 +1,9 @@
 """Extraction in a worker process: text with positions, and a clear message for every bad file."""
 
+import os
+import signal
+import sys
+import time
 from pathlib import Path
 
 import pymupdf
@@ -89,3 +93,17 @@ def test_a_worker_past_its_time_limit_is_killed_and_the_next_file_works(tmp_path
         assert slow.extract(harbour_report(tmp_path / "ok.pdf"), None, CancelToken()).page_count == 3
     finally:
         slow.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX signal to the worker")
+def test_ctrl_c_in_the_terminal_does_not_kill_the_reader(tmp_path: Path, extractor: PdfExtractor) -> None:
+    """Ctrl-C signals the whole process group; the app cancels its job, and the reader must not die and make a
+    good file look like one that crashes it."""
+    assert extractor.extract(harbour_report(tmp_path / "one.pdf"), None, CancelToken()).page_count == 3
+    worker = extractor._process
+    assert worker is not None and worker.pid is not None
+    os.kill(worker.pid, signal.SIGINT)
+    time.sleep(0.5)
+    assert worker.is_alive()
+    assert extractor.extract(harbour_report(tmp_path / "two.pdf"), None, CancelToken()).page_count == 3
+    assert extractor._process is worker, "the same reader served the next file"
