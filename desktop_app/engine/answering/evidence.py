@@ -24,8 +24,11 @@ questions (benchmarks/korean) that raised must_contain@3 from 0.24 to 0.41 and t
 
 The best one to three sentences are the evidence (a second and third only when close to the best,
 ``KEEP_RATIO``). When no sentence's cosine with the question reaches the floor, nothing in the sources answers
-the question. A follow-up is scored against its own words as well as its search query, which holds the previous
-question too (``features``), and the quotes the previous answer gave count for less (``SHOWN_DISCOUNT``).
+the question, unless a sentence, or the heading of its passage, holds a code name the question asks about as
+written ("What does setDash do?": the embedding model does not know the name; ``retrieval.search.holds_name``).
+A follow-up is scored against its own words as well as its search query, which holds the previous question too
+(``features``), and the quotes the previous answer gave count for less (``SHOWN_DISCOUNT``). Entries of a table
+of contents or an index are not candidates.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from desktop_app.engine.answering.citations import natural_place, page_reference
 from desktop_app.engine.answering.sentences import MAX_QUOTE_CHARS, sentences_of
 from desktop_app.engine.language import detect_language
 from desktop_app.engine.models.embedding import Embedder
-from desktop_app.engine.retrieval.search import Source
+from desktop_app.engine.retrieval.search import Source, code_names, holds_name, is_listing
 from desktop_app.engine.settings import DEFAULT_EVIDENCE_FLOOR
 from desktop_app.indexer.tables import row_cells
 from desktop_app.store.keywords import STOPWORDS, WORD
@@ -185,14 +188,15 @@ def substantial(sentence: str) -> bool:
 
 
 def candidates(sources: list[Source]) -> list[Candidate]:
-    """Every distinct substantial sentence of ``sources`` (best source first)."""
+    """Every distinct substantial sentence of ``sources`` (best source first), but entries of a table of contents
+    or an index (``retrieval.search.is_listing``): they name what is asked about without saying it."""
     seen: set[str] = set()
     found: list[Candidate] = []
     for source in sources:
         previous = -1
         for sentence in sentences_of(source.text, chunk_lines(source, "table"), chunk_lines(source, "note")):
             key = " ".join(WORD.findall(sentence.lower()))
-            if key in seen or not substantial(sentence):
+            if key in seen or not substantial(sentence) or is_listing(sentence):
                 continue
             seen.add(key)
             found.append(Candidate(sentence[:MAX_QUOTE_CHARS], source, len(found), previous))
@@ -305,7 +309,9 @@ class EvidenceSelector:
         ``question`` being its search query (see ``features``)."""
         found = candidates(sources)
         table = features(question, found, self.encode, own)
-        if not found or max(table["closest"]) < self.floor:
+        names = code_names(own or question)
+        if not found or (max(table["closest"]) < self.floor and not any(
+                holds_name(names, c.text) or holds_name(names, c.source.first.section_title) for c in found)):
             return []
         chosen = best(found, combine(found, table, self.weights), shown)
         return [evidence_for(candidate, score, locate) for score, candidate in chosen]

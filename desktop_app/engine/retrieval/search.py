@@ -119,9 +119,10 @@ class Retriever:
         inside = set(within) if within is not None else None
         rows = {row.id: row for row in self.store.chunks(ranked) if inside is None or row.document_id in inside}
         terms = query_terms(query)
+        names = code_names(query)
         relevant = [cid for cid in ranked if cid in rows and (
             documents or similarity.get(cid, 0.0) >= self.floor
-            or keyword_coverage(terms, rows[cid].text) >= MIN_COVERAGE)]
+            or keyword_coverage(terms, rows[cid].text) >= MIN_COVERAGE or holds_name(names, rows[cid].text))]
         relevant.sort(key=lambda cid: is_listing(rows[cid].text))  # stable: listings after the rest, in order
         sources = self._merge([rows[cid] for cid in relevant], fused, similarity, k)
         closest = [] if sources else self._merge([rows[cid] for cid in ranked if cid in rows], fused, similarity, 3)
@@ -156,7 +157,7 @@ class Retriever:
         return sources
 
 
-LEADER = re.compile(r"(?:\.\s?){3,}\s*\d+|\u2026\s*\d+")
+LEADER = re.compile(r"(?:\.\s*){3,}\d+|\u2026\s*\d+")
 """A dot leader and the page number after it: "2.1 Basic Concepts . . . . 11", "draw ... 14", "! ... 62"."""
 LISTING_LEADERS = 3
 MAX_MERGED = 3
@@ -176,6 +177,25 @@ def keyword_coverage(terms: list[str], text: str) -> float:
     prefixes = {w[:PREFIX] for w in WORD.findall(text.lower())}
     found = sum(1 for t in terms if t[:PREFIX] in prefixes)
     return found / len(terms) if found >= MIN_COVERED_TERMS else 0.0
+
+
+CODE_NAME = re.compile(r"(?<![\w.])(?:[a-z][a-z0-9]*[A-Z]\w*|[A-Za-z][A-Za-z0-9]*_\w+|[A-Za-z_]\w*(?=\())", re.ASCII)
+"""A name written as code names things: camelCase, snake_case, or a name called ("KeepTogether()"). A capital
+inside a capitalised word is not enough: product names are written so too ("ReportLab", "PowerPoint"), and a
+question about one is not a question about the passages that merely name it."""
+
+
+def code_names(text: str) -> set[str]:
+    """The code names ``text`` holds (``CODE_NAME``): "What does setDash do?" -> {"setDash"}."""
+    return set(CODE_NAME.findall(text))
+
+
+def holds_name(names: set[str], text: str) -> bool:
+    """Whether ``text`` holds one of ``names`` as written. A question about one named method ("What does setDash
+    do?") has one content word, too few for the keyword coverage, and the embedding model does not know the
+    name (cosine 0.12 with the passage that defines it), yet the passage that holds the name is the one asked
+    about."""
+    return any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) for name in names)
 
 
 def is_listing(text: str) -> bool:

@@ -35,7 +35,7 @@ from support import fidelity_pdfs
 from support.answers import final
 from support.fake_model import use_fake_model
 from support.library import index_all
-from support.pdfs import harbour_report, korean_broken_latin_font, korean_manual, write_pdf
+from support.pdfs import LOREM, harbour_report, korean_broken_latin_font, korean_manual, write_pdf
 
 ARCHIVE = [
     "Visitors sign the register at the front desk before entering the reading room.",
@@ -431,3 +431,23 @@ def test_a_question_in_another_language_than_the_documents_is_not_told_they_are_
     assert answer.closest_label == say("closest_other", language) != say("closest", language)
     if "Kestrel" in question and language == "ko":
         assert answer.related[0].page == 3, "the passage the shared words found is shown first"
+
+
+def test_a_question_about_a_named_method_is_answered_from_the_passage_that_names_it(
+        engine: Engine, tmp_path: Path) -> None:
+    """One content word, which the embedding model may not know ("What does setDash do?" had cosine 0.12 with
+    its passage in the ReportLab guide): neither the keyword coverage nor a cosine says the passage is
+    relevant, yet it holds the name as written. Floors no cosine here reaches stand for that."""
+    manual = write_pdf(tmp_path / "gauge-api.pdf", [
+        [("h", "Gauge readings"), ("p", "Readings are stored every ten minutes. " + LOREM)],
+        [("h", "Offsets"), ("p", "The setTideOffset method shifts every stored reading by a fixed number of "
+                                 "millimetres. " + LOREM * 2)],
+        [("h", "Dredging"), ("p", "The dredger works at night when the channel is closed to ferries.")],
+    ])
+    index_all(engine, [manual])
+    engine.update_settings(quotes_only=True, relevance_floor=0.95, evidence_floor=0.95)
+    answer = ask(engine, "What does setTideOffset do?")
+    assert not answer.abstained and answer.evidence, answer.text
+    assert answer.evidence[0].page == 2 and "setTideOffset" in answer.evidence[0].quote
+    for unknown in ("What does setMoonPhase do?", "What does the tide offset do?"):
+        assert ask(engine, unknown).abstained, "no name the library holds as written: the floors decide"
