@@ -283,7 +283,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--password", help="password for encrypted PDFs")
     p.set_defaults(run=cmd_index)
     p = sub.add_parser("docs", help="list or remove documents")
-    p.add_argument("action", choices=["list", "remove"])
+    p.add_argument("action", nargs="?", default="list", choices=["list", "remove"], help="list (the default) or remove")
     p.add_argument("refs", nargs="*", help="document id, file name or title (for remove: that name only, while the "
                                            "same content is indexed under other names too)")
     p.add_argument("--all-names", action="store_true",

@@ -36,6 +36,7 @@ def test_index_list_ask_export_and_remove(data_home: Path, tmp_path: Path) -> No
     listed = cli(data_home, "docs", "list", "--json")
     docs = json.loads(listed.stdout)
     assert [d["title"] for d in docs] == ["Harbour Survey Report"]
+    assert json.loads(cli(data_home, "docs", "--json").stdout) == docs, "docs alone lists"
 
     asked = cli(data_home, "ask", "How much silt did the dredging remove?", *SMALL)
     assert asked.returncode == 0, asked.stderr
