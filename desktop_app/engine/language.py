@@ -28,8 +28,9 @@ TEXTS = {
         "earlier": "Earlier in this conversation:",
         "evidence": "Answer from:",
         "sources_above": "Sources {numbers}, given above, also apply to this question.",
-        "draft_withheld": ("The model's draft is withheld: it named {tokens}, which the sources do not contain "
-                           "(grounding {score:.0%}). The quotes above are what the documents say."),
+        "draft_withheld": ("The model's draft is withheld: it named {tokens}, which the sources its sentences cite "
+                           "(all sources, where a sentence cites none) do not contain (grounding {score:.0%}). "
+                           "The quotes above are what the documents say."),
         "other_language": ("The question is in another language than the closest passages, and the embedding "
                            "model cannot match meaning across languages, so this does not mean the documents are "
                            "silent. The closest passages are below. Ask in the documents' language, or choose a "
@@ -52,7 +53,8 @@ TEXTS = {
         "earlier": "이 대화의 앞부분:",
         "evidence": "다음 문장을 바탕으로 답하세요:",
         "sources_above": "위에 나온 출처 {numbers}도 이 질문에 해당합니다.",
-        "draft_withheld": ("모델의 초안은 보류했습니다: 초안의 {tokens}은(는) 출처에 없습니다 (근거 {score:.0%}). "
+        "draft_withheld": ("모델의 초안은 보류했습니다: 초안의 {tokens}은(는) 각 문장이 인용한 출처(인용이 없는 문장은 "
+                           "모든 출처)에 없습니다 (근거 {score:.0%}). "
                            "위의 인용문이 문서의 내용입니다."),
         "other_language": ("질문과 가장 가까운 구절의 언어가 다르고, 현재 임베딩 모델은 언어를 넘어 뜻을 찾지 "
                            "못합니다. 문서에 내용이 없다는 뜻은 아닙니다. 가장 가까운 구절을 아래에 보여 "

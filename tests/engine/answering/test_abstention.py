@@ -75,6 +75,7 @@ def test_with_quotes_a_withheld_draft_points_to_them_and_is_not_an_abstention(
         assert answer.withheld == UNSUPPORTED and not answer.abstained and answer.evidence
         assert answer.text.startswith("The model's draft is withheld") and "'Osprey'" in answer.text
         assert "The quotes above are what the documents say." in answer.text
+        assert "which the sources its sentences cite" in answer.text, "not 'the sources': another may hold it"
         scripted.append(SUPPORTED)
         again = final(engine.ask("How much silt did the dredging remove?"))
         assert again.origin == "model" and again.text == SUPPORTED and not scripted, "a withheld draft is not cached"
