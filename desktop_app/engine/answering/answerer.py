@@ -339,7 +339,7 @@ class Answerer:
         self, asked: Asked, built: BuiltPrompt, generation: Generation, timings: dict[str, float],
         stop: StopCondition, safety: list[dict[str, str]] | None = None,
     ) -> Answer:
-        text = generation.text.strip()
+        text = without_echo(generation.text, asked.question.text).strip()
         settings = self.settings()
         structured = None
         if schema := asked.question.options.json_schema:
@@ -409,6 +409,26 @@ def filtered_text(raw: str, shown: OutputFilter) -> str:
     """The answer as the policy lets it be shown and stored (redacted, or cut where it stopped)."""
     replay = OutputFilter(shown.terms, shown.stop)
     return "".join(text for text in replay.feed(raw)) + replay.flush()
+
+
+def without_echo(text: str, question: str) -> str:
+    """The model's answer without the lines of its own prompt it repeated: the instruction (anywhere), the
+    question under its label ("Question: ..."), and the label of the key sentences ("Answer from:"), whose
+    quotes stay. The bundled 135M model often starts its answer so; the check would then count the question's
+    names as claims. Labels in English and Korean (``language.say``)."""
+    for language in ("en", "ko"):
+        text = text.replace(say("instruction", language), "")
+    asked = " ".join(question.split())
+    kept: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if any(stripped.startswith(label := say("question", lang)) and " ".join(stripped[len(label):].split())
+               in ("", asked) for lang in ("en", "ko")):
+            continue
+        label = next((say("evidence", lang) for lang in ("en", "ko") if stripped.startswith(say("evidence", lang))),
+                     "")
+        kept.append(stripped[len(label):].lstrip() if label else line)
+    return "\n".join(kept)
 
 
 def generation_timings(generation: Generation) -> dict[str, float]:

@@ -451,3 +451,12 @@ def test_a_question_about_a_named_method_is_answered_from_the_passage_that_names
     assert answer.evidence[0].page == 2 and "setTideOffset" in answer.evidence[0].quote
     for unknown in ("What does setMoonPhase do?", "What does the tide offset do?"):
         assert ask(engine, unknown).abstained, "no name the library holds as written: the floors decide"
+
+
+def test_the_prompt_lines_a_small_model_repeats_are_not_part_of_its_answer(engine: Engine, tmp_path: Path) -> None:
+    question = "How much silt did the dredging remove?"
+    echo = (f"Question: {question}\nAnswer from: \"Dredging of the eastern channel removed 41,500 cubic metres of "
+            "silt.\" [1] Using only the sources above, answer briefly and cite the source number like [1].")
+    answer = answer_over(engine, harbour_report(tmp_path / "harbour.pdf"), question, echo)
+    assert answer.text == "\"Dredging of the eastern channel removed 41,500 cubic metres of silt.\" [1]", answer.text
+    assert not answer.abstained and [c.number for c in answer.citations] == [1]
