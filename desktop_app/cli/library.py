@@ -92,7 +92,7 @@ def cmd_docs(engine: Engine, args: argparse.Namespace) -> int:
     elif not docs:
         print("The library is empty. Add PDFs with: desktop-app index FILE_OR_FOLDER")
     for doc in docs if not args.json else []:
-        notes = f"  ({len(doc.warnings)} notes)" if doc.warnings else ""
+        notes = f"  ({len(doc.warnings)} note{'' if len(doc.warnings) == 1 else 's'})" if doc.warnings else ""
         also = f"  (also: {file_names(doc.other_names, doc.names)})" if doc.other_names else ""
         print(f"{doc.id:>4}  {Path(doc.path).name}  {doc.pages} pages, {doc.chunks} chunks  {doc.title}{notes}{also}")
     return EXIT_OK
