@@ -34,7 +34,7 @@ from desktop_app.engine.answering.citations import Citation, citation_for, resol
 from desktop_app.engine.answering.conversations import Conversation, ConversationStore
 from desktop_app.engine.answering.evidence import Evidence, EvidenceSelector, Locate
 from desktop_app.engine.answering.memory import Turn, focus_query, fold_history, is_follow_up, standalone_query
-from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder, carry_over, renumber
+from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder, carry_over, renumber, without_echo
 from desktop_app.engine.answering.tasks import parse_json_answer
 from desktop_app.engine.answering.verification import verify
 from desktop_app.engine.language import detect_language, say
@@ -409,26 +409,6 @@ def filtered_text(raw: str, shown: OutputFilter) -> str:
     """The answer as the policy lets it be shown and stored (redacted, or cut where it stopped)."""
     replay = OutputFilter(shown.terms, shown.stop)
     return "".join(text for text in replay.feed(raw)) + replay.flush()
-
-
-def without_echo(text: str, question: str) -> str:
-    """The model's answer without the lines of its own prompt it repeated: the instruction (anywhere), the
-    question under its label ("Question: ..."), and the label of the key sentences ("Answer from:"), whose
-    quotes stay. The bundled 135M model often starts its answer so; the check would then count the question's
-    names as claims. Labels in English and Korean (``language.say``)."""
-    for language in ("en", "ko"):
-        text = text.replace(say("instruction", language), "")
-    asked = " ".join(question.split())
-    kept: list[str] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if any(stripped.startswith(label := say("question", lang)) and " ".join(stripped[len(label):].split())
-               in ("", asked) for lang in ("en", "ko")):
-            continue
-        label = next((say("evidence", lang) for lang in ("en", "ko") if stripped.startswith(say("evidence", lang))),
-                     "")
-        kept.append(stripped[len(label):].lstrip() if label else line)
-    return "\n".join(kept)
 
 
 def generation_timings(generation: Generation) -> dict[str, float]:

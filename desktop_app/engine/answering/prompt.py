@@ -6,7 +6,8 @@ question, and the key sentences of the sources to answer from (the evidence,
 when given). Every part is counted in model tokens; room is reserved for the
 answer; sources are added best first while they fit, and widened with their
 neighbouring chunks when the budget allows, never with one another passage of
-the prompt (or of the turns it repeats) already holds.
+the prompt (or of the turns it repeats) already holds. Lines of the prompt a
+model repeats in its answer are taken out of it again (``without_echo``).
 """
 
 from __future__ import annotations
@@ -323,3 +324,30 @@ def whole_chunks(chunks: list[ChunkRow], text: str) -> tuple[int, ...]:
 def evidence_block(evidence: list[Evidence], heading: str) -> str:
     """The quotes as the prompt shows them after the question, each with its source number."""
     return f"{heading} " + " ".join(f"\"{e.quote}\" [{e.source_number}]" for e in evidence)
+
+
+def without_echo(text: str, question: str) -> str:
+    """The model's answer without the lines of its own prompt it repeated: the instruction (anywhere), the
+    question under its label ("Question: ...", as asked or reworded: ``restates``), and the label of the key
+    sentences ("Answer from:"), whose quotes stay. The bundled 135M model often starts its answer so; the check
+    would then count the question's names as claims. Labels in English and Korean (``language.say``)."""
+    for language in ("en", "ko"):
+        text = text.replace(say("instruction", language), "")
+    asked = " ".join(question.split())
+    kept: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if any(stripped.startswith(label := say("question", lang)) and restates(stripped[len(label):], asked)
+               for lang in ("en", "ko")):
+            continue
+        label = next((say("evidence", lang) for lang in ("en", "ko") if stripped.startswith(say("evidence", lang))),
+                     "")
+        kept.append(stripped[len(label):].lstrip() if label else line)
+    return "\n".join(kept)
+
+
+def restates(line: str, question: str) -> bool:
+    """Whether ``line`` (after a "Question:" label) is the question again: as asked, reworded (it ends in a
+    question mark: the model asks it anew), or nothing."""
+    words = " ".join(line.split())
+    return words in ("", question) or words.endswith(("?", "\uff1f"))

@@ -460,3 +460,6 @@ def test_the_prompt_lines_a_small_model_repeats_are_not_part_of_its_answer(engin
     answer = answer_over(engine, harbour_report(tmp_path / "harbour.pdf"), question, echo)
     assert answer.text == "\"Dredging of the eastern channel removed 41,500 cubic metres of silt.\" [1]", answer.text
     assert not answer.abstained and [c.number for c in answer.citations] == [1]
+    reworded = answer_over(engine, harbour_report(tmp_path / "harbour.pdf"), question,
+                           "Question: How much silt was removed by the dredging?\nIt removed 41,500 cubic metres [1].")
+    assert reworded.text == "It removed 41,500 cubic metres [1].", reworded.text
