@@ -19,8 +19,8 @@ from desktop_app.errors import AppError
 
 RECORD_FORMAT = 2
 """Version of the assistant message's ``meta`` written by ``Answer.to_record`` (1: the fields before it).
-Keys added since (``given``, ``sent_message``, ``sent_passages``, ``sent_chunks``) are optional: a record
-without them reads as before."""
+Keys added since (``given``, ``sent_message``, ``sent_passages``, ``sent_chunks``, ``sent_answer``) are
+optional: a record without them reads as before."""
 ORIGIN_LABELS = {"faq": "curated answer", "cache": "cached answer", "quotes": "answer made of quotes",
                  "find": "count made by reading every page"}
 STOPPED_BY_LABELS = {"user": "Stopped.", "policy": "Stopped by the safety policy.",
@@ -120,6 +120,10 @@ class Answer:
     sent_chunks: dict[int, list[int]] = field(default_factory=dict)
     """Source number -> the ids of the chunks that text holds, for the passages ``sent_message`` gives
     (not those it names from an earlier turn)."""
+    sent_answer: str = ""
+    """The model's own text where ``text`` shows less of it (the prompt lines it repeated left out,
+    ``prompt.without_echo``); a follow-up's prompt repeats it, as llama.cpp's KV cache holds it. "" when the
+    same as ``text``."""
 
     @property
     def given_sources(self) -> list[Citation]:
@@ -172,6 +176,7 @@ class Answer:
             "given": [c.to_dict() for c in self.given], "sent_message": self.sent_message,
             "sent_passages": {str(n): t for n, t in self.sent_passages.items()},
             "sent_chunks": {str(n): ids for n, ids in self.sent_chunks.items()},
+            "sent_answer": self.sent_answer,
         }
 
     @classmethod
@@ -206,6 +211,7 @@ class Answer:
             sent_message=str(meta.get("sent_message") or ""),
             sent_passages={int(n): str(t) for n, t in (meta.get("sent_passages") or {}).items()},
             sent_chunks={int(n): [int(i) for i in ids] for n, ids in (meta.get("sent_chunks") or {}).items()},
+            sent_answer=str(meta.get("sent_answer") or ""),
         )
 
 

@@ -339,7 +339,8 @@ class Answerer:
         self, asked: Asked, built: BuiltPrompt, generation: Generation, timings: dict[str, float],
         stop: StopCondition, safety: list[dict[str, str]] | None = None,
     ) -> Answer:
-        text = without_echo(generation.text, asked.question.text).strip()
+        raw = generation.text.strip()
+        text = without_echo(raw, asked.question.text).strip()
         settings = self.settings()
         structured = None
         if schema := asked.question.options.json_schema:
@@ -374,6 +375,7 @@ class Answerer:
             adapter=adapter.record() if (adapter := model.adapter) else None, origin_details=details,
             given=[citation_for(s) for s in built.sources], sent_message=built.messages[-1]["content"],
             sent_passages=built.passages, sent_chunks={n: list(ids) for n, ids in built.held.items()},
+            sent_answer=raw if text != raw and not withheld else "",
         )
         stored = self.conversations.add_answer(answer)
         if self.shortcuts is not None:

@@ -186,14 +186,16 @@ class ConversationStore:
 
 
 def turn_from(question: str, text: str, message_id: int, meta: str) -> Turn:
-    """A turn with the user message its model read and the sources given in it (see ``Answer.sent_message``);
-    a record without them, or one that cannot be read, gives the question and answer alone."""
+    """A turn with the user message its model read, the sources given in it and the answer as the model wrote it
+    (see ``Answer.sent_message`` and ``Answer.sent_answer``); a record without them, or one that cannot be read,
+    gives the question and answer alone."""
     try:
         record = json.loads(meta or "{}")
         passages = {int(n): str(t) for n, t in (record.get("sent_passages") or {}).items()}
         chunks = {int(c["number"]): tuple(int(i) for i in c["chunk_ids"]) for c in record.get("given") or []}
         held = {int(n): tuple(int(i) for i in ids) for n, ids in (record.get("sent_chunks") or {}).items()}
-        return Turn(question, text, message_id, str(record.get("sent_message") or ""), passages, chunks, held)
+        answer = str(record.get("sent_answer") or text)  # as the model wrote it, when shown with less
+        return Turn(question, answer, message_id, str(record.get("sent_message") or ""), passages, chunks, held)
     except (TypeError, KeyError, ValueError, AttributeError):
         return Turn(question, text, message_id)
 

@@ -457,9 +457,14 @@ def test_the_prompt_lines_a_small_model_repeats_are_not_part_of_its_answer(engin
     question = "How much silt did the dredging remove?"
     echo = (f"Question: {question}\nAnswer from: \"Dredging of the eastern channel removed 41,500 cubic metres of "
             "silt.\" [1] Using only the sources above, answer briefly and cite the source number like [1].")
-    answer = answer_over(engine, harbour_report(tmp_path / "harbour.pdf"), question, echo)
+    index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
+    fake = use_fake_model(engine, echo, "The dredger Kestrel did [1].",
+                          "Question: How much silt was removed by the dredging?\nIt removed 41,500 cubic metres [1].")
+    answer = ask(engine, question)
     assert answer.text == "\"Dredging of the eastern channel removed 41,500 cubic metres of silt.\" [1]", answer.text
     assert not answer.abstained and [c.number for c in answer.citations] == [1]
-    reworded = answer_over(engine, harbour_report(tmp_path / "harbour.pdf"), question,
-                           "Question: How much silt was removed by the dredging?\nIt removed 41,500 cubic metres [1].")
+    final(engine.ask("Which dredger did it?", answer.conversation_id))
+    replayed = [m["content"] for m in fake.prompts[-1] if m["role"] == "assistant"]
+    assert replayed == [echo], "the follow-up repeats the answer as the model wrote it: its KV cache holds that"
+    reworded = ask(engine, "What did dredging the eastern channel remove?")  # not the cached question
     assert reworded.text == "It removed 41,500 cubic metres [1].", reworded.text
