@@ -27,13 +27,14 @@ from desktop_app.errors import DocumentError
 from desktop_app.indexer import formats, ocr, pdf_worker
 from desktop_app.indexer.quality import font_offset_garbling, garbled_share
 
-EXTRACTOR_VERSION = 7  # 2: hidden text left out, reading order by columns, compatibility characters folded,
+EXTRACTOR_VERSION = 8  # 2: hidden text left out, reading order by columns, compatibility characters folded,
 # every line-end hyphen kind joined, page labels kept, table rows with their header, scanned pages OCR'd.
 # 3: the text of every page stored (``page_texts``), for exhaustive find.
 # 4: Latin text a broken font encoding shifted into Hangul read back (``quality.unshift_spans``).
 # 5: lines read in rows (a bullet before its item's text), each list item a block of its own.
 # 6: footnotes chunked apart from the body text (chunk kind "note").
 # 7: a Korean word broken by a line end joined where the document writes that syllable pair inside words.
+# 8: word spaces from the gaps between glyphs where MuPDF finds none; lines given as blocks put into paragraphs.
 # Documents stored by an older version are read again (``Indexer.refresh``).
 PDF_MAGIC = b"%PDF-"
 GARBLED_PAGE_SHARE = 0.3

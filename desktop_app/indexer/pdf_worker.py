@@ -125,7 +125,11 @@ def hangul_joins(doc: Any) -> layout.HangulJoins | None:
     blocks took 0.12 s."""
     def text(number: int) -> str:
         try:
-            return str(doc.load_page(number).get_text())
+            page = doc.load_page(number)
+            plain = str(page.get_text())
+            if not layout.lacks_spaces(plain):
+                return plain
+            return plain_text(text_blocks(page))
         except Exception:  # the page's own record reports it
             return ""
 
@@ -152,10 +156,7 @@ def page_record(doc: Any, number: int, hangul: layout.HangulJoins | None = None)
         page = doc.load_page(number)
         record["width"], record["height"] = page.rect.width, page.rect.height
         record["label"] = page.get_label() or ""
-        content = page.get_text("dict")
-        blocks = content.get("blocks", [])
-        record["unshifted"] = quality.unshift_spans([span for block in blocks for line in block.get("lines", [])
-                                                     for span in line.get("spans", [])])
+        blocks = text_blocks(page, record)
         lines, record["hidden"] = layout.visible_lines(blocks, lambda bbox: shows_ink(page, bbox))
     except Exception as exc:
         record["error"] = f"{type(exc).__name__}: {exc}"
@@ -169,6 +170,33 @@ def page_record(doc: Any, number: int, hangul: layout.HangulJoins | None = None)
     ocr_fill(record, page)
     layout.mark_notes(record["blocks"], record["height"])  # OCR'd blocks too: it drops the markers text_block adds
     return record
+
+
+def text_blocks(page: Any, record: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The page's blocks as PyMuPDF's "dict" gives them, with Latin text a broken font encoding shifted into Hangul
+    read back (``quality.unshift_spans``; how many characters, in ``record["unshifted"]``). Where that text lacks
+    spaces (``layout.lacks_spaces``), the spans' text is made again from the glyph boxes, with a space at each
+    gap between words (``layout.space_by_gaps``). There, and on a page whose lines MuPDF gives as blocks of their
+    own (``layout.lines_as_blocks``), the lines are put back into their paragraphs (``layout.paragraphs``)."""
+    blocks: list[dict[str, Any]] = page.get_text("dict").get("blocks", [])
+    spaced = layout.lacks_spaces(plain_text(blocks))
+    if spaced:
+        blocks = page.get_text("rawdict").get("blocks", [])
+    unshifted = quality.unshift_spans([span for block in blocks for line in block.get("lines", [])
+                                       for span in line.get("spans", [])])
+    if record is not None:
+        record["unshifted"] = unshifted
+    if spaced:
+        layout.space_by_gaps(blocks)
+    if spaced or layout.lines_as_blocks(blocks):
+        blocks = layout.paragraphs(blocks)
+    return blocks
+
+
+def plain_text(blocks: list[dict[str, Any]]) -> str:
+    """The text of PyMuPDF "dict" ``blocks``, a line a line."""
+    return "\n".join("".join(span.get("text", "") for span in line.get("spans", []))
+                     for block in blocks for line in block.get("lines", []))
 
 
 def ocr_fill(record: dict[str, Any], page: Any) -> None:

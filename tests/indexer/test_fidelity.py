@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pymupdf
 import pytest
 
 from desktop_app.cancel import CancelToken
 from desktop_app.indexer.chunking import chunk_document
 from desktop_app.indexer.extract import ExtractedDocument, PdfExtractor
-from desktop_app.indexer.layout import LINE_HYPHENS, HangulJoins, fold_compatibility, join_lines
+from desktop_app.indexer.layout import (
+    LINE_HYPHENS,
+    HangulJoins,
+    fold_compatibility,
+    join_lines,
+    lacks_spaces,
+    space_by_gaps,
+)
 from support import fidelity_pdfs as pdfs
 
 
@@ -51,6 +59,33 @@ def test_korean_syllable_pairs_decide_a_line_end_without_a_sign_from_the_produce
     assert join_lines(["먼저 설", "정을"], pairs) == "먼저 설정을"
     assert join_lines(["할 수", "있다"], pairs) == "할 수 있다"
     assert join_lines(["먼저 설", "정을"]) == "먼저 설 정을", "without the document's pairs, a space as before"
+
+
+def test_korean_words_set_apart_without_spaces_are_read_with_spaces_and_lines_as_paragraphs(
+        tmp_path: Path, extractor: PdfExtractor) -> None:
+    path = pdfs.korean_tex_pdf(tmp_path / "tex.pdf")
+    assert "현재사설저장소는CTAN에" in pymupdf.open(path)[0].get_text()  # MuPDF's own text: no spaces
+    doc = read(extractor, path)
+    first = [block.text for block in doc.blocks if block.page == 1]
+    paragraph = " ".join(" ".join(line) for line in pdfs.KOREAN_TEX_PARAGRAPH)
+    paragraph = paragraph.replace("서 비스하는", "서비스하는").replace("나누어 서", "나누어서")
+    assert first == [paragraph, " ".join(pdfs.KOREAN_TEX_NEXT[0])], first
+
+
+def test_a_gap_between_glyphs_is_a_space_only_where_it_is_wide_enough() -> None:
+    def char(c: str, x0: float, width: float = 10.0) -> dict[str, object]:
+        return {"c": c, "bbox": (x0, 0.0, x0 + width, 10.0)}
+
+    line = {"dir": (1.0, 0.0), "spans": [
+        {"size": 10.0, "chars": [char("현", 0), char("재", 10.5), char("사", 23.0)]},
+        {"size": 10.0, "chars": [char("k", 33.0, 5.0), char("o", 37.5, 5.0), char(" ", 42.5, 3.0),
+                                 char("설", 46.0)]}]}
+    space_by_gaps([{"lines": [line]}])
+    assert [span["text"] for span in line["spans"]] == ["현재 사", "ko 설"]
+    assert "chars" not in line["spans"][0]
+    assert lacks_spaces("현재사설저장소는CTAN에등재하면서제외된파트와유용한패키지를추가적으로서비스하는목적으로")
+    assert not lacks_spaces("현재 사설 저장소는 CTAN에 등재하면서 제외된 파트와 유용한 패키지를 추가적으로 서비스하는")
+    assert not lacks_spaces("系统设置保存在配置文件中，只有管理员可以修改。" * 4)  # no spaces to lack
 
 
 @pytest.mark.parametrize("gutter", [78.0, 14.0, 6.0])

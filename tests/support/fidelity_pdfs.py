@@ -100,6 +100,45 @@ def korean_wrapped_pdf(path: Path) -> Path:
     return save(doc, path)
 
 
+KOREAN_TEX_PARAGRAPH = [
+    ["현재", "사설", "저장소는", "CTAN에", "등재하면서", "제외된", "파트와", "유용한", "패키지를", "추가적으로", "서"],
+    ["비스하는", "목적으로", "운영되고", "있다.", "사설", "저장소는", "파일들을", "몇", "가지", "패키지로", "나누어"],
+    ["서", "제공한다."],
+]
+KOREAN_TEX_NEXT = [["먼저", "다음", "명령을", "내리면", "저장소가", "등록된다."]]
+KOREAN_TEX_ELSEWHERE = [["서비스를", "받으려면", "패키지를", "나누어서", "설치한다."]]
+WORD_GAP = 3.41  # points between words, as kotex-doc.pdf sets them at 10.5 points (0.32 of the size)
+
+
+def words_at(page: pymupdf.Page, x: float, y: float, lines: list[list[str]], right: float = 0.0,
+             size: float = 10.5, indent: float = 0.0) -> float:
+    """Write each word of ``lines`` on its own, with no space character between them, as TeX does with Korean
+    fonts; a line but the last is justified to end at ``right`` (when given), the first line indented by
+    ``indent``. Returns the y below the last line."""
+    for number, words in enumerate(lines):
+        widths = [pymupdf.get_text_length(w, fontname="korea", fontsize=size) for w in words]
+        start = x + (indent if number == 0 else 0.0)
+        gap = WORD_GAP
+        if right and number < len(lines) - 1 and len(words) > 1:
+            gap = (right - start - sum(widths)) / (len(words) - 1)
+        for word, width in zip(words, widths, strict=True):
+            page.insert_text((start, y), word, fontname="korea", fontsize=size)
+            start += width + gap
+        y += 18
+    return y
+
+
+def korean_tex_pdf(path: Path) -> Path:
+    """Korean set as Korean TeX PDFs set it: no space characters (each word placed apart, ``WORD_GAP``), and each
+    line a block of its own for MuPDF. Page 1 has a paragraph of three justified lines that breaks 서비스하는 and
+    나누어서 at line ends, then an indented paragraph; page 2 writes 서비스 and 나누어서 whole."""
+    doc = pymupdf.open()
+    y = words_at(doc.new_page(width=A4[0], height=A4[1]), 72, 100, KOREAN_TEX_PARAGRAPH, right=520)
+    words_at(doc[0], 72, y, KOREAN_TEX_NEXT, indent=15)
+    words_at(doc.new_page(width=A4[0], height=A4[1]), 72, 100, KOREAN_TEX_ELSEWHERE)
+    return save(doc, path)
+
+
 LEFT_COLUMN = [
     "Building access", "Visitors sign in at the front desk", "and wear a badge at all times.",
     "Staff badges open the main doors", "from six in the morning.", "After hours the spare key for the",
