@@ -21,6 +21,7 @@ from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.settings import RETRIEVAL_MODES
 from desktop_app.store.fusion import rrf
 from desktop_app.store.keywords import STOPWORDS, WORD
+from desktop_app.store.korean import QUESTION_WORDS, has_hangul
 from desktop_app.store.library import ChunkRow, LibraryStore
 from desktop_app.store.vectors import VectorIndex
 
@@ -164,18 +165,38 @@ MAX_MERGED = 3
 MIN_COVERAGE = 0.5
 MIN_COVERED_TERMS = 2
 PREFIX = 5
+HANGUL_PREFIX = 2
+"""Syllables a Korean word is compared by: a word is a stem and the particle or ending after it ("안내서는" and
+"안내서를" are "안내"); a word of one syllable is a particle or a bound noun (수, 것, 등) and not compared."""
+QUESTION_KEYS = frozenset(word[:HANGUL_PREFIX] for word in QUESTION_WORDS)
+SCRIPT_RUN = re.compile(r"[\uac00-\ud7a3]+|[^\W\uac00-\ud7a3]+")
+
+
+def word_keys(text: str) -> list[str]:
+    """What the words of ``text`` are compared by, in order: a word's first ``PREFIX`` letters, as a crude stem; in
+    Korean its first ``HANGUL_PREFIX`` syllables. A word that joins a name to Korean ("ko.TeX라는", "CTAN에") is
+    compared as the two."""
+    keys = []
+    for run in SCRIPT_RUN.findall(text.lower()):
+        if not has_hangul(run):
+            keys.append(run[:PREFIX])
+        elif len(run) >= HANGUL_PREFIX:
+            keys.append(run[:HANGUL_PREFIX])
+    return keys
 
 
 def query_terms(query: str) -> list[str]:
-    return [t for t in dict.fromkeys(WORD.findall(query.lower())) if t not in STOPWORDS]
+    """The distinct keys (``word_keys``) of the query's content words: not stop words or Korean question words."""
+    content = " ".join(word for word in WORD.findall(query) if word.lower() not in STOPWORDS)
+    return [key for key in dict.fromkeys(word_keys(content)) if key not in QUESTION_KEYS]
 
 
 def keyword_coverage(terms: list[str], text: str) -> float:
-    """Share of the query's content words found in ``text`` (compared by their first letters, as a crude stem)."""
+    """Share of the query's content words (``query_terms``) found in ``text``, compared by ``word_keys``."""
     if len(terms) < MIN_COVERED_TERMS:
         return 0.0
-    prefixes = {w[:PREFIX] for w in WORD.findall(text.lower())}
-    found = sum(1 for t in terms if t[:PREFIX] in prefixes)
+    keys = set(word_keys(text))
+    found = sum(1 for t in terms if t in keys)
     return found / len(terms) if found >= MIN_COVERED_TERMS else 0.0
 
 
