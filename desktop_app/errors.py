@@ -5,6 +5,11 @@ class AppError(Exception):
     """Base of every error whose message is meant for the user."""
 
 
+class InputError(AppError):
+    """What the user typed cannot be acted on (an empty question, a missing name); the message says what to type.
+    The command line exits with its usage status (2) for it."""
+
+
 class DocumentError(AppError):
     """A file could not be indexed; ``reason`` is a short machine-readable code."""
 

@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from desktop_app.cli.terminal import EXIT_INTERRUPTED, EXIT_OK, Progress, bar, interrupt_cancels
-from desktop_app.engine import AppError, CancelToken, Engine, RemovalDone, RemovalProgress, Scope
+from desktop_app.engine import CancelToken, Engine, InputError, RemovalDone, RemovalProgress, Scope
 
 ACTIONS = ("list", "show", "create", "add", "remove", "rename", "delete")
 
@@ -46,10 +46,10 @@ def add_scope_arguments(p: argparse.ArgumentParser) -> None:
 def scope_of(engine: Engine, args: argparse.Namespace) -> Scope | None:
     """The scope ``--collection``/``--doc`` ask for; None: the whole library (or the conversation's own).
 
-    Raises ``AppError`` with ``--conversation`` too: a conversation keeps the scope it was started in."""
+    Raises ``InputError`` with ``--conversation`` too: a conversation keeps the scope it was started in."""
     if getattr(args, "conversation", None) is not None and (getattr(args, "collection", None) or
                                                              getattr(args, "doc", None)):
-        raise AppError("--collection and --doc start a new conversation in that scope; conversation "
+        raise InputError("--collection and --doc start a new conversation in that scope; conversation "
                        f"{args.conversation} keeps its own scope. Leave out --conversation, or the scope.")
     if getattr(args, "collection", None):
         return Scope(collection=engine.collections.find(args.collection).id)
@@ -62,7 +62,7 @@ def cmd_collections(engine: Engine, args: argparse.Namespace) -> int:
     action, name, items = args.action, args.name, args.items
     needs = {"show": 1, "create": 1, "add": 2, "remove": 2, "rename": 2, "delete": 1}.get(action, 0)
     if len([a for a in [name, *items] if a]) < needs:
-        raise AppError(f"collections {action} needs " + {
+        raise InputError(f"collections {action} needs " + {
             1: "a collection name.", 2: "a collection name and " + ("a new name." if action == "rename" else
                                                                   "one or more documents.")}[needs])
     out = sys.stdout

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -25,6 +26,7 @@ from desktop_app.cli.terminal import (
     EXIT_INTERRUPTED,
     EXIT_NOT_COVERED,
     EXIT_OK,
+    EXIT_USAGE,
     Progress,
     bar,
     format_size,
@@ -41,6 +43,7 @@ from desktop_app.engine import (
     Cancelled,
     CancelToken,
     Engine,
+    InputError,
 )
 from desktop_app.logs import private_files, setup_logging
 
@@ -380,13 +383,21 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging(engine.home)
         if args.command in LIBRARY_COMMANDS:
             refresh_library(engine)
-        return int(args.run(engine, args))
+        status = int(args.run(engine, args))
+        sys.stdout.flush()  # here, so a reader that stopped early is caught below, not at the interpreter's exit
+        return status
     except Cancelled:
         sys.stderr.write("\ncancelled\n")
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         sys.stderr.write("\ninterrupted\n")
         return EXIT_INTERRUPTED
+    except InputError as exc:  # a usage mistake the parser cannot see: an empty question, a missing name
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_USAGE
+    except BrokenPipeError:  # the output went to a program that stopped reading it (`| head`): end quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the last flush cannot fail again
+        return EXIT_OK
     except (AppError, ValueError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_ERROR

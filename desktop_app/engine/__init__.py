@@ -60,7 +60,15 @@ from desktop_app.engine.settings import (
     SettingSpec,
 )
 from desktop_app.engine.shortcuts.curated import FaqEntry
-from desktop_app.errors import AppError, Cancelled, DocumentError, ModelError, NotFoundError, StorageError
+from desktop_app.errors import (
+    AppError,
+    Cancelled,
+    DocumentError,
+    InputError,
+    ModelError,
+    NotFoundError,
+    StorageError,
+)
 from desktop_app.indexer.events import FileFailed, FileIndexed, FileProgress, FileSkipped, FileStarted, IndexEvent
 from desktop_app.indexer.formats import PATTERNS as DOCUMENT_PATTERNS
 from desktop_app.indexer.pipeline import expand_paths
@@ -74,7 +82,7 @@ __all__ = [
     "AnswerDone", "AnswerEvent", "AppError", "AskOptions", "AspectComparison", "CancelToken", "Cancelled", "Change",
     "Citation", "Collection", "Comparison", "Conversation", "DOCUMENT_PATTERNS", "DocumentCount", "DocumentError",
     "DocumentRow", "Engine", "Evidence", "FaqEntry", "FileFailed", "FileIndexed", "FileProgress", "FileSkipped",
-    "FileStarted", "FindDone", "FindHit", "FindProgress", "FindQuery", "Finding", "IndexEvent", "Message",
+    "FileStarted", "FindDone", "FindHit", "FindProgress", "FindQuery", "Finding", "IndexEvent", "InputError", "Message",
     "ModelCheck", "ModelError", "ModelFileInfo", "ModelInfo", "NotFoundError", "ORIGIN_LABELS", "PageImage", "Passage",
     "PromptParts", "RETRIEVAL_MODES", "ReembedProgress", "RemovalDone", "RemovalProgress", "SETTING_SPECS",
     "STOPPED_BY_LABELS", "Scope", "SearchResult", "SectionPair", "SettingSpec", "Settings", "Source", "SourcesFound",

@@ -54,7 +54,7 @@ from desktop_app.engine.settings import Settings
 from desktop_app.engine.shortcuts.cache import AnswerCache, answer_fingerprint
 from desktop_app.engine.shortcuts.curated import FaqStore
 from desktop_app.engine.shortcuts.router import Shortcuts
-from desktop_app.errors import AppError, ModelError, NotFoundError
+from desktop_app.errors import AppError, InputError, ModelError, NotFoundError
 from desktop_app.store.collections import Scope
 from desktop_app.store.summaries import SummaryStore
 
@@ -230,7 +230,7 @@ class Engine:
         rt = self._rt
         rows = list({row.id: row for row in (self.library.find(ref) for ref in documents)}.values())
         if not rows:
-            raise AppError("Name a document to summarise.")
+            raise InputError("Name a document to summarise.")
         used = self._check_in_scope([row.id for row in rows], conversation_id, scope)
         documents_sections = [(row, document_sections(rt.store, row.id)) for row in rows]
         if not any(sections for _, sections in documents_sections):

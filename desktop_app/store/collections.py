@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from desktop_app.errors import AppError, NotFoundError, StorageError
+from desktop_app.errors import AppError, InputError, NotFoundError, StorageError
 
 MAX_NAME = 80
 
@@ -100,12 +100,12 @@ def carry_over(conn: sqlite3.Connection, links: tuple[list[int], list[int]], old
 
 
 def clean_name(name: str) -> str:
-    """``name`` stripped; raises ``AppError`` when it is empty or longer than 80 characters."""
+    """``name`` stripped; raises ``InputError`` when it is empty or longer than 80 characters."""
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise AppError("A collection needs a name.")
+        raise InputError("A collection needs a name.")
     if len(cleaned) > MAX_NAME:
-        raise AppError(f"A collection name can have at most {MAX_NAME} characters.")
+        raise InputError(f"A collection name can have at most {MAX_NAME} characters.")
     return cleaned
 
 

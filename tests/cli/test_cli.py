@@ -76,6 +76,19 @@ def test_docs_remove_finds_a_name_typed_in_another_unicode_form(data_home: Path,
 def test_usage_errors_exit_with_2(data_home: Path) -> None:
     assert cli(data_home, "conversations", "export").returncode == 2
     assert cli(data_home, "frobnicate").returncode == 2
+    for args, message in ((["ask", " "], "The question is empty"), (["find", ""], "Type the words to find"),
+                          (["collections", "create"], "collections create needs a collection name")):
+        mistake = cli(data_home, *args)  # mistakes only the engine sees, not the argument parser
+        assert mistake.returncode == 2 and f"error: {message}" in mistake.stderr, (args, mistake.stderr)
+
+
+def test_output_into_a_reader_that_stops_early_ends_quietly(data_home: Path) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "desktop_app", "docs"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, env=subprocess_env(data_home))
+    assert process.stdout is not None
+    process.stdout.close()  # as `desktop-app docs | head -0` does, before a line is written
+    _, errors = process.communicate(timeout=300)
+    assert process.returncode == 0 and "Broken pipe" not in errors and "Exception" not in errors, errors
 
 
 def test_ctrl_c_stops_the_answer_and_keeps_the_conversation(data_home: Path, tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ from desktop_app.engine.retrieval.search import Retriever, SearchResult, Source
 from desktop_app.engine.retrieval.whole import whole_document_sources
 from desktop_app.engine.safety.policy import Decision, OutputFilter, Policy
 from desktop_app.engine.settings import Settings
-from desktop_app.errors import AppError
+from desktop_app.errors import AppError, InputError
 from desktop_app.store.library import ChunkRow, LibraryStore
 
 MEMORY_SHARE = 0.25  # of the model's window, at most, for the summary of folded turns (and whole documents)
@@ -87,14 +87,14 @@ class Answerer:
     def ask(self, question: Question, cancel: CancelToken) -> Iterator[AnswerEvent]:
         """Stream the answer as events; the last one is ``AnswerDone`` with the stored answer.
 
-        Raises ``AppError`` for an empty question, ``EmptyLibraryError`` (an
+        Raises ``InputError`` for an empty question, ``EmptyLibraryError`` (an
         ``AppError``) for an empty library (nothing is stored then). A model
         answer yields ``SourcesFound`` when retrieval ends, ``TokenText`` as it
         is written, ``AnswerPhase("checking")`` while it is checked against the
         sources, then ``AnswerDone``.
         """
         if not question.text:
-            raise AppError("The question is empty. Type a question about your documents.")
+            raise InputError("The question is empty. Type a question about your documents.")
         if self.store.chunk_count() == 0:
             raise EmptyLibraryError(say("empty_library", question.language))
         if question.scope is not None and not question.scope:

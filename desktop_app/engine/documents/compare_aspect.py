@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from desktop_app.cancel import CancelToken
 from desktop_app.engine.answering.evidence import Evidence, EvidenceSelector, Locate
 from desktop_app.engine.retrieval.search import Retriever
-from desktop_app.errors import AppError
+from desktop_app.errors import InputError
 from desktop_app.store.library import DocumentRow
 
 ASPECT_SOURCES = 4
@@ -50,16 +50,16 @@ def compare_on_aspect(a: DocumentRow, b: DocumentRow, aspect: str, retriever: Re
     ``retriever`` searches the library (``mode``: its retrieval mode);
     ``selector`` picks the sentences, its floor deciding when a document says
     nothing; ``locate`` places each quote on its page (rectangles), none: no
-    rectangles. Raises ``AppError`` for an empty aspect or the same document
+    rectangles. Raises ``InputError`` for an empty aspect or the same document
     twice, ``Cancelled`` when ``cancel`` is set between the two documents.
     """
     token = cancel or CancelToken()
     wanted = " ".join(aspect.split())
     if not wanted:
-        raise AppError("Say what to compare the documents on: a topic, such as \u201cwarranty\u201d or "
+        raise InputError("Say what to compare the documents on: a topic, such as \u201cwarranty\u201d or "
                        "\u201ccosts\u201d.")
     if a.id == b.id:
-        raise AppError(f"Choose two different documents: both are \u201c{a.title}\u201d.")
+        raise InputError(f"Choose two different documents: both are \u201c{a.title}\u201d.")
     quotes = []
     for document in (a, b):
         token.raise_if_cancelled()

@@ -38,7 +38,7 @@ from pathlib import Path
 import snowballstemmer
 
 from desktop_app.cancel import CancelToken
-from desktop_app.errors import AppError
+from desktop_app.errors import InputError
 from desktop_app.indexer.layout import fold_compatibility
 from desktop_app.store.library import DocumentRow, LibraryStore
 
@@ -55,7 +55,7 @@ Spans = Callable[[str], Iterator[tuple[int, int]]]
 class FindQuery:
     """What to find: ``text`` in ``mode`` ("phrase", "words" or "regex"), case-insensitive unless ``case_sensitive``.
 
-    ``text`` is folded to NFKC as page texts are. Raises ``AppError`` for an
+    ``text`` is folded to NFKC as page texts are. Raises ``InputError`` for an
     empty text, an unknown mode or a regular expression that does not compile.
     """
 
@@ -67,9 +67,9 @@ class FindQuery:
     def __post_init__(self) -> None:
         text = fold_compatibility(self.text)
         if not text.strip():
-            raise AppError("Type the words to find.")
+            raise InputError("Type the words to find.")
         if self.mode not in MODES:
-            raise AppError(f"Unknown find mode {self.mode!r}; use one of {', '.join(MODES)}.")
+            raise InputError(f"Unknown find mode {self.mode!r}; use one of {', '.join(MODES)}.")
         object.__setattr__(self, "text", text if self.mode == "regex" else " ".join(text.split()))
         object.__setattr__(self, "_spans", compile_spans(self))
 
@@ -171,7 +171,7 @@ def compile_spans(query: FindQuery) -> Spans:
         try:
             pattern = re.compile(query.text, flags)
         except (re.error, OverflowError, RecursionError) as exc:
-            raise AppError(f"The regular expression is not valid ({exc}). Correct it, or find the text as an "
+            raise InputError(f"The regular expression is not valid ({exc}). Correct it, or find the text as an "
                            "exact phrase instead.") from exc
         return lambda text: scan(pattern, text, None)
     words = query.text.split()
