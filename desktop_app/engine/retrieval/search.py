@@ -123,7 +123,8 @@ class Retriever:
         names = code_names(query)
         relevant = [cid for cid in ranked if cid in rows and (
             documents or similarity.get(cid, 0.0) >= self.floor
-            or keyword_coverage(terms, rows[cid].text) >= MIN_COVERAGE or holds_name(names, rows[cid].text))]
+            or keyword_coverage(terms, rows[cid].text) >= MIN_COVERAGE
+            or holds_name(names, rows[cid].text) or holds_name(names, rows[cid].section_title))]
         relevant.sort(key=lambda cid: is_listing(rows[cid].text))  # stable: listings after the rest, in order
         sources = self._merge([rows[cid] for cid in relevant], fused, similarity, k)
         closest = [] if sources else self._merge([rows[cid] for cid in ranked if cid in rows], fused, similarity, 3)
@@ -201,22 +202,28 @@ def keyword_coverage(terms: list[str], text: str) -> float:
 
 
 CODE_NAME = re.compile(r"(?<![\w.])(?:[a-z][a-z0-9]*[A-Z]\w*|[A-Za-z][A-Za-z0-9]*_\w+|[A-Za-z_]\w*(?=\())", re.ASCII)
-"""A name written as code names things: camelCase, snake_case, or a name called ("KeepTogether()"). A capital
-inside a capitalised word is not enough: product names are written so too ("ReportLab", "PowerPoint"), and a
-question about one is not a question about the passages that merely name it."""
+"""A name written as code names things: camelCase, snake_case, or a name called ("KeepTogether()")."""
+CLASS_NAME = re.compile(r"(?<![\w.])[A-Z][a-z0-9]+[A-Z][A-Za-z0-9]*(?![\w(])", re.ASCII)
+"""A capitalised name with a capital inside ("KeepTogether"): a class, but product names are written so too
+("ReportLab", "PowerPoint"), and a question about one is not about every passage that names it. Such a name
+counts only where a passage writes it as code, with its arguments ("KeepTogether(flowables)"; ``code_names``)."""
+AS_CALLED = "("
 
 
 def code_names(text: str) -> set[str]:
-    """The code names ``text`` holds (``CODE_NAME``): "What does setDash do?" -> {"setDash"}."""
-    return set(CODE_NAME.findall(text))
+    """The code names ``text`` holds (``CODE_NAME``), and its class names (``CLASS_NAME``) marked to be held only
+    as called (a trailing ``AS_CALLED``): "What does setDash do?" -> {"setDash"}, "What does KeepTogether do?" ->
+    {"KeepTogether("}."""
+    return set(CODE_NAME.findall(text)) | {name + AS_CALLED for name in CLASS_NAME.findall(text)}
 
 
 def holds_name(names: set[str], text: str) -> bool:
-    """Whether ``text`` holds one of ``names`` as written. A question about one named method ("What does setDash
-    do?") has one content word, too few for the keyword coverage, and the embedding model does not know the
-    name (cosine 0.12 with the passage that defines it), yet the passage that holds the name is the one asked
-    about."""
-    return any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) for name in names)
+    """Whether ``text`` holds one of ``names`` as written (a class name followed by its arguments). A question about
+    one named method ("What does setDash do?") has one content word, too few for the keyword coverage, and the
+    embedding model does not know the name (cosine 0.12 with the passage that defines it), yet the passage that
+    holds the name is the one asked about."""
+    return any(re.search(rf"(?<!\w){re.escape(name[:-1])}\(" if name.endswith(AS_CALLED)
+                         else rf"(?<!\w){re.escape(name)}(?!\w)", text) for name in names)
 
 
 def is_listing(text: str) -> bool:

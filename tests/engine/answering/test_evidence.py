@@ -443,14 +443,18 @@ def test_a_question_about_a_named_method_is_answered_from_the_passage_that_names
         [("h", "Offsets"), ("p", "The setTideOffset method shifts every stored reading by a fixed number of "
                                  "millimetres. " + LOREM * 2)],
         [("h", "Dredging"), ("p", "The dredger works at night when the channel is closed to ferries.")],
+        [("h", "GaugeGroup(gauges)"), ("p", "Readings of the gauges given are averaged before they are stored. "
+                                              "The TideWatch service reads them. " + LOREM)],
     ])
     index_all(engine, [manual])
     engine.update_settings(quotes_only=True, relevance_floor=0.95, evidence_floor=0.95)
     answer = ask(engine, "What does setTideOffset do?")
     assert not answer.abstained and answer.evidence, answer.text
     assert answer.evidence[0].page == 2 and "setTideOffset" in answer.evidence[0].quote
-    for unknown in ("What does setMoonPhase do?", "What does the tide offset do?"):
-        assert ask(engine, unknown).abstained, "no name the library holds as written: the floors decide"
+    grouped = ask(engine, "What does GaugeGroup do?")  # a class name: its heading writes it with its arguments
+    assert not grouped.abstained and grouped.evidence and grouped.evidence[0].page == 4, grouped.text
+    for unknown in ("What does setMoonPhase do?", "What does the tide offset do?", "What does TideWatch do?"):
+        assert ask(engine, unknown).abstained, "no name the library holds as code: the floors decide"
 
 
 def test_the_prompt_lines_a_small_model_repeats_are_not_part_of_its_answer(engine: Engine, tmp_path: Path) -> None:
