@@ -64,7 +64,8 @@ def test_korean_syllable_pairs_decide_a_line_end_without_a_sign_from_the_produce
 def test_korean_words_set_apart_without_spaces_are_read_with_spaces_and_lines_as_paragraphs(
         tmp_path: Path, extractor: PdfExtractor) -> None:
     path = pdfs.korean_tex_pdf(tmp_path / "tex.pdf")
-    assert "현재사설저장소는CTAN에" in pymupdf.open(path)[0].get_text()  # MuPDF's own text: no spaces
+    with pymupdf.open(path) as raw:
+        assert "현재사설저장소는CTAN에" in raw[0].get_text()  # MuPDF's own text: no spaces
     doc = read(extractor, path)
     first = [block.text for block in doc.blocks if block.page == 1]
     paragraph = " ".join(" ".join(line) for line in pdfs.KOREAN_TEX_PARAGRAPH)
