@@ -34,7 +34,8 @@ EXTRACTOR_VERSION = 8  # 2: hidden text left out, reading order by columns, comp
 # 5: lines read in rows (a bullet before its item's text), each list item a block of its own.
 # 6: footnotes chunked apart from the body text (chunk kind "note").
 # 7: a Korean word broken by a line end joined where the document writes that syllable pair inside words.
-# 8: word spaces from the gaps between glyphs where MuPDF finds none; lines given as blocks put into paragraphs.
+# 8: word spaces from the gaps between glyphs where MuPDF finds none; lines given as blocks put into paragraphs;
+# a line-end hyphen kept where the block writes that word with it ("kotex-logo").
 # Documents stored by an older version are read again (``Indexer.refresh``).
 PDF_MAGIC = b"%PDF-"
 GARBLED_PAGE_SHARE = 0.3

@@ -461,11 +461,28 @@ class HangulJoins:
         return self.inside[left + right] > self.across[left + right]
 
 
+LAST_WORD = re.compile(r"[^\W\d_]+-$")
+FIRST_WORD = re.compile(r"^[^\W\d_]+")
+
+
+def written_hyphenated(out: str, line: str, lines: list[str]) -> bool:
+    """Whether the word an ASCII hyphen breaks at the end of ``out`` ("kotex-" / "logo ...") is written with that
+    hyphen elsewhere in the block's ``lines`` ("\\usepackage{kotex-logo}"): then it is a compound, not a word
+    broken to fit the line."""
+    head, tail = LAST_WORD.search(out), FIRST_WORD.match(line)
+    if head is None or tail is None:
+        return False
+    word = head.group(0) + tail.group(0)
+    return any(word in raw for raw in lines)
+
+
 def join_lines(lines: list[str], hangul: HangulJoins | None = None) -> str:
     """Join wrapped lines of one block, raw as extracted (trailing spaces kept).
 
     A word split by a hyphen of any kind (``LINE_HYPHENS``) at a line end,
-    followed by a lower-case letter, is joined and the hyphen dropped. In a
+    followed by a lower-case letter, is joined and the hyphen dropped, unless
+    the block writes the word with that (ASCII) hyphen elsewhere
+    (``written_hyphenated``: "kotex-logo", a compound). In a
     block whose producer writes the space at a line end (some line of it ends
     with one), a line ending in a Hangul syllable with no space after it,
     followed by a Hangul syllable, continues the same word. Producers that
@@ -482,7 +499,7 @@ def join_lines(lines: list[str], hangul: HangulJoins | None = None) -> str:
         if not out:
             out = line
         elif out[-1] in LINE_HYPHENS and out[-2:-1].isalpha() and (line[:1].islower() or out[-1] == SOFT_HYPHEN):
-            out = out[:-1] + line
+            out = (out if out[-1] == "-" and written_hyphenated(out, line, lines) else out[:-1]) + line
         elif HANGUL_BREAK.search(out) and is_hangul(line[0]) and not previous_raw.endswith((" ", "\u3000")) \
                 and (writes_spaces or (hangul is not None and hangul.joins(out[-1], line[0]))):
             out = out + line

@@ -53,6 +53,12 @@ def test_a_korean_word_broken_by_a_line_end_is_joined_where_the_document_writes_
     assert "고릅니다. 이 바뀐 내용은" in text, text  # 이바 is not a pair the document writes: the space stays
 
 
+def test_a_hyphen_at_a_line_end_stays_where_the_block_writes_the_word_with_it() -> None:
+    lines = ["로고는 kotex-", "logo 패키지에 정의되어 있으므로 \\usepackage{kotex-logo}를 선언한다."]
+    assert join_lines(lines).startswith("로고는 kotex-logo 패키지에")
+    assert join_lines(["The docu-", "ment is long."]) == "The document is long.", "a word broken to fit: joined"
+
+
 def test_korean_syllable_pairs_decide_a_line_end_without_a_sign_from_the_producer() -> None:
     pairs = HangulJoins.of(["설정을 바꾸면 설정 파일이", "수 있고 할 수 있다"])
     assert pairs.joins("설", "정") and not pairs.joins("수", "있") and not pairs.joins("가", "나")
