@@ -15,9 +15,8 @@ from desktop_app.indexer.layout import (
     HangulJoins,
     fold_compatibility,
     join_lines,
-    lacks_spaces,
-    space_by_gaps,
 )
+from desktop_app.indexer.spacing import lacks_spaces, space_by_gaps
 from support import fidelity_pdfs as pdfs
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from desktop_app.indexer.layout import LIST_MARKER, is_hangul
+from desktop_app.indexer.layout import LIST_MARKER, LIST_START, is_hangul
 from desktop_app.store.korean import has_hangul
 
 MAX_QUOTE_CHARS = 600
@@ -20,8 +20,6 @@ SENTENCE_END = re.compile(r"[.!?。:;)\]\"'”’]$")
 PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013]?\s*(?:\d{1,4}|[ivxlcdm]{1,6})\s*[-\u2013]?$", re.IGNORECASE)
 MIN_RUN_ON_CHARS = 20
 SPACED_HANGUL = re.compile(r"[\uac00-\ud7a3] [\uac00-\ud7a3]")
-LIST_START = re.compile(r"^(?:\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]\s|[•\-*–]\s)")
-"""The start of a numbered or bulleted list item."""
 HANGUL_SENTENCE_END = re.compile(r"(?<=[\uac00-\ud7a3][.!?])(?=[^\s.!?\"'”’)\]])")
 """A Korean full stop with no space after it: sentencex does not cut "제공한다.2014년" there."""
 PARTICLE = re.compile(r"^(?:은|는|이|가|을|를|의|에|에서|에게|로|으로|와|과|도|만|이나|나|처럼"
