@@ -27,7 +27,6 @@ from desktop_app.engine.answering.evidence import (
     terms,
 )
 from desktop_app.engine.answering.memory import focus_query
-from desktop_app.engine.answering.sentences import joined_blocks, sentences_of
 from desktop_app.engine.language import say
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.store.rows import ChunkRow
@@ -92,38 +91,6 @@ def words_under(path: Path, item: Evidence) -> list[str]:
         return found
 
 
-def test_sentence_splitting_keeps_abbreviations_numbers_and_items() -> None:
-    text = ("See Fig. 3 for the layout. The pump runs at 3.5 bar, e.g. in winter.\n"
-            "1. Open the valve.\n2. Close the drain.\nTo connect, use the following code:\nconnect(host, 22)")
-    assert sentences_of(text) == [
-        "See Fig. 3 for the layout.", "The pump runs at 3.5 bar, e.g. in winter.", "1. Open the valve.",
-        "2. Close the drain.", "To connect, use the following code: connect(host, 22)"]
-
-
-def test_a_dotted_name_in_code_ends_no_sentence() -> None:
-    text = 'Then call c = canvas.Canvas("hello.pdf",encrypt=enc) and c.save(). The file is written.'
-    assert sentences_of(text) == ['Then call c = canvas.Canvas("hello.pdf",encrypt=enc) and c.save().',
-                                  "The file is written."]
-    assert sentences_of("진행률이표시된다.암호가걸린문서는암호를물어본다음색인한다.") == [  # Korean without spaces
-        "진행률이표시된다.", "암호가걸린문서는암호를물어본다음색인한다."]
-
-
-def test_a_block_that_runs_on_is_joined_to_its_continuation() -> None:
-    assert joined_blocks("The key is kept in the\nblue cabinet.\nA new paragraph.") == [
-        "The key is kept in the blue cabinet.", "A new paragraph."]
-    assert joined_blocks("The key is kept in the\n- 12 -\nblue cabinet.\n7\nSeven more.") == [
-        "The key is kept in the blue cabinet.", "7", "Seven more."]
-
-
-def test_a_command_on_a_line_of_its_own_runs_on_into_its_arguments() -> None:
-    text = ("\\lstnewenvironment\n{<name>}[<number>] {<starting code>} {<ending code>}\n"
-            "\\lstnewenvironment{pascal}\n{\\lstset{language=pascal}} {}\nResults\n(see table 2) are good.")
-    assert joined_blocks(text) == [
-        "\\lstnewenvironment {<name>}[<number>] {<starting code>} {<ending code>}",
-        "\\lstnewenvironment{pascal} {\\lstset{language=pascal}} {}",
-        "Results", "(see table 2) are good."]  # a heading is not a command
-
-
 @pytest.mark.parametrize(("opening", "quoted"), [("Rather, it", True), ("Instead it", True), ("It also", False)])
 def test_a_sentence_opening_with_a_contrast_is_quoted_beside_the_best_sentence_before_it(
         opening: str, quoted: bool) -> None:
@@ -186,44 +153,6 @@ def test_a_follow_up_is_answered_by_what_it_asks_not_by_the_previous_answers_quo
     assert follow_up.search_query.startswith("Where is the spare key"), "searched with the question before it"
     assert follow_up.evidence[0].quote == ARCHIVE[2]
     assert given == [(frozenset(), ""), ({e.quote for e in first.evidence}, question)]  # shown quotes, own words
-
-
-def test_korean_lines_made_blocks_of_their_own_are_joined_into_their_sentences() -> None:
-    # kotex-doc.pdf's text as extracted: every line a block, no spaces between Korean words, a running head
-    passage = "\n".join([
-        "과거ko.TEX이CTAN에등재되기전에KTUG은ko.TEX사설저장소를운영하여",
-        "TEXLive에서의설치를지원하였다(2008–2013).",
-        "사설저장소는파일들을몇가지설치용패키지로나누어서제공한다.2014",
-        "년5월현재사설저장소를통하여설치할수있는것은다음과같다.",
-        "제4 장 12 배포와설치",
-        "ko.TEX사설저장소는TEXLive의tlmgr 유틸리티를통하여간단히등록하고",
-        "관리할수있다.먼저다음명령을내리면저장소가등록된다.",
-        "$ tlmgr repository add http://ftp.ktug.org/KTUG/texlive/tlnet/ ktug",
-        "• kotex-utils는유틸리티모음이며별도로설치하지않아도된다",
-        "• cjk-ko는CJK 패키지를쓴다.",
-    ])
-    assert sentences_of(passage) == [
-        "과거ko.TEX이CTAN에등재되기전에KTUG은ko.TEX사설저장소를운영하여TEXLive에서의설치를지원하였다(2008–2013).",
-        "사설저장소는파일들을몇가지설치용패키지로나누어서제공한다.",  # a Korean full stop with no space after it
-        "2014년5월현재사설저장소를통하여설치할수있는것은다음과같다.",
-        "제4 장 12 배포와설치",  # a running head: too short to run on
-        "ko.TEX사설저장소는TEXLive의tlmgr 유틸리티를통하여간단히등록하고관리할수있다.",
-        "먼저다음명령을내리면저장소가등록된다. $ tlmgr repository add http://ftp.ktug.org/KTUG/texlive/tlnet/ ktug",
-        "• kotex-utils는유틸리티모음이며별도로설치하지않아도된다",  # the next list item is not run on
-        "• cjk-ko는CJK 패키지를쓴다.",
-    ]
-    # a page number after a line that ends mid-word is not part of the word
-    assert sentences_of("(6)memoir 클래스로한글을조판하기위한클래스와패키지의묶\n1\n2 제1 장 ko.TEX에관하여") == [
-        "(6)memoir 클래스로한글을조판하기위한클래스와패키지의묶", "1", "2 제1 장 ko.TEX에관하여"]
-    spaced = "설치가 끝나면 바탕 화면에 바로 가기가 만들어지고\n처음 실행할 때 언어를 고른다."
-    assert sentences_of(spaced) == ["설치가 끝나면 바탕 화면에 바로 가기가 만들어지고 처음 실행할 때 언어를 고른다."]
-    # Korean with spaces (the Debian FAQ): after a command, a line that opens with a particle goes on with its
-    # sentence, any other Korean line starts a new one
-    commands = ("목록을 새로 받으려면 다음 명령을 실행합니다 apt-get update\n이것은 몇 분 걸립니다.\n"
-                "설정 파일을 바꾸려면 /etc/apt/sources.list\n를 편집합니다.")
-    assert sentences_of(commands) == ["목록을 새로 받으려면 다음 명령을 실행합니다 apt-get update",
-                                      "이것은 몇 분 걸립니다.",
-                                      "설정 파일을 바꾸려면 /etc/apt/sources.list 를 편집합니다."]
 
 
 def test_the_answering_sentence_in_the_middle_of_a_passage_comes_first_and_is_highlighted_alone(
