@@ -1,8 +1,10 @@
 """The engine never imports Qt, and nothing in the tests can reach the network."""
 
+import shutil
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -28,6 +30,36 @@ def test_importing_the_package_sets_the_offline_switches() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                             env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "0"})
     assert result.stdout.split() == ["1", "1"]
+
+
+def test_importing_the_package_imports_no_numpy_and_loads_no_cuda_library_on_a_cpu_build() -> None:
+    """The CUDA library must be loaded before numpy (desktop_app/native.py), so the package must not import it."""
+    code = ("import sys, desktop_app\n"
+            "maps = open('/proc/self/maps').read()\n"
+            "print('numpy' in sys.modules, 'llama_cpp' in sys.modules, 'libggml-cuda' in maps)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["False", "False", "False"], result.stderr
+
+
+def test_a_cuda_library_beside_llama_cpp_is_loaded_globally_and_a_broken_one_is_left_to_llama_cpp(
+    tmp_path: Path,
+) -> None:
+    from desktop_app.native import CUDA_LIBRARY, llama_library_folder, preload_gpu_library
+
+    folder = llama_library_folder()
+    assert folder is not None and (folder / "libllama.so").exists()
+    assert preload_gpu_library(tmp_path) is None  # a build without CUDA: nothing to load
+    (tmp_path / CUDA_LIBRARY).write_bytes(b"not a library")
+    assert preload_gpu_library(tmp_path) is None
+    # A real shared library under the CUDA library's name, in a child process (a second copy of ggml with
+    # RTLD_GLOBAL must not reach this process's llama.cpp).
+    shutil.copy(folder / "libggml-base.so", tmp_path / CUDA_LIBRARY)
+    code = ("import sys, ctypes\nfrom pathlib import Path\nfrom desktop_app.native import preload_gpu_library\n"
+            f"loaded = preload_gpu_library(Path({str(tmp_path)!r}))\n"
+            "maps = open('/proc/self/maps').read()\n"
+            "print(loaded is not None, str(loaded) in maps, 'numpy' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["True", "True", "False"], result.stderr
 
 
 def test_outbound_connections_are_blocked_in_tests() -> None:

@@ -1,0 +1,55 @@
+"""llama.cpp's CUDA library, loaded before anything else in the process uses the C++ runtime (Linux).
+
+With llama-cpp-python 0.3.36 built for CUDA (CUDA 13.0, GCC 13, on an NVIDIA H200: ``benchmarks/gpu_check.py``),
+every model load crashed (SIGSEGV in the tokenizer's ``std::regex``, in code of ``libggml-cuda.so``, which
+carries its own copies of parts of libstdc++) whenever numpy, or any other extension that loads libstdc++,
+had been imported before ``llama_cpp``; in the app, numpy always comes first. Loading ``libggml-cuda.so``
+with ``RTLD_GLOBAL`` before numpy made the same load work, in the app's trial process, in the app and in
+llama-cpp-python's server. So importing the package ``desktop_app``, which every entry point does first,
+loads that library when the installed llama.cpp has one. A CPU build has none, and nothing happens.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib.util
+import sys
+from pathlib import Path
+
+from desktop_app.frozen import bundle_dir
+
+CUDA_LIBRARY = "libggml-cuda.so"
+
+
+def llama_library_folder() -> Path | None:
+    """llama_cpp's ``lib/`` folder, found without importing llama_cpp (which imports numpy); None if absent."""
+    bundle = bundle_dir()
+    if bundle is not None:
+        return bundle / "llama_cpp" / "lib"
+    try:
+        spec = importlib.util.find_spec("llama_cpp")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "lib"
+
+
+def preload_gpu_library(folder: Path | None = None) -> Path | None:
+    """Load llama.cpp's CUDA library from ``folder`` (default: llama_cpp's) with ``RTLD_GLOBAL``.
+
+    Returns the library's path, or None where there is nothing to do: not Linux, no llama_cpp, a build
+    without CUDA, or a library that cannot be loaded here (no NVIDIA driver, say: llama_cpp then reports
+    that when a model is loaded, as without this).
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    folder = folder if folder is not None else llama_library_folder()
+    library = folder / CUDA_LIBRARY if folder is not None else None
+    if library is None or not library.exists():
+        return None
+    try:
+        ctypes.CDLL(str(library), mode=ctypes.RTLD_GLOBAL)
+    except OSError:
+        return None
+    return library
