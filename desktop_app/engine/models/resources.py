@@ -27,6 +27,7 @@ MARGIN_FIXED = 128 * 1024 * 1024
 MARGIN_FRACTION = 0.10
 MIN_CTX = 256
 DEVICE_KINDS = {0: "CPU", 1: "GPU", 2: "IGPU", 3: "ACCEL"}  # enum ggml_backend_dev_type
+CPU_BACKENDS = frozenset({"CPU", "BLAS", "RPC"})  # backends that run on this computer's CPU or reach another
 
 
 @dataclass(frozen=True)
@@ -153,11 +154,16 @@ def _largest_context(
 
 
 def _vram_message(info: ModelFileInfo, n_ctx: int, layers: int, estimate: MemoryEstimate, free: int) -> str:
-    fits = next((n for n in range(min(layers, (info.n_layers or 0) + 1), 0, -1)
-                 if estimate_memory(info, n_ctx, n).vram_bytes <= free), 0)
-    return (f"Offloading {layers} layers of {info.path.name} needs about {format_bytes(estimate.vram_bytes)} of GPU "
-            f"memory, but only {format_bytes(free)} is free. Set GPU layers to {fits} or less "
-            "(0 runs on the CPU), or lower the context size.")
+    """``layers`` as set: -1 (or more than the model has) means all of them, the output layer included."""
+    total = (info.n_layers or 0) + 1
+    asked = total if layers < 0 else min(layers, total)
+    fits = next((n for n in range(asked - 1, 0, -1) if estimate_memory(info, n_ctx, n).vram_bytes <= free), 0)
+    what = f"all {total} layers" if asked == total else f"{asked} of its {total} layers"
+    advice = (f"Set GPU layers to {fits} or fewer (the rest run on the CPU)" if fits else
+              "Set GPU layers to 0 (the model then runs on the CPU)")
+    return (f"Offloading {what} of {info.path.name} with a context of {n_ctx:,} tokens needs about "
+            f"{format_bytes(estimate.vram_bytes)} of GPU memory, but only {format_bytes(free)} is free. "
+            f"{advice}, or lower the context size.")
 
 
 # --- GPU ----------------------------------------------------------------------------
@@ -178,7 +184,7 @@ def gpu_support() -> GpuSupport:
     features = _cpu_features(llama_cpp)
     if variant:
         features = f"{variant} kernels: {features}" if features else f"{variant} kernels"
-    return GpuSupport(offload, _describe(offload, devices, features), devices)
+    return GpuSupport(offload, _describe(offload, devices, features, backend_names()), devices)
 
 
 def _call_bool(module: Any, name: str) -> bool:
@@ -199,16 +205,39 @@ def _cpu_features(module: Any) -> str:
     return ", ".join(f for f in found if f in wanted)
 
 
-def _describe(offload: bool, devices: tuple[GpuDevice, ...], features: str) -> str:
+def _describe(offload: bool, devices: tuple[GpuDevice, ...], features: str, backends: tuple[str, ...] = ()) -> str:
+    """One line for Settings and ``models check``; ``backends``: the build's backend names (``backend_names``)."""
     cpu = next((d.description for d in devices if d.kind == "CPU"), "CPU")
     cpu_text = f"{cpu} ({features})" if features else cpu
     gpus = [d for d in devices if d.kind in ("GPU", "IGPU")]
     if offload and gpus:
         listed = ", ".join(f"{d.name}: {d.description}, {format_bytes(d.free_bytes)} free" for d in gpus)
         return f"GPU offload available: {listed}; CPU {cpu_text}"
+    gpu_backends = [name for name in backends if name not in CPU_BACKENDS]
+    if gpu_backends:  # a GPU build where the backend found no device (no driver, or the GPU hidden)
+        return (f"This llama.cpp build can use {' and '.join(gpu_backends)} GPUs, but found none (check that the GPU's "
+                f"driver is installed and working); running on {cpu_text}")
     if offload:
         return f"This llama.cpp build can offload, but no GPU was found; running on {cpu_text}"
     return f"CPU only: {cpu_text}. This llama.cpp build cannot use a GPU (rebuild it with CUDA, see README)"
+
+
+def backend_names() -> tuple[str, ...]:
+    """The backends this llama.cpp build registered ("CUDA", "CPU", ...), read through ggml's C API.
+
+    A GPU backend stays registered when it finds no device. Empty where the library cannot be read.
+    """
+    try:
+        ggml = ggml_library()
+        ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
+        ggml.ggml_backend_reg_get.argtypes = [ctypes.c_size_t]
+        ggml.ggml_backend_reg_get.restype = ctypes.c_void_p
+        ggml.ggml_backend_reg_name.argtypes = [ctypes.c_void_p]
+        ggml.ggml_backend_reg_name.restype = ctypes.c_char_p
+        return tuple((ggml.ggml_backend_reg_name(ggml.ggml_backend_reg_get(i)) or b"?").decode("utf-8", "replace")
+                     for i in range(ggml.ggml_backend_reg_count()))
+    except Exception:  # noqa: BLE001  (missing library or symbols: report none)
+        return ()
 
 
 def _devices() -> tuple[GpuDevice, ...]:

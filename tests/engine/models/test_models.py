@@ -13,11 +13,20 @@ import numpy as np
 import pytest
 
 from desktop_app.cancel import CancelToken
+from desktop_app.engine.models import resources
 from desktop_app.engine.models.chat import LocalModel, ModelSettings
 from desktop_app.engine.models.gguf_info import read_info
 from desktop_app.engine.models.gguf_layout import validate_gguf
 from desktop_app.engine.models.lora import check_adapter_matches
-from desktop_app.engine.models.resources import check_memory, estimate_memory, gpu_support, kv_cache_bytes
+from desktop_app.engine.models.resources import (
+    GpuDevice,
+    GpuSupport,
+    backend_names,
+    check_memory,
+    estimate_memory,
+    gpu_support,
+    kv_cache_bytes,
+)
 from desktop_app.engine.models.trial_load import trial_load
 from desktop_app.errors import ModelError
 from support.lora_files import (
@@ -190,6 +199,40 @@ def test_gpu_support_on_this_build_and_without_the_function(monkeypatch: pytest.
     check_memory(read_info(base_model()), 512, n_gpu_layers=99)  # no GPU: no VRAM check, no error
     monkeypatch.delattr(llama_cpp, "llama_supports_gpu_offload")
     assert gpu_support().offload is False
+    assert backend_names() == ("CPU",)
+
+
+def test_a_gpu_build_that_finds_no_gpu_says_so_instead_of_asking_for_a_rebuild() -> None:
+    """As measured with a CUDA build and the GPU hidden (benchmarks/gpu_check.py): the CUDA backend is
+    registered with no device, and llama_supports_gpu_offload is false."""
+    cpu = (GpuDevice("CPU", "Some CPU", "CPU", 1 << 33, 1 << 33),)
+    text = resources._describe(False, cpu, "AVX2", ("CUDA", "CPU"))
+    assert "can use CUDA GPUs, but found none" in text and "driver" in text and "rebuild" not in text
+    assert "rebuild it with CUDA" in resources._describe(False, cpu, "AVX2", ("CPU",))
+
+
+def test_a_model_too_big_for_the_gpu_gets_the_layer_count_that_fits(monkeypatch: pytest.MonkeyPatch) -> None:
+    info = read_info(base_model())
+    need = estimate_memory(info, 4096, -1).vram_bytes
+    half = estimate_memory(info, 4096, 15).vram_bytes
+
+    def with_free(free: int) -> None:
+        gpu = GpuDevice("CUDA0", "A GPU", "GPU", free, free)
+        monkeypatch.setattr(resources, "gpu_support", lambda: GpuSupport(True, "test", (gpu,)))
+
+    with_free(need)
+    assert check_memory(info, 4096, -1).vram_bytes == need
+    with_free(half)
+    with pytest.raises(ModelError) as raised:
+        check_memory(info, 4096, -1)
+    message = str(raised.value)
+    assert f"Offloading all {info.n_layers + 1} layers" in message and "context of 4,096 tokens" in message
+    assert "Set GPU layers to 15 or fewer" in message
+    with pytest.raises(ModelError, match=f"Offloading 20 of its {info.n_layers + 1} layers .* to 15 or fewer"):
+        check_memory(info, 4096, 20)
+    with_free(1000)
+    with pytest.raises(ModelError, match=r"Set GPU layers to 0 \(the model then runs on the CPU\), or lower"):
+        check_memory(info, 4096, -1)
 
 
 # --- LoRA ---------------------------------------------------------------------------
