@@ -27,8 +27,9 @@ flavour=""
 if [ "$cuda" = 1 ]; then
     command -v nvcc >/dev/null 2>&1 || { echo "--cuda needs the CUDA toolkit (nvcc on PATH)." >&2; exit 1; }
     export DESKTOP_APP_VENV=.venv-cuda
-    # The portable CPU flags plus CUDA; flags given in DESKTOP_APP_LLAMA_CMAKE_ARGS come last (and win).
-    export DESKTOP_APP_LLAMA_CMAKE_ARGS="-DGGML_CUDA=on -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF ${DESKTOP_APP_LLAMA_CMAKE_ARGS:-}"
+    # The portable CPU flags plus CUDA, without NCCL (multi-GPU communication: one GPU needs none, and the
+    # bundle would have to carry it); flags given in DESKTOP_APP_LLAMA_CMAKE_ARGS come last (and win).
+    export DESKTOP_APP_LLAMA_CMAKE_ARGS="-DGGML_CUDA=on -DGGML_CUDA_NCCL=OFF -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF ${DESKTOP_APP_LLAMA_CMAKE_ARGS:-}"
     flavour="-cuda"
 fi
 venv=${DESKTOP_APP_VENV:-.venv}
