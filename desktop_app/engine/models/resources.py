@@ -85,7 +85,12 @@ def estimate_memory(
 
     Offloaded layers take their share of the layer weights and of the KV
     cache to the GPU; ``n_gpu_layers`` above the layer count (or -1, "all")
-    also moves the output layer. The token embeddings always stay in RAM.
+    also moves the output layer, and with it a compute buffer that holds the
+    logits of a whole batch (``N_BATCH`` x vocabulary x 4 bytes). The token
+    embeddings always stay in RAM. Measured with a CUDA build on an H200
+    (``benchmarks/gpu_check.py``): the bundled model with all layers and
+    n_ctx 4096 took 298 MB of GPU memory; 223 MB was estimated before the
+    batch's logits were counted, 298 MB since.
     """
     n_layers = info.n_layers or 1
     offloaded = n_layers + 1 if n_gpu_layers < 0 else min(max(n_gpu_layers, 0), n_layers + 1)
@@ -98,7 +103,11 @@ def estimate_memory(
     if offloaded > n_layers:
         vram += _output_bytes(info)
     vram += compute if offloaded else 0
-    return MemoryEstimate(weights, kv, compute, margin, weights + kv + compute + margin - vram, vram)
+    ram = weights + kv + compute + margin - vram
+    if offloaded > n_layers:
+        vocab = info.n_vocab or 0
+        vram += 4 * N_BATCH * (vocab - vocab // 4)  # ``compute`` counts a quarter of the batch's logits
+    return MemoryEstimate(weights, kv, compute, margin, ram, vram)
 
 
 def _output_bytes(info: ModelFileInfo) -> int:
