@@ -11,8 +11,10 @@ temporary library with the default settings, then summarises it, in one run:
 
 For each: seconds, parts read of all, and coverage, the share of the
 document's sections whose pages the summary cites: in the part-by-part list
-(every part, by construction) and in the overview alone. Writes
-benchmarks/results/summary.json.
+(every part, by construction) and in the overview alone; and for the model's
+summaries, their check (``answering.verification``): how many names, numbers,
+identifiers and quoted strings they state, and which of them the parts they
+cite do not hold. Writes benchmarks/results/summary.json.
 """
 
 from __future__ import annotations
@@ -61,18 +63,25 @@ def main() -> None:
         sections = [set(s.pages) for s in document_sections(engine._rt.store, doc.id)]
         for label, extractive in (("extractive", True), ("model", False), ("model again", False)):
             answer, seconds = summarise(engine, str(doc.id), extractive)
-            details = answer.origin_details
+            details, checked = answer.origin_details, answer.verification
             rows.append({"method": label, "seconds": round(seconds, 1), "parts": details["parts"],
                          "total_parts": details["total_parts"], "reused_parts": details["reused_parts"],
                          "sections": len(sections), "coverage_all": round(coverage(answer, sections, False), 3),
                          "coverage_overview": round(coverage(answer, sections, True), 3),
+                         "claims": checked.claims if checked else None,
+                         "grounding": round(checked.score, 3) if checked else None,
+                         "not_found": checked.unsupported_tokens if checked else None,
                          "overview": answer.text.split("Part by part")[0].strip()})
         engine.close()
-    print(md_table(["method", "s", "parts read", "reused", "sections", "sections cited", "cited by overview"],
+    print(md_table(["method", "s", "parts read", "reused", "sections", "sections cited", "cited by overview",
+                    "claims checked", "grounding"],
                    [[r["method"], r["seconds"], f"{r['parts']}/{r['total_parts']}", r["reused_parts"],
-                     r["sections"], r["coverage_all"], r["coverage_overview"]] for r in rows]))
+                     r["sections"], r["coverage_all"], r["coverage_overview"], r["claims"], r["grounding"]]
+                    for r in rows]))
     for row in rows[:2]:
         print(f"\n{row['method']}:\n{row['overview'][:1500]}")
+        if row["not_found"]:
+            print(f"not found in the parts cited: {', '.join(row['not_found'][:30])}")
     print(f"\nwritten to {write_results('summary', {'pdf': pdf.name, 'rows': rows})}")
 
 
