@@ -315,14 +315,15 @@ class MessageWidget(QFrame):
         if 0 <= index < len(self.given):
             self._open_source(self.given[index].to_dict())
 
-    def set_check(self, verification: dict[str, Any]) -> None:
-        """Name what the sources do not contain, sentence by sentence (the tooltip holds the sentences)."""
+    def set_check(self, verification: dict[str, Any], strict_again: bool = True) -> None:
+        """Name what the sources do not contain, sentence by sentence (the tooltip holds the sentences);
+        ``strict_again``: point to Answer again strictly (not for a summary, which that would not redo)."""
         unsupported = verification.get("unsupported", [])
         if not unsupported:
             return
         tokens = ", ".join(t for item in unsupported for t in item["tokens"])
-        self.check.setText(f"⚠ Not found in the sources: {tokens} (grounding {verification['score']:.0%}). "
-                           "Tools > Answer again strictly (Ctrl+R) asks again with a stricter prompt.")
+        advice = " Tools > Answer again strictly (Ctrl+R) asks again with a stricter prompt." if strict_again else ""
+        self.check.setText(f"⚠ Not found in the sources: {tokens} (grounding {verification['score']:.0%}).{advice}")
         self.check.setToolTip("\n".join(f"{item['sentence']}  →  {', '.join(item['tokens'])}"
                                         for item in unsupported))
         self.check.show()

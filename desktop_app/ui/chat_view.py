@@ -278,7 +278,7 @@ class ChatView(QWidget):
         widget.set_given(given, {c.number for c in answer.citations})
         widget.expand_given(False)
         if answer.verification is not None:
-            widget.set_check(answer.verification.to_dict())
+            widget.set_check(answer.verification.to_dict(), strict_again=answer.origin != "summary")
         widget.end(answer.stopped)
         self.current = None
 

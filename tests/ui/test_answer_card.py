@@ -18,7 +18,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop_app.engine import Evidence
+from desktop_app.engine import Answer, Evidence
+from desktop_app.engine.answering.verification import SentenceCheck, Verification
 from desktop_app.engine.models.chat import Generation
 from desktop_app.ui.answer_card import MessageWidget
 from desktop_app.ui.main_window import MainWindow
@@ -356,3 +357,16 @@ def test_an_answer_cut_at_a_loop_says_so_live_and_reopened(qtbot, harbour: MainW
     window.open_conversation(conversation)
     qtbot.waitUntil(lambda: len(window.chat.messages) == 2, timeout=30_000)
     assert "began to repeat itself" in window.chat.messages[-1].note.text()
+
+
+def test_a_summary_check_names_what_is_missing_without_pointing_to_answer_again_strictly(
+        qtbot, window: MainWindow) -> None:
+    """Answer again strictly re-asks a question; for a summary it would not redo the summary."""
+    text = "Pumps were renewed in 2031."
+    checked = Verification([SentenceCheck(text, 0, len(text), [], ["2031"], ["2031"])])
+    for origin, advice in (("summary", False), ("model", True)):
+        window.chat.finish_answer(Answer(1, 0, "q", "q", "en", text, [], [], False, False, origin=origin,
+                                         verification=checked))
+        label = window.chat.messages[-1].check.text()
+        assert "Not found in the sources: 2031" in label
+        assert ("Answer again strictly" in label) == advice, origin

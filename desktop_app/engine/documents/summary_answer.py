@@ -70,7 +70,8 @@ class Written:
     each piece of the latter with the citation numbers it was written from."""
 
     pieces: list[str] = field(default_factory=list)
-    said: list[tuple[int, str, tuple[int, ...]]] = field(default_factory=list)  # (offset, text, numbers)
+    said: list[tuple[int, str, tuple[int, ...], str]] = field(default_factory=list)  # offset, text, numbers, titles
+    length: int = 0
 
     @property
     def text(self) -> str:
@@ -78,16 +79,19 @@ class Written:
 
     def frame(self, text: str) -> None:
         self.pieces.append(text)
+        self.length += len(text)
 
-    def say(self, text: str, numbers: list[int]) -> None:
-        self.said.append((len(self.text), text, tuple(numbers)))
-        self.pieces.append(text)
+    def say(self, text: str, numbers: list[int], titles: str) -> None:
+        """``titles``: the document and part titles the model was shown with what it summarised."""
+        self.said.append((self.length, text, tuple(numbers), titles))
+        self.frame(text)
 
     def check(self, evidence: dict[int, str]) -> Verification:
-        """Each piece said, checked against the texts its numbers cite, with offsets into ``text``."""
+        """Each piece said, checked against the texts its numbers cite, with offsets into ``text``; a word of
+        the titles the model was shown is the prompt's frame, not a claim (``verify``'s ``scaffold``)."""
         checks = []
-        for offset, text, numbers in self.said:
-            found = verify(text, {n: evidence[n] for n in numbers if n in evidence})
+        for offset, text, numbers, titles in self.said:
+            found = verify(text, {n: evidence[n] for n in numbers}, titles)
             checks += [replace(c, start=c.start + offset, end=c.end + offset) for c in found.sentences]
         return Verification(checks)
 
@@ -115,7 +119,11 @@ def write_summary(summary: DocumentSummary) -> tuple[Written, Cited]:
             else:
                 numbers = [cited.part(summary.parts[i]) for i in point.parts]
             written.frame("\n- ")
-            written.say(f"{point.text} [{', '.join(str(n) for n in numbers)}]", numbers)
+            line = f"{point.text} [{', '.join(str(n) for n in numbers)}]"
+            if summary.method == "model":
+                written.say(line, numbers, "\n".join(d.title for d in summary.documents))
+            else:
+                written.frame(line)
     written.frame("\n\nPart by part")
     for part in summary.parts:
         prefix = f"{part.part.document_title}: " if len(summary.documents) > 1 else ""
@@ -123,7 +131,7 @@ def write_summary(summary: DocumentSummary) -> tuple[Written, Cited]:
         if summary.method == "model":
             if part.text:
                 number = cited.part(part)
-                written.say(f"{part.text} [{number}]", [number])
+                written.say(f"{part.text} [{number}]", [number], f"{part.part.document_title}\n{part.part.title}")
             else:
                 written.frame("(nothing to summarise)")
         else:

@@ -113,21 +113,23 @@ def test_a_model_summary_is_checked_against_the_parts_it_cites(engine: Engine, m
     headings, section titles and page spans around them are not checked."""
     parts = ["This part says something about the plant."] * 6
     parts[0] = "The intake screens are cleaned every Tuesday; debris above 40 kilograms is logged."
+    parts[2] = "In Chlorination, chlorine is dosed at the clearwell inlet."  # the part's title, not its text
     parts[3] = "The two reservoirs hold 15,000 cubic metres and were built by Hydrotec."  # neither in the text
     model = use_fake_model(engine, *parts, "Combined: intake, filtration, chlorination, storage and the rest.",
                            "- Treated water is kept in reservoirs relined in 2030 [1]\n"
-                           "- Chlorine is dosed at the clearwell inlet [2]")
+                           "- Pumps were renewed in 2031 [1]")
     model.n_ctx = 450  # one section a part (as in the test above)
     answer, _ = summarise(engine, "plant.pdf", extractive=False)
     assert not model.script
     checked = answer.verification
     assert checked is not None
-    assert checked.unsupported_tokens == ["15,000", "Hydrotec"]
+    assert checked.unsupported_tokens == ["2031", "15,000", "Hydrotec"]
     flagged = [answer.text[s.start:s.end] for s in checked.unsupported]
-    assert flagged == ["The two reservoirs hold 15,000 cubic metres and were built by Hydrotec."]
-    # the overview's "2030" is in the Storage part it cites; "40" is in the Water Intake part
-    assert {"2030", "40"} <= {claim for s in checked.sentences for claim in s.claims}
-    assert "Chlorine" not in checked.unsupported_tokens  # first word of its sentence: not a name to check
+    assert flagged == ["Pumps were renewed in 2031 [1, 2, 3, 4, 5, 6]",  # the combined summary covered every part
+                       "The two reservoirs hold 15,000 cubic metres and were built by Hydrotec."]
+    claims = {claim for s in checked.sentences for claim in s.claims}
+    assert {"2030", "40"} <= claims, "the overview's 2030 is in the Storage part, 40 in the Water Intake part"
+    assert "Chlorination" not in claims, "a word of the part's title, which the model was shown, is no claim"
     extractive, _ = summarise(engine, "plant.pdf", extractive=True)
     assert extractive.verification is None  # the document's own sentences
 
