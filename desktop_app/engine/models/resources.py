@@ -214,7 +214,7 @@ def _cpu_features(module: Any) -> str:
     return ", ".join(f for f in found if f in wanted)
 
 
-def _describe(offload: bool, devices: tuple[GpuDevice, ...], features: str, backends: tuple[str, ...] = ()) -> str:
+def _describe(offload: bool, devices: tuple[GpuDevice, ...], features: str, backends: tuple[str, ...]) -> str:
     """One line for Settings and ``models check``; ``backends``: the build's backend names (``backend_names``)."""
     cpu = next((d.description for d in devices if d.kind == "CPU"), "CPU")
     cpu_text = f"{cpu} ({features})" if features else cpu
