@@ -2,8 +2,8 @@
 
     python benchmarks/gpu_check.py [--model PATH] [--cpu-threads N]
 
-Needs llama-cpp-python built with CUDA (``DESKTOP_APP_LLAMA_CMAKE_ARGS="-DGGML_CUDA=on" ./dev setup``, or
-``installer/build_linux.sh --cuda``'s flags). Checks, in order, each reported with its figures:
+Needs llama-cpp-python built with CUDA (``DESKTOP_APP_LLAMA_CMAKE_ARGS="-DGGML_CUDA=on -DGGML_CUDA_NCCL=OFF"
+./dev setup``, or ``installer/build_linux.sh --cuda``'s flags). Checks, in order, each reported with its figures:
 
 1. ``gpu_support`` (what ``models check`` and Settings show): offload possible, the GPU listed with its memory.
 2. ``load_model`` with GPU layers -1 (all): the trial load in a child process, then the load, no CPU fallback;

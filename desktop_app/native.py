@@ -3,10 +3,13 @@
 With llama-cpp-python 0.3.36 built for CUDA (CUDA 13.0, GCC 13, on an NVIDIA H200: ``benchmarks/gpu_check.py``),
 every model load crashed (SIGSEGV in the tokenizer's ``std::regex``, in code of ``libggml-cuda.so``, which
 carries its own copies of parts of libstdc++) whenever numpy, or any other extension that loads libstdc++,
-had been imported before ``llama_cpp``; in the app, numpy always comes first. Loading ``libggml-cuda.so``
-with ``RTLD_GLOBAL`` before numpy made the same load work, in the app's trial process, in the app and in
-llama-cpp-python's server. So importing the package ``desktop_app``, which every entry point does first,
-loads that library when the installed llama.cpp has one. A CPU build has none, and nothing happens.
+had been imported before ``llama_cpp``; in the app, numpy always comes first. There, loading
+``libggml-cuda.so`` with ``RTLD_GLOBAL`` before numpy made the same load work, and importing ``llama_cpp``
+first made every check pass: the app's trial process, the app's model and llama-cpp-python's server as the
+tests start it. So importing the package ``desktop_app``, which every entry point does first (the test
+server's too), loads that library when the installed llama.cpp has one; a CPU build has none, and nothing
+happens. Every process of the app pays for it, also those that never load a model (the PDF reader's);
+what that costs on a CUDA build was not measured.
 """
 
 from __future__ import annotations
