@@ -250,7 +250,10 @@ class Answerer:
         sources (``carry_over``). Sources come first: when the turns leave no room for those the key sentences
         come from (for all of them, without key sentences), the turns are folded; then sources are dropped from
         the end while the prompt does not fit, and with ``widen`` widened with their neighbouring chunks while
-        there is room (the new message within ``MESSAGE_SHARE`` of the window)."""
+        there is room (the new message within ``MESSAGE_SHARE`` of the window). A rendered prompt longer than
+        its parts counted (the chat template; text tokenised joined) is built again with that much less room,
+        narrowing the new sources, also beside kept turns as long as that shortens it; only then are the
+        turns folded."""
         model = self.model()
         turns = self.conversations.turns_after(conversation_id, summary_upto)
         memory = int(model.n_ctx * MEMORY_SHARE)
@@ -260,6 +263,7 @@ class Answerer:
         examples = [Turn(q, a, 0) for q, a in question.options.examples]
         numbered, above, numbers = carry_over(kept, sources)
         short = 0  # tokens the part-by-part counts fell short of the rendered prompt (joined text tokenises apart)
+        longest = budget * 2  # the last prompt's length: narrowing that no longer shortens it does not keep the turns
         while True:
             builder = PromptBuilder(model.count, model.n_ctx, settings.max_answer_tokens + short,
                                     MESSAGE_SHARE if widen else 1.0)
@@ -274,12 +278,15 @@ class Answerer:
             crowded = not needed <= {s.number for s in built.sources}
             if len(built.tokens) <= budget and not (kept and crowded):
                 break
-            if kept:  # the turns leave no room for every source (or the question): fold them all
+            shrank, longest = len(built.tokens) < longest, len(built.tokens)
+            if len(built.tokens) > budget and not (kept and crowded) and built.passages and short < budget // 4 \
+                    and (shrank or not kept):
+                short += len(built.tokens) - budget + 8  # keep the turns and sources; narrow the widening instead
+            elif kept:  # the turns leave no room for every source (or the question): fold them all
                 summary, kept, more = fold_history(kept, summary, 0, memory, model.count)
                 folded += more
                 numbered, above, numbers = carry_over([], sources)
-            elif len(built.tokens) > budget and built.passages and short < budget // 4:
-                short += len(built.tokens) - budget + 8  # keep the sources; narrow their widening instead
+                short, longest = 0, budget * 2
             elif numbered:
                 numbered = numbered[:-1]
             else:

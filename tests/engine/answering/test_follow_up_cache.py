@@ -120,6 +120,33 @@ def test_turns_are_repeated_as_read_until_they_fill_the_window_then_folded_once(
         engine.close()
 
 
+def test_a_follow_up_a_little_over_the_window_narrows_its_new_sources_and_keeps_the_turns(
+        data_home: Path, tmp_path: Path) -> None:
+    """The rendered prompt can run past what its parts counted (the chat template, text tokenised joined):
+    the new sources are narrowed while that shortens the prompt, and the turns are folded only when it does
+    not (measured: the Korean dev pair B026/B027 folded by 137 tokens and read its 3,217 tokens again)."""
+    engine = Engine(data_home, FAST.changed(n_ctx=1024, max_answer_tokens=32))
+    try:
+        index_all(engine, [harbour_report(tmp_path / "harbour.pdf"), garden_notes(tmp_path / "garden.pdf")])
+        model = use_fake_model(engine, *(["The survey was done by the harbour office [1]."] * 2))
+        model.n_ctx = 470
+        counted = model.render
+
+        def render(messages: list[dict[str, str]]) -> tuple[list[int], list[str]]:
+            tokens, stop = counted(messages)
+            return tokens + list(range(45)), stop  # 45 tokens more than the parts' counts
+
+        model.render = render  # type: ignore[method-assign]
+        first = answer_of(engine.ask("Which model is the northern breakwater tide gauge?"))
+        answer_of(engine.ask("When was it last calibrated?", first.conversation_id))
+        follow = model.prompts[-1]
+        assert follow[1] == model.prompts[0][-1] and follow[2]["role"] == "assistant", "the first turn kept"
+        sizes = [sum(model.count(m["content"]) for m in p) + 45 for p in model.prompts]
+        assert sizes[1] > model.n_ctx - 32 >= sizes[-1], sizes
+    finally:
+        engine.close()
+
+
 def test_a_source_two_earlier_passages_hold_between_them_is_split_and_named_by_both() -> None:
     turns = [Turn("q1", "a1", 2, "m", {1: "nine ten", 2: "eleven twelve"}, {1: (10,), 2: (12,)},
                   {1: (9, 10), 2: (11, 12)})]
