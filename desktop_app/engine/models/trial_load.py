@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from desktop_app.engine.models.files import verify
 from desktop_app.engine.models.gguf_layout import validate_gguf
 from desktop_app.errors import ModelError
 from desktop_app.frozen import child_command
@@ -100,6 +101,10 @@ def _result(proc: subprocess.CompletedProcess[str], path: Path, lora_path: Path 
     what = f"{path.name} with the adapter {lora_path.name}" if lora_path else path.name
     if proc.returncode < 0:
         name = _signal_name(-proc.returncode)
+        if lora_path is None and is_bundled_model(path):
+            raise ModelError(f"Loading {what}, the bundled model, whose contents are checked, crashed llama.cpp "
+                             f"({name}): llama.cpp itself does not work on this computer. Reinstall the app; if "
+                             "llama.cpp was rebuilt (for a GPU, say), rebuild it or go back to the default build.")
         raise ModelError(f"Loading {what} crashed llama.cpp ({name}). The file is damaged or not supported by "
                          "this version of llama.cpp; choose another file.")
     lines = [line for line in proc.stdout.splitlines() if line.startswith(RESULT_MARK)]
@@ -111,6 +116,14 @@ def _result(proc: subprocess.CompletedProcess[str], path: Path, lora_path: Path 
         raise ModelError(f"llama.cpp could not load {what}: {result.get('error')}. The file may be damaged or "
                          "made for a newer llama.cpp; choose another file.")
     return result
+
+
+def is_bundled_model(path: Path) -> bool:
+    """Whether ``path`` holds the bundled chat model, byte for byte (its size and SHA-256 in the manifest)."""
+    try:
+        return verify("chat", path)
+    except (OSError, KeyError, ValueError):
+        return False
 
 
 def _signal_name(number: int) -> str:

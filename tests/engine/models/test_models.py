@@ -365,3 +365,17 @@ def test_trial_load_turns_failures_and_crashes_into_model_errors(tmp_path: Path,
         trial_load(base_model(), n_ctx=256, lora_path=files["f64_alpha"])
     with pytest.raises(ModelError, match="did not finish within 0.05 s"):
         trial_load(base_model(), n_ctx=256, timeout_s=0.05)
+
+
+def test_a_crash_loading_the_bundled_model_blames_llama_cpp_not_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a broken llama.cpp build did on a GPU machine: the bundled file is known whole, so the crash is not its."""
+    crash = tmp_path / "crash"
+    crash.mkdir()
+    (crash / "sitecustomize.py").write_text("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(crash), os.environ.get("PYTHONPATH")])))
+    with pytest.raises(ModelError, match=r"the bundled model, whose contents are checked, crashed llama.cpp "
+                                         r"\(SIGSEGV\): llama.cpp itself does not work on this computer"):
+        trial_load(base_model(), n_ctx=256)
+    with pytest.raises(ModelError, match=r"crashed llama.cpp \(SIGSEGV\). The file is damaged"):
+        trial_load(write_tiny_model(tmp_path / "tiny.gguf"), n_ctx=256)
