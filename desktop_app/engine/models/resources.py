@@ -5,7 +5,8 @@ the estimate is checked against the memory that is free *before* loading,
 and the error says what to change. The estimate is deliberately a little
 generous (see ``MARGIN_*``): for the bundled 135M model llama.cpp adds
 150 MB to the process at n_ctx 512 and 330 MB at 8192; the estimates are
-300 MB and 495 MB.
+376 MB and 570 MB since a whole batch's logits are counted (98 MiB of compute
+buffer in llama.cpp's own log at n_ctx 512 and 4096), 300 MB and 495 MB before.
 """
 
 from __future__ import annotations
@@ -85,29 +86,28 @@ def estimate_memory(
 
     Offloaded layers take their share of the layer weights and of the KV
     cache to the GPU; ``n_gpu_layers`` above the layer count (or -1, "all")
-    also moves the output layer, and with it a compute buffer that holds the
-    logits of a whole batch (``N_BATCH`` x vocabulary x 4 bytes). The token
-    embeddings always stay in RAM. Measured with a CUDA build on an H200
-    (``benchmarks/gpu_check.py``): the bundled model with all layers and
-    n_ctx 4096 took 298 MB of GPU memory; 223 MB was estimated before the
-    batch's logits were counted, 298 MB since.
+    also moves the output layer, and with it the part of the compute buffer
+    that holds the logits of a whole batch (``N_BATCH`` x vocabulary x 4
+    bytes: 96 MiB of the bundled model's 98-99 MiB compute buffer, on the CPU
+    and with CUDA alike). The token embeddings always stay in RAM. Measured
+    with a CUDA build on an H200 (``benchmarks/gpu_check.py``): the bundled
+    model with all layers and n_ctx 4096 took 298 MB of GPU memory; 223 MB was
+    estimated while a quarter of the logits were counted, 298 MB since.
     """
     n_layers = info.n_layers or 1
     offloaded = n_layers + 1 if n_gpu_layers < 0 else min(max(n_gpu_layers, 0), n_layers + 1)
     fraction = min(offloaded, n_layers) / n_layers
     kv = kv_cache_bytes(info, n_ctx)
     weights = info.weights_bytes + (adapter.weights_bytes if adapter else 0)
-    compute = 16 * 1024 * 1024 + 4 * N_BATCH * (4 * (info.n_embd or 0) + (info.n_vocab or 0) // 4)
+    activations = 16 * 1024 * 1024 + 4 * N_BATCH * 4 * (info.n_embd or 0)
+    logits = 4 * N_BATCH * (info.n_vocab or 0)
+    compute = activations + logits
     margin = MARGIN_FIXED + int(MARGIN_FRACTION * (weights + kv))
     vram = int(fraction * (info.layer_weights_bytes + kv))
     if offloaded > n_layers:
-        vram += _output_bytes(info)
-    vram += compute if offloaded else 0
-    ram = weights + kv + compute + margin - vram
-    if offloaded > n_layers:
-        vocab = info.n_vocab or 0
-        vram += 4 * N_BATCH * (vocab - vocab // 4)  # ``compute`` counts a quarter of the batch's logits
-    return MemoryEstimate(weights, kv, compute, margin, ram, vram)
+        vram += _output_bytes(info) + logits
+    vram += activations if offloaded else 0
+    return MemoryEstimate(weights, kv, compute, margin, weights + kv + compute + margin - vram, vram)
 
 
 def _output_bytes(info: ModelFileInfo) -> int:
@@ -237,12 +237,7 @@ def backend_names() -> tuple[str, ...]:
     A GPU backend stays registered when it finds no device. Empty where the library cannot be read.
     """
     try:
-        ggml = ggml_library()
-        ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
-        ggml.ggml_backend_reg_get.argtypes = [ctypes.c_size_t]
-        ggml.ggml_backend_reg_get.restype = ctypes.c_void_p
-        ggml.ggml_backend_reg_name.argtypes = [ctypes.c_void_p]
-        ggml.ggml_backend_reg_name.restype = ctypes.c_char_p
+        ggml = _load_ggml()
         return tuple((ggml.ggml_backend_reg_name(ggml.ggml_backend_reg_get(i)) or b"?").decode("utf-8", "replace")
                      for i in range(ggml.ggml_backend_reg_count()))
     except Exception:  # noqa: BLE001  (missing library or symbols: report none)
@@ -271,6 +266,11 @@ def _load_ggml() -> Any:
     size_p = ctypes.POINTER(ctypes.c_size_t)
     ggml.ggml_backend_dev_memory.argtypes = [ctypes.c_void_p, size_p, size_p]
     ggml.ggml_backend_dev_memory.restype = None
+    ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
+    ggml.ggml_backend_reg_get.argtypes = [ctypes.c_size_t]
+    ggml.ggml_backend_reg_get.restype = ctypes.c_void_p
+    ggml.ggml_backend_reg_name.argtypes = [ctypes.c_void_p]
+    ggml.ggml_backend_reg_name.restype = ctypes.c_char_p
     return ggml
 
 

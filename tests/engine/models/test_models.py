@@ -179,6 +179,7 @@ def test_memory_estimate_counts_weights_and_the_kv_cache() -> None:
     assert large.ram_bytes - small.ram_bytes >= kv_cache_bytes(info, 8192) - kv_cache_bytes(info, 512)
     half = estimate_memory(info, 512, n_gpu_layers=15)
     assert half.vram_bytes > 0 and half.ram_bytes < small.ram_bytes
+    assert small.compute_bytes >= 4 * 512 * info.n_vocab, "a whole batch's logits (98 MiB in llama.cpp's log)"
     # with the output layer on the GPU, a batch's logits are computed there (298 MB measured on a CUDA build)
     blocks, everything = estimate_memory(info, 4096, info.n_layers), estimate_memory(info, 4096, -1)
     assert everything.vram_bytes - blocks.vram_bytes > 512 * info.n_vocab * 4 * 3 // 4
