@@ -26,9 +26,9 @@ The best one to three sentences are the evidence (a second and third only when c
 ``KEEP_RATIO``). When no sentence's cosine with the question reaches the floor, nothing in the sources answers
 the question, unless a sentence, or the heading of its passage, holds a code name the question asks about as
 written ("What does setDash do?": the embedding model does not know the name; ``retrieval.search.holds_name``).
-A follow-up is scored against its own words as well as its search query, which holds the previous question too
-(``features``), and the quotes the previous answer gave count for less (``SHOWN_DISCOUNT``). Entries of a table
-of contents or an index are not candidates.
+A follow-up is scored against its own words as well as its search query, which holds the previous question too,
+its own words counting for more (``OWN_SHARE``, ``features``), and the quotes the previous answer gave count for
+less (``SHOWN_DISCOUNT``). Entries of a table of contents or an index are not candidates.
 """
 
 from __future__ import annotations
@@ -82,6 +82,12 @@ RETRIEVAL_SPAN = 0.2
 """A passage's retrieval feature falls from 1 (the best passage's fused score) to 0 (this share below it). The top
 four passages' fused scores are often within a few percent of each other (dev median: 0.97, 0.94 and 0.89 of the
 best), and the answer may be in a lower one (B011); counted by rank (1, 0.67, 0.5, 0.4) such quotes were lost."""
+OWN_SHARE = 2 / 3
+"""A follow-up's own words' share of its keyword and cosine features, its search query (the previous question
+joined to it) having the rest: the query resolves "that", the own words say what is asked now. Against an even
+split (``benchmarks/evidence.py``, the ten follow-ups of the dev and held-out sets), B012's first quote moved to
+the page that answers it (MD5 and RC4, p. 59, not p. 58's passwords), E031's answer rose from the third quote to
+the second, and E043's third quote became one its predecessor gave; 0.8 chose the same quotes."""
 STEM = 5
 CONTINUES = re.compile(r"^(?:However|Rather|Instead|But|Otherwise|Alternatively|Nevertheless|In (?:this|that) case)\b")
 """A sentence opening with a contrast continues the one before it ("This theme does not change any fonts.
@@ -238,11 +244,12 @@ def features(question: str, found: list[Candidate], encode: Encode | None, own: 
     """Each feature of each candidate, in 0..1. The embedding cosine is computed for the ``MAX_CANDIDATES``
     best by keywords and retrieval only (0 for the rest), which bounds the time an answer waits; without
     ``encode`` it is 0 for all. ``own``: a follow-up's own words when ``question`` is its search query (the
-    previous question joined to it, ``memory.standalone_query``): keyword overlap and cosine are then the mean
-    of the two questions', "closest" (what the floor compares) the higher cosine of the two, and "procedure"
-    (``answer_type``) is judged by its own words."""
+    previous question joined to it, ``memory.standalone_query``): keyword overlap and cosine are then the two
+    questions' weighted by ``OWN_SHARE``, "closest" (what the floor compares) the higher cosine of the two, and
+    "procedure" (``answer_type``) is judged by its own words."""
     asked = [question, own] if own and own != question else [question]
-    lexical = np.mean([keyword_scores(q, [c.text for c in found]) for q in asked], axis=0).tolist()
+    share = np.array([1 - OWN_SHARE, OWN_SHARE] if len(asked) == 2 else [1.0])
+    lexical = (share @ np.array([keyword_scores(q, [c.text for c in found]) for q in asked])).tolist()
     retrieval = retrieval_scores(found)
     dense = [0.0] * len(found)
     closest = [0.0] * len(found)
@@ -252,7 +259,7 @@ def features(question: str, found: list[Candidate], encode: Encode | None, own: 
         questions = np.stack([encode([q])[0] for q in asked])  # single texts: usually vectors already made
         cosines = np.maximum(encode([found[i].text[:EMBED_CHARS] for i in shortlist]) @ questions.T, 0.0)
         for i, row in zip(shortlist, cosines.tolist(), strict=True):
-            dense[i], closest[i] = sum(row) / len(row), max(row)
+            dense[i], closest[i] = float(share @ np.array(row)), max(row)
     procedure = procedure_scores(own or question, [c.text for c in found])
     return {"dense": dense, "keywords": lexical, "retrieval": retrieval, "closest": closest, "procedure": procedure}
 

@@ -7,12 +7,14 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pymupdf
 import pytest
 
 from desktop_app.engine import AnswerDone, AppError, Engine, SourcesFound
 from desktop_app.engine.answering.answer import Answer
 from desktop_app.engine.answering.evidence import (
+    OWN_SHARE,
     RETRIEVAL_SPAN,
     SENTENCE_BATCH,
     SHOWN_DISCOUNT,
@@ -22,6 +24,7 @@ from desktop_app.engine.answering.evidence import (
     best,
     candidates,
     combine,
+    features,
     keyword_scores,
     retrieval_scores,
     terms,
@@ -138,6 +141,29 @@ def test_a_quote_the_previous_answer_gave_counts_for_less_in_a_follow_up(fresh_s
     assert [c.text for _, c in best(found, [1.0, fresh_score])][0] == sentences[0]
     first = [c.text for _, c in best(found, [1.0, fresh_score], shown)][0]
     assert first == (sentences[1] if fresh_first else sentences[0]), "a quote that still answers best is repeated"
+
+
+def test_a_follow_ups_own_words_count_for_more_than_the_question_it_follows() -> None:
+    """The search query (the previous question joined to the follow-up) resolves "that"; what is asked now is in
+    the follow-up's own words, so a sentence close to those wins over one close to the previous question."""
+    first, own = "How do I protect a report with a password?", "Which algorithms does that rely on?"
+    query = f"{first} {own}"
+    sentences = ["Locked files keep strangers out.", "MD5 and RC4 are used underneath."]
+    chunk = ChunkRow(1, 1, 1, 0, 1, 1, " ".join(sentences), 0, [], "Guide", "/guide.pdf", "Security")
+    found = candidates([Source([chunk], 1.0, 0.5, 1)])
+    angle = {query: 0.0, own: 1.4, sentences[0]: 0.5, sentences[1]: 1.2}  # cosines 0.88 / 0.62 and 0.36 / 0.98
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.array([[np.cos(angle[t]), np.sin(angle[t])] for t in texts])
+
+    table = features(query, found, encode, own)
+    assert table["keywords"] == [0.0, 0.0], "no shared words: the cosine decides"
+    cosines = [(np.cos(0.5), np.cos(0.9)), (np.cos(1.2), np.cos(0.2))]  # (with the query, with the own words)
+    assert sum(cosines[0]) > sum(cosines[1]), "an even split would quote the sentence close to the first question"
+    assert table["dense"] == pytest.approx([(1 - OWN_SHARE) * q + OWN_SHARE * o for q, o in cosines])
+    assert table["dense"][1] > table["dense"][0]
+    assert table["closest"] == pytest.approx([max(c) for c in cosines]), "the floor still compares the higher cosine"
+    assert [c.text for _, c in best(found, combine(found, table, WEIGHTS))][0] == sentences[1]
 
 
 def test_a_follow_up_is_answered_by_what_it_asks_not_by_the_previous_answers_quote(
