@@ -122,8 +122,8 @@ class Answer:
     (not those it names from an earlier turn)."""
     sent_answer: str = ""
     """The model's own text where ``text`` shows less of it (the prompt lines it repeated left out,
-    ``prompt.without_echo``); a follow-up's prompt repeats it, as llama.cpp's KV cache holds it. "" when the
-    same as ``text``."""
+    ``prompt.without_echo``); a follow-up's prompt repeats it, as llama.cpp's KV cache holds it. For a withheld
+    draft, the quotes instead (``answerer.sent_answer``). "" when the same as ``text``."""
 
     @property
     def given_sources(self) -> list[Citation]:

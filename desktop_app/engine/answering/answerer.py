@@ -382,7 +382,7 @@ class Answerer:
             adapter=adapter.record() if (adapter := model.adapter) else None, origin_details=details,
             given=[citation_for(s) for s in built.sources], sent_message=built.messages[-1]["content"],
             sent_passages=built.passages, sent_chunks={n: list(ids) for n, ids in built.held.items()},
-            sent_answer=raw if text != raw and not withheld else "",
+            sent_answer=sent_answer(raw, text, withheld, asked.evidence),
         )
         stored = self.conversations.add_answer(answer)
         if self.shortcuts is not None:
@@ -427,6 +427,17 @@ def generation_timings(generation: Generation) -> dict[str, float]:
         "generation_s": generation.total_s,
         "tokens_per_s": max(generation.completion_tokens - 1, 0) / decode_s,
     }
+
+
+def sent_answer(raw: str, text: str, withheld: str, evidence: list[Evidence]) -> str:
+    """What a later turn's prompt gives as this answer (``Answer.sent_answer``; "" means the shown ``text``): the
+    model's own words when the shown text differs from them (its KV cache holds them), and for a withheld draft
+    the quotes, cited as in quotes-only mode, which is what the documents answered. Given the notice instead
+    ("The model's draft is withheld: it named ..."), the bundled model wrote it again as its next answer (dev
+    follow-ups B012 and B020), and that was withheld in turn."""
+    if withheld:
+        return quotes_answer(evidence) if evidence else ""
+    return raw if text != raw else ""
 
 
 def quotes_answer(evidence: list[Evidence]) -> str:

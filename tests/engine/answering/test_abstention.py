@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.engine import Answer, Citation, Engine
+from desktop_app.engine.answering.answerer import quotes_answer
 from desktop_app.engine.answering.evidence import EvidenceSelector
 from desktop_app.engine.answering.verification import verify
 from desktop_app.engine.models.chat import Generation, LocalModel
@@ -79,6 +80,29 @@ def test_with_quotes_a_withheld_draft_points_to_them_and_is_not_an_abstention(
         scripted.append(SUPPORTED)
         again = final(engine.ask("How much silt did the dredging remove?"))
         assert again.origin == "model" and again.text == SUPPORTED and not scripted, "a withheld draft is not cached"
+    finally:
+        engine.close()
+
+
+def test_a_follow_up_after_a_withheld_draft_is_given_the_quotes_as_the_answer_before_it(
+        data_home: Path, tmp_path: Path, scripted: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Given the notice ("The model's draft is withheld: it named ..."), a small model writes it again."""
+    prompts: list[list[dict[str, str]]] = []
+    render = LocalModel.render
+    monkeypatch.setattr(LocalModel, "render", lambda self, messages: prompts.append(messages) or render(self, messages))
+    engine = Engine(data_home, FAST)
+    try:
+        index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
+        scripted.append(UNSUPPORTED)
+        first = final(engine.ask("How much silt did the dredging remove?"))
+        assert first.withheld == UNSUPPORTED and first.evidence and first.text.startswith("The model's draft is")
+        scripted.append(SUPPORTED)
+        final(engine.ask("And which dredger worked at night?", first.conversation_id))
+        earlier = [m["content"] for m in prompts[-1] if m["role"] == "assistant"]
+        assert earlier == [quotes_answer(first.evidence)]
+        assert all("withheld" not in m["content"] and "Osprey" not in m["content"] for m in prompts[-1])
+        stored = engine.conversations.get(first.conversation_id)[1]
+        assert first.text in [m.content for m in stored], "the notice is still what the conversation shows"
     finally:
         engine.close()
 
