@@ -434,7 +434,7 @@ def sent_answer(raw: str, text: str, withheld: str, evidence: list[Evidence]) ->
     model's own words when the shown text differs from them (its KV cache holds them), and for a withheld draft
     the quotes, cited as in quotes-only mode, which is what the documents answered. Given the notice instead
     ("The model's draft is withheld: it named ..."), the bundled model wrote it again as its next answer (dev
-    follow-ups B012 and B020), and that was withheld in turn."""
+    follow-ups B012, withheld in turn, and B020, shown as the answer)."""
     if withheld:
         return quotes_answer(evidence) if evidence else ""
     return raw if text != raw else ""
