@@ -68,6 +68,35 @@ def test_a_cuda_library_beside_llama_cpp_is_loaded_globally_and_a_broken_one_is_
     assert result.stdout.split() == ["False", "True", "True", "False"], result.stderr
 
 
+PROBE = """
+from pathlib import Path
+from desktop_app.native import preload_gpu_library
+
+
+def report(folder, queue):
+    queue.put(preload_gpu_library(Path(folder)) is not None)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the CUDA library is preloaded on Linux only")
+def test_a_multiprocessing_child_such_as_the_pdf_reader_does_not_load_the_cuda_library(tmp_path: Path) -> None:
+    """The CUDA library costs each process about 160 MB (desktop_app/native.py); the PDF reader loads no model."""
+    from desktop_app.native import CUDA_LIBRARY, llama_library_folder
+
+    folder = llama_library_folder()
+    assert folder is not None
+    shutil.copy(folder / "libggml-base.so", tmp_path / CUDA_LIBRARY)
+    (tmp_path / "probe.py").write_text(PROBE)
+    code = ("import multiprocessing, sys\nfrom pathlib import Path\n"
+            f"sys.path.insert(0, {str(tmp_path)!r})\nimport probe\n"
+            "ctx = multiprocessing.get_context('spawn')\nqueue = ctx.Queue()\n"
+            f"child = ctx.Process(target=probe.report, args=({str(tmp_path)!r}, queue), name='pdf-worker')\n"
+            "child.start()\nin_child = queue.get(timeout=60)\nchild.join()\n"
+            "print(in_child, probe.preload_gpu_library(Path(sys.path[0])) is not None)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["False", "True"], result.stderr
+
+
 def test_outbound_connections_are_blocked_in_tests() -> None:
     with socket.socket() as sock, pytest.raises(NetworkBlocked):
         sock.connect(("192.0.2.1", 80))
