@@ -35,6 +35,9 @@ COMMAND = re.compile(r"^(?:\\[A-Za-z@]+(?:\{[^\s{}]*\}|\[[^\s\]]*\])*|[A-Za-z_]\
 """A command or name on a line of its own (a TeX macro, perhaps with arguments written without spaces, or a
 dotted, camelCase or snake_case name): it runs on into a next line that opens with its (further) arguments
 ("\\lstnewenvironment" + "{<name>}[<number>]", "\\lstnewenvironment{pascal}" + "{\\lstset{...}}")."""
+INTERRUPTING_COMMAND = re.compile(rf"[\uac00-\ud7a3] {PROMPT_MARK}[^\uac00-\ud7a3]*$")
+"""A command line shown in the middle of a Korean sentence ("... 파일을 만들고 $ tlmgr install ... 명령을 통하여
+... 있다."): a command after a prompt, right after a syllable with no full stop, ending the block."""
 DOTTED_NAME_END = re.compile(r"[A-Za-z0-9_]\.$")
 DOTTED_NAME_START = re.compile(r"[A-Za-z_]")
 
@@ -97,9 +100,10 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset(), notes: frozense
     Korean has no case: there a block ending mid-sentence that has ``MIN_RUN_ON_CHARS`` or more (shorter,
     it is a heading or a running head) is joined to a next block that starts with a Hangul syllable or in
     lower case, and, when it ends in a syllable, to one that starts with anything but a list item's
-    marker or is a page number: MuPDF makes every line of some Korean TeX PDFs a block of its own. Where the text writes
-    spaces between Korean words, a block ending in a command or a name goes on into a Korean line only
-    when that opens with a particle (``PARTICLE``): else the line is a new sentence. A lone command or code name
+    marker or is a page number: MuPDF makes every line of some Korean TeX PDFs a block of its own. Where the
+    text writes spaces between Korean words, a block ending in a command or a name
+    goes on into a Korean line only when that opens with a particle (``PARTICLE``) or the command stands inside
+    the sentence (``INTERRUPTING_COMMAND``): else the line is a new sentence. A lone command or code name
     (``COMMAND``) is joined to a next block that opens with a bracket, its arguments. The join has no space
     where the text writes none between Korean words (those PDFs), else one. Table rows (``rows``) are never
     joined. Footnotes (``notes``) are never joined either, and come last: a sentence that goes on over the
@@ -130,5 +134,6 @@ def runs_on(block: str, line: str) -> bool:
     if len(block) < MIN_RUN_ON_CHARS or PAGE_NUMBER.match(line):  # a heading or a running head; a page number
         return False
     if is_hangul(line[0]) and not is_hangul(block[-1]) and block[-1] not in ",(" and SPACED_HANGUL.search(block):
-        return bool(PARTICLE.match(line))  # after a command or a name, a new sentence unless a particle follows
+        # after a command or a name, a new sentence unless a particle follows, or the command interrupts a sentence
+        return bool(PARTICLE.match(line) or INTERRUPTING_COMMAND.search(block))
     return is_hangul(line[0]) or line[0].islower() or is_hangul(block[-1]) and not LIST_START.match(line)

@@ -74,3 +74,18 @@ def test_korean_lines_made_blocks_of_their_own_are_joined_into_their_sentences()
     assert sentences_of(commands) == ["목록을 새로 받으려면 다음 명령을 실행합니다 apt-get update",
                                       "이것은 몇 분 걸립니다.",
                                       "설정 파일을 바꾸려면 /etc/apt/sources.list 를 편집합니다."]
+
+
+def test_a_command_line_inside_a_korean_sentence_keeps_the_sentence_whole() -> None:
+    # kotex-doc.pdf read with its word spaces: the sentence goes on after the commands it shows
+    passage = ("이제 이 저장소를 이용하기 위하여 tlpkg 디렉터리에\nktug:*\n"
+               "이라는 내용을 갖는 pinning.txt 파일을 만들고\n"
+               "$ tlmgr install unfonts-base-type1 $ tlmgr remove unfonts-base-type1\n"
+               "명령을 통하여 필요한 패키지를 설치하거나 제거할 수 있다.\n"
+               "먼저 다음 명령을 내리면 저장소가 등록된다.\n$ tlmgr repository add http://ftp.ktug.org/ ktug")
+    assert sentences_of(passage) == [
+        "이제 이 저장소를 이용하기 위하여 tlpkg 디렉터리에 ktug:* 이라는 내용을 갖는 pinning.txt 파일을 만들고 "
+        "$ tlmgr install unfonts-base-type1 $ tlmgr remove unfonts-base-type1 "
+        "명령을 통하여 필요한 패키지를 설치하거나 제거할 수 있다.",
+        "먼저 다음 명령을 내리면 저장소가 등록된다. $ tlmgr repository add http://ftp.ktug.org/ ktug",
+    ]
