@@ -190,7 +190,7 @@ def main() -> None:
             weights = {"dense": dense, "keywords": keywords, "retrieval": retrieval, "neighbour": neighbour}
             if not any(weights.values()):
                 continue
-            weights["procedure"] = ev.WEIGHTS["procedure"]  # as shipped
+            weights["procedure"], weights["name"] = ev.WEIGHTS["procedure"], ev.WEIGHTS["name"]  # as shipped
             res = score_rows(rows, feats, weights, engine, with_pages=True)
             n = sum(s["n"] for s in res.values())
             grid.append({"weights": weights, "must1": sum(s["must1"] for s in res.values()) / n,

@@ -12,9 +12,13 @@ A candidate's score mixes (``WEIGHTS``):
   matter);
 - its passage's retrieval score (reciprocal rank fusion) against the best passage's (``RETRIEVAL_SPAN``);
 - whether it shows code when the question asks how to do something (``answer_type``);
+- whether it writes a code name the question writes, as written (``retrieval.search.code_names``: "\\koTeX",
+  "setDash"); the embedder does not know such names, and keywords compare them folded to lower case, so
+  "kotex-utf" would count as much;
 - the sentence before it: a sentence is lifted part of the way towards a better-scoring predecessor, because
   the answer often follows the sentence that repeats the question's words; a sentence opening with a contrast
-  ("Rather, ...", "However, ...") is lifted far enough to be quoted beside it.
+  ("Rather, ...", "However, ...") is lifted far enough to be quoted beside it. A footnote, which comes after
+  the passage's last sentence (``sentences.joined_blocks``), has no sentence before it.
 
 For a question in a language the embedder was not trained on (a Korean question with the bundled English
 MiniLM), the cosine means little and costs most (a Korean sentence is cut into many word pieces), so sentences
@@ -72,10 +76,12 @@ SHOWN_DISCOUNT = 0.8
 """Share of its score a follow-up's candidate keeps when the previous answer quoted it (it is searched with the
 previous question too): on the ten follow-ups of the dev and held-out sets, 1 quote repeated the previous answer's
 against 13 without it (benchmarks/evidence.py). Left out instead, a quote answering both could not be given again."""
-WEIGHTS = {"dense": 0.55, "keywords": 0.35, "retrieval": 0.3, "neighbour": 0.6, "procedure": 0.1}
+WEIGHTS = {"dense": 0.55, "keywords": 0.35, "retrieval": 0.3, "neighbour": 0.6, "procedure": 0.1, "name": 0.1}
 """Chosen on the dev and English benchmark questions together, features collected once; "procedure" later, on the
-dev questions, where it changed none of the English and Korean benchmark questions' quotes (README, Evidence)."""
-LEXICAL_WEIGHTS = {"keywords": 1.0, "retrieval": 0.35, "neighbour": 0.9, "procedure": 0.1}
+dev questions, where it changed none of the English and Korean benchmark questions' quotes, and "name" later still,
+on the Korean questions about kotex-doc.pdf (dev and ``benchmarks/korean/tex_questions.jsonl``), where 0.05 chose
+the same quotes and 0.2 lost dev English must_contain@1 and @3 (0.591 / 0.818 to 0.545 / 0.773; README, Evidence)."""
+LEXICAL_WEIGHTS = {"keywords": 1.0, "retrieval": 0.35, "neighbour": 0.9, "procedure": 0.1, "name": 0.1}
 """Without the embedding cosine (a language the embedder does not cover); chosen on the Korean held-out questions
 (``benchmarks/evidence.py --grid --questions benchmarks/korean/questions.jsonl``; README, Evidence)."""
 RETRIEVAL_SPAN = 0.2
@@ -195,17 +201,20 @@ def substantial(sentence: str) -> bool:
 
 def candidates(sources: list[Source]) -> list[Candidate]:
     """Every distinct substantial sentence of ``sources`` (best source first), but entries of a table of contents
-    or an index (``retrieval.search.is_listing``): they name what is asked about without saying it."""
+    or an index (``retrieval.search.is_listing``): they name what is asked about without saying it. A sentence of
+    a footnote has no ``previous``: it is not the sentence that follows the one before it."""
     seen: set[str] = set()
     found: list[Candidate] = []
     for source in sources:
         previous = -1
-        for sentence in sentences_of(source.text, chunk_lines(source, "table"), chunk_lines(source, "note")):
+        notes = chunk_lines(source, "note")
+        for sentence in sentences_of(source.text, chunk_lines(source, "table"), notes):
             key = " ".join(WORD.findall(sentence.lower()))
             if key in seen or not substantial(sentence) or is_listing(sentence):
                 continue
             seen.add(key)
-            found.append(Candidate(sentence[:MAX_QUOTE_CHARS], source, len(found), previous))
+            note = any(sentence in line for line in notes)
+            found.append(Candidate(sentence[:MAX_QUOTE_CHARS], source, len(found), -1 if note else previous))
             previous = len(found) - 1
     return found
 
@@ -246,7 +255,8 @@ def features(question: str, found: list[Candidate], encode: Encode | None, own: 
     ``encode`` it is 0 for all. ``own``: a follow-up's own words when ``question`` is its search query (the
     previous question joined to it, ``memory.standalone_query``): keyword overlap and cosine are then the two
     questions' weighted by ``OWN_SHARE``, "closest" (what the floor compares) the higher cosine of the two, and
-    "procedure" (``answer_type``) is judged by its own words."""
+    "procedure" (``answer_type``) and "name" (1 for a candidate writing a code name the question writes, as
+    ``holds_name`` matches it) are judged by its own words."""
     asked = [question, own] if own and own != question else [question]
     share = np.array([1 - OWN_SHARE, OWN_SHARE] if len(asked) == 2 else [1.0])
     lexical = (share @ np.array([keyword_scores(q, [c.text for c in found]) for q in asked])).tolist()
@@ -261,7 +271,10 @@ def features(question: str, found: list[Candidate], encode: Encode | None, own: 
         for i, row in zip(shortlist, cosines.tolist(), strict=True):
             dense[i], closest[i] = float(share @ np.array(row)), max(row)
     procedure = procedure_scores(own or question, [c.text for c in found])
-    return {"dense": dense, "keywords": lexical, "retrieval": retrieval, "closest": closest, "procedure": procedure}
+    names = code_names(own or question)
+    named = [1.0 if names and holds_name(names, c.text) else 0.0 for c in found]
+    return {"dense": dense, "keywords": lexical, "retrieval": retrieval, "closest": closest, "procedure": procedure,
+            "name": named}
 
 
 def combine(found: list[Candidate], table: dict[str, list[float]], weights: dict[str, float]) -> list[float]:

@@ -14,6 +14,7 @@ import pytest
 from desktop_app.engine import AnswerDone, AppError, Engine, SourcesFound
 from desktop_app.engine.answering.answer import Answer
 from desktop_app.engine.answering.evidence import (
+    LEXICAL_WEIGHTS,
     OWN_SHARE,
     RETRIEVAL_SPAN,
     SENTENCE_BATCH,
@@ -105,6 +106,34 @@ def test_a_sentence_opening_with_a_contrast_is_quoted_beside_the_best_sentence_b
     table = {"dense": [0.8, 0.3, 0.3], "keywords": [0.5, 0.0, 0.0], "retrieval": [1.0, 1.0, 1.0]}
     chosen = [candidate.text for _, candidate in best(found, combine(found, table, WEIGHTS))]
     assert chosen == (sentences[:2] if quoted else sentences[:1])
+
+
+def test_a_footnote_is_not_lifted_by_the_last_sentence_of_the_passage() -> None:
+    # Footnotes come after a passage's last sentence; they do not follow on from it as an answer follows a question.
+    body = ChunkRow(1, 1, 1, 0, 2, 2, "Keys are labelled by the colour of their door.\n"
+                    "The garden shed key hangs on the hook inside the porch.", 0, [], "House", "/house.pdf", "Keys")
+    note = ChunkRow(2, 1, 1, 1, 2, 2, "1 The old padlock of the shed was replaced in the spring.", 0, [], "House",
+                    "/house.pdf", "Keys", kind="note")
+    found = candidates([Source([body, note], 1.0, 0.5, 1)])
+    assert [c.previous for c in found] == [-1, 0, -1]
+    table = {"keywords": [0.2, 0.9, 0.1], "retrieval": [1.0, 1.0, 1.0]}
+    scores = combine(found, table, WEIGHTS)
+    assert scores[2] == pytest.approx(WEIGHTS["keywords"] * 0.1 + WEIGHTS["retrieval"])  # its own score alone
+    assert [c.text for _, c in best(found, scores)] == [found[1].text]
+
+
+def test_a_sentence_writing_the_code_name_the_question_writes_comes_first() -> None:
+    # Keywords fold "\\koTeX" to "kotex", which "texdoc kotex" holds too, and the English embedder cannot help.
+    question = "문서에서 \\koTeX 로고를 쓰려면 무엇을 불러와야 하나요?"
+    texts = ["명령행에서 texdoc kotex 명령을 내리면 이 문서를 읽을 수 있다.",
+             "kotex-logo 패키지를 불러오면 \\koTeX 명령을 쓸 수 있다."]
+    sources = [Source([ChunkRow(n, 1, 1, n, n, n, text, 0, [], "Guide", "/guide.pdf", "Logo")], 1.0, 0.5, n)
+               for n, text in enumerate(texts, start=1)]
+    found = candidates(sources)
+    table = features(question, found, None)
+    assert table["name"] == [0.0, 1.0]
+    assert table["keywords"][0] > table["keywords"][1], "by keywords alone the first sentence would be quoted"
+    assert [c.text for _, c in best(found, combine(found, table, LEXICAL_WEIGHTS))][0] == texts[1]
 
 
 @pytest.mark.parametrize(("third_score", "answer_first"), [(0.031, True), (0.032 * (1 - RETRIEVAL_SPAN), False)])
