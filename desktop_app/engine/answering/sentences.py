@@ -101,9 +101,9 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset(), notes: frozense
     it is a heading or a running head) is joined to a next block that starts with a Hangul syllable or in
     lower case, and, when it ends in a syllable, to one that starts with anything but a list item's
     marker or is a page number: MuPDF makes every line of some Korean TeX PDFs a block of its own. Where the
-    text writes spaces between Korean words, a block ending in a command or a name
-    goes on into a Korean line only when that opens with a particle (``PARTICLE``) or the command stands inside
-    the sentence (``INTERRUPTING_COMMAND``): else the line is a new sentence. A lone command or code name
+    text writes spaces between Korean words, a block ending in a command or a name goes on into a Korean line
+    only when that opens with a particle (``PARTICLE``) or the command stands inside the sentence
+    (``INTERRUPTING_COMMAND``): else the line is a new sentence. A lone command or code name
     (``COMMAND``) is joined to a next block that opens with a bracket, its arguments. The join has no space
     where the text writes none between Korean words (those PDFs), else one. Table rows (``rows``) are never
     joined. Footnotes (``notes``) are never joined either, and come last: a sentence that goes on over the
