@@ -9,10 +9,12 @@ import multiprocessing
 import sys
 from pathlib import Path
 
-from desktop_app.frozen import CHILD_FLAG
-
 
 def launch(args: list[str]) -> int:
+    # Imported here, after freeze_support: importing desktop_app loads the CUDA library in a process that may
+    # load a model, which a spawned PDF worker tells by the name freeze_support gives it (desktop_app/native.py).
+    from desktop_app.frozen import CHILD_FLAG
+
     if args[:2] == [CHILD_FLAG, "trial-load"]:
         from desktop_app.engine.models import trial_load
 

@@ -71,30 +71,44 @@ def test_a_cuda_library_beside_llama_cpp_is_loaded_globally_and_a_broken_one_is_
 PROBE = """
 from pathlib import Path
 from desktop_app.native import preload_gpu_library
+AT_IMPORT = preload_gpu_library(Path({folder!r})) is not None  # as importing desktop_app does it
 
 
-def report(folder, queue):
-    queue.put(preload_gpu_library(Path(folder)) is not None)
+def report(queue):
+    queue.put(AT_IMPORT)
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the CUDA library is preloaded on Linux only")
 def test_a_multiprocessing_child_such_as_the_pdf_reader_does_not_load_the_cuda_library(tmp_path: Path) -> None:
-    """The CUDA library costs each process about 160 MB (desktop_app/native.py); the PDF reader loads no model."""
+    """The CUDA library costs each process about 160 MB (desktop_app/native.py); the PDF reader loads no model.
+    A spawned child imports the package while it unpickles its task, so the decision is taken then."""
     from desktop_app.native import CUDA_LIBRARY, llama_library_folder
 
     folder = llama_library_folder()
     assert folder is not None
     shutil.copy(folder / "libggml-base.so", tmp_path / CUDA_LIBRARY)
-    (tmp_path / "probe.py").write_text(PROBE)
-    code = ("import multiprocessing, sys\nfrom pathlib import Path\n"
+    (tmp_path / "probe.py").write_text(PROBE.format(folder=str(tmp_path)))
+    code = ("import multiprocessing, sys\n"
             f"sys.path.insert(0, {str(tmp_path)!r})\nimport probe\n"
             "ctx = multiprocessing.get_context('spawn')\nqueue = ctx.Queue()\n"
-            f"child = ctx.Process(target=probe.report, args=({str(tmp_path)!r}, queue), name='pdf-worker')\n"
+            "child = ctx.Process(target=probe.report, args=(queue,), name='pdf-worker')\n"
             "child.start()\nin_child = queue.get(timeout=60)\nchild.join()\n"
-            "print(in_child, probe.preload_gpu_library(Path(sys.path[0])) is not None)")
+            "print(in_child, probe.AT_IMPORT)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.stdout.split() == ["False", "True"], result.stderr
+
+
+def test_the_installed_launcher_imports_the_package_only_after_freeze_support() -> None:
+    """In the installed app a spawned PDF worker starts as the launcher; only ``freeze_support`` gives it the name
+    by which importing desktop_app leaves the CUDA library out, so nothing may import the package before it."""
+    import ast
+
+    tree = ast.parse((Path(__file__).resolve().parents[1] / "installer" / "launcher.py").read_text())
+    top = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    names = [alias.name for node in top for alias in node.names] + [
+        node.module or "" for node in top if isinstance(node, ast.ImportFrom)]
+    assert names and not any(name.startswith("desktop_app") for name in names), names
 
 
 def test_outbound_connections_are_blocked_in_tests() -> None:
