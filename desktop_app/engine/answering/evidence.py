@@ -47,7 +47,7 @@ import numpy as np
 
 from desktop_app.engine.answering.answer_type import procedure_scores
 from desktop_app.engine.answering.citations import natural_place, page_reference
-from desktop_app.engine.answering.sentences import MAX_QUOTE_CHARS, sentences_of
+from desktop_app.engine.answering.sentences import MAX_QUOTE_CHARS, noted_sentences
 from desktop_app.engine.language import detect_language
 from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.retrieval.search import Source, code_names, holds_name, is_listing
@@ -207,13 +207,11 @@ def candidates(sources: list[Source]) -> list[Candidate]:
     found: list[Candidate] = []
     for source in sources:
         previous = -1
-        notes = chunk_lines(source, "note")
-        for sentence in sentences_of(source.text, chunk_lines(source, "table"), notes):
+        for sentence, note in noted_sentences(source.text, chunk_lines(source, "table"), chunk_lines(source, "note")):
             key = " ".join(WORD.findall(sentence.lower()))
             if key in seen or not substantial(sentence) or is_listing(sentence):
                 continue
             seen.add(key)
-            note = any(sentence in line for line in notes)
             found.append(Candidate(sentence[:MAX_QUOTE_CHARS], source, len(found), -1 if note else previous))
             previous = len(found) - 1
     return found

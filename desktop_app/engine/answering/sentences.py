@@ -35,9 +35,13 @@ COMMAND = re.compile(r"^(?:\\[A-Za-z@]+(?:\{[^\s{}]*\}|\[[^\s\]]*\])*|[A-Za-z_]\
 """A command or name on a line of its own (a TeX macro, perhaps with arguments written without spaces, or a
 dotted, camelCase or snake_case name): it runs on into a next line that opens with its (further) arguments
 ("\\lstnewenvironment" + "{<name>}[<number>]", "\\lstnewenvironment{pascal}" + "{\\lstset{...}}")."""
-INTERRUPTING_COMMAND = re.compile(rf"[\uac00-\ud7a3] {PROMPT_MARK}[^\uac00-\ud7a3]*$")
+FINAL_SYLLABLES = "다요까죠오라"
+"""Syllables that end a Korean sentence written without a full stop, as before a command shown on its own
+line: 합니다, 하세요, 할까, 하죠, 하십시오, 하라."""
+INTERRUPTING_COMMAND = re.compile(rf"[\uac00-\ud7a3](?<![{FINAL_SYLLABLES}]) {PROMPT_MARK}[^\uac00-\ud7a3]*$")
 """A command line shown in the middle of a Korean sentence ("... 파일을 만들고 $ tlmgr install ... 명령을 통하여
-... 있다."): a command after a prompt, right after a syllable with no full stop, ending the block."""
+... 있다."): a command after a prompt, right after a syllable that ends no sentence (a connective such as 고 or
+며, not ``FINAL_SYLLABLES``) with no full stop, ending the block."""
 DOTTED_NAME_END = re.compile(r"[A-Za-z0-9_]\.$")
 DOTTED_NAME_START = re.compile(r"[A-Za-z_]")
 
@@ -49,18 +53,27 @@ def sentences_of(text: str, rows: frozenset[str] = frozenset(), notes: frozenset
     a list item's number or bullet to its text. A line in ``rows`` (a table row) is one unit, whole; the
     lines in ``notes`` (footnotes) come after the sentence they interrupt (see ``joined_blocks``).
     """
-    units: list[str] = []
+    return [unit for unit, _ in noted_sentences(text, rows, notes)]
+
+
+def noted_sentences(text: str, rows: frozenset[str] = frozenset(),
+                    notes: frozenset[str] = frozenset()) -> list[tuple[str, bool]]:
+    """``sentences_of``'s units, each with whether it is a footnote's (from a line in ``notes``). A footnote's
+    sentence is never joined to one of the passage's, nor the other way round."""
+    units: list[tuple[str, bool]] = []
     for block in joined_blocks(text, rows, notes):
         if block in rows:
-            units.append(block)
+            units.append((block, False))
             continue
+        note = block in notes
         for piece in segments(block):
-            joins = units and (LIST_MARKER.match(units[-1]) or len(units[-1]) < MAX_QUOTE_CHARS // 2
-                               and introduces(units[-1], piece))
+            last, last_note = units[-1] if units else ("", note)
+            joins = bool(last) and last_note == note and (
+                bool(LIST_MARKER.match(last)) or len(last) < MAX_QUOTE_CHARS // 2 and introduces(last, piece))
             if joins:
-                units[-1] = f"{units[-1]} {piece}"
+                units[-1] = (f"{last} {piece}", note)
             else:
-                units.append(piece)
+                units.append((piece, note))
     return units
 
 

@@ -221,9 +221,10 @@ def holds_name(names: set[str], text: str) -> bool:
     """Whether ``text`` holds one of ``names`` as written (a class name followed by its arguments). A question about
     one named method ("What does setDash do?") has one content word, too few for the keyword coverage, and the
     embedding model does not know the name (cosine 0.12 with the passage that defines it), yet the passage that
-    holds the name is the one asked about."""
+    holds the name is the one asked about. Only a Latin letter, digit or underscore next to the name makes it
+    another name: Korean writes a particle against it ("\\koTeX를", "setDash는")."""
     return any(re.search(rf"(?<!\w){re.escape(name[:-1])}\(" if name.endswith(AS_CALLED)
-                         else rf"(?<!\w){re.escape(name)}(?!\w)", text) for name in names)
+                         else rf"(?<!\w){re.escape(name)}(?!\w)", text, re.ASCII) for name in names)
 
 
 def is_listing(text: str) -> bool:

@@ -116,6 +116,10 @@ def test_a_footnote_is_not_lifted_by_the_last_sentence_of_the_passage() -> None:
                     "/house.pdf", "Keys", kind="note")
     found = candidates([Source([body, note], 1.0, 0.5, 1)])
     assert [c.previous for c in found] == [-1, 0, -1]
+    # a note that repeats a sentence of the passage does not make that sentence a note's
+    repeating = ChunkRow(2, 1, 1, 1, 2, 2, "1 As said above: The garden shed key hangs on the hook inside the porch.",
+                         0, [], "House", "/house.pdf", "Keys", kind="note")
+    assert [c.previous for c in candidates([Source([body, repeating], 1.0, 0.5, 1)])] == [-1, 0, -1]
     table = {"keywords": [0.2, 0.9, 0.1], "retrieval": [1.0, 1.0, 1.0]}
     scores = combine(found, table, WEIGHTS)
     assert scores[2] == pytest.approx(WEIGHTS["keywords"] * 0.1 + WEIGHTS["retrieval"])  # its own score alone
@@ -126,7 +130,7 @@ def test_a_sentence_writing_the_code_name_the_question_writes_comes_first() -> N
     # Keywords fold "\\koTeX" to "kotex", which "texdoc kotex" holds too, and the English embedder cannot help.
     question = "문서에서 \\koTeX 로고를 쓰려면 무엇을 불러와야 하나요?"
     texts = ["명령행에서 texdoc kotex 명령을 내리면 이 문서를 읽을 수 있다.",
-             "kotex-logo 패키지를 불러오면 \\koTeX 명령을 쓸 수 있다."]
+             "kotex-logo 패키지를 불러오면 \\koTeX를 쓸 수 있다."]  # a particle written against the name
     sources = [Source([ChunkRow(n, 1, 1, n, n, n, text, 0, [], "Guide", "/guide.pdf", "Logo")], 1.0, 0.5, n)
                for n, text in enumerate(texts, start=1)]
     found = candidates(sources)

@@ -89,3 +89,7 @@ def test_a_command_line_inside_a_korean_sentence_keeps_the_sentence_whole() -> N
         "명령을 통하여 필요한 패키지를 설치하거나 제거할 수 있다.",
         "먼저 다음 명령을 내리면 저장소가 등록된다. $ tlmgr repository add http://ftp.ktug.org/ ktug",
     ]
+    # A sentence that ends without a full stop before its command (합니다, 하십시오) is not continued after it
+    for ending in ("실행합니다", "실행하십시오"):
+        assert sentences_of(f"목록을 새로 받으려면 다음 명령을 {ending}\n$ apt-get update\n이것은 몇 분 걸립니다.") == [
+            f"목록을 새로 받으려면 다음 명령을 {ending} $ apt-get update", "이것은 몇 분 걸립니다."]
