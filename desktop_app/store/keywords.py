@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlite_utils
 
 from desktop_app.store.fusion import rrf
-from desktop_app.store.korean import QUESTION_BIGRAMS, hangul_bigrams, has_hangul
+from desktop_app.store.korean import QUESTION_BIGRAMS, hangul_bigrams, has_hangul, spaced_scripts
 
 WORD = re.compile(r"\w+", re.UNICODE)
 KEYWORD_TABLES = ("chunks_fts", "chunks_bigrams")
@@ -47,10 +47,13 @@ class KeywordIndex:
         self.db = db
 
     def add(self, chunk_id: int, text: str, title: str, tables: tuple[str, ...] = KEYWORD_TABLES) -> None:
-        """The rows of one chunk (inside the caller's transaction); ``title``: document and section titles."""
+        """The rows of one chunk (inside the caller's transaction); ``title``: document and section titles.
+        The word row holds the text with Latin names and the Korean written against them apart
+        (``korean.spaced_scripts``)."""
         conn = self.db.conn
         if "chunks_fts" in tables:
-            conn.execute("INSERT INTO chunks_fts (rowid, text, title) VALUES (?,?,?)", (chunk_id, text, title))
+            conn.execute("INSERT INTO chunks_fts (rowid, text, title) VALUES (?,?,?)",
+                         (chunk_id, spaced_scripts(text), spaced_scripts(title)))
         if not has_hangul(text):
             return
         if "chunks_bigrams" in tables:
@@ -88,14 +91,16 @@ class KeywordIndex:
         outside it is ever returned.
 
         In a Korean query only the non-Hangul words (names, commands) go to the
-        word index: whole Hangul words carry particles and rarely match (see
-        ``korean.py``); its bigrams go to the bigram index (``asked_bigrams``).
+        word index, split from the Korean written against them as the index
+        splits them ("ko.TeX라는": "ko", "tex"; ``korean.spaced_scripts``):
+        whole Hangul words carry particles and rarely match (see ``korean.py``);
+        its bigrams go to the bigram index (``asked_bigrams``).
         Returns (chunk id, score), best first; several rankings are fused by
         reciprocal rank.
         """
-        terms = query_terms(query)
         if not has_hangul(query):
-            return self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", terms, limit, documents)
+            return self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", query_terms(query), limit, documents)
+        terms = query_terms(spaced_scripts(query))
         ranked = [
             self._match("chunks_fts", "bm25(chunks_fts, 1.0, 0.5)", [t for t in terms if not has_hangul(t)], limit,
                         documents),

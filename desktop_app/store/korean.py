@@ -8,7 +8,9 @@ Measured on the Korean dev questions (benchmarks/korean_keywords.py): MRR 0.45
 with words only, 0.85 this way; on 76 held-out Korean questions
 (benchmarks/korean_retrieval.py), FTS5 trigrams fused in as well ranked worse,
 so they were dropped. English is searched as before. A question's own question
-words (어떻게, 하려면) are left out of its bigrams (``QUESTION_BIGRAMS``).
+words (어떻게, 하려면) are left out of its bigrams (``QUESTION_BIGRAMS``). A Latin
+name written against Korean ("ko.TeX라는", "TEX은") is a word of its own in the
+word index and in a query (``spaced_scripts``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,19 @@ from __future__ import annotations
 import re
 
 HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
+SCRIPT_SEAM = re.compile(r"(?<=[\uac00-\ud7a3])(?=[^\W\uac00-\ud7a3])|(?<=[^\W\uac00-\ud7a3])(?=[\uac00-\ud7a3])")
+"""Where Hangul meets a letter or digit of another script with no space between ("ko.TeX라는", "TEX은")."""
 
 
 def has_hangul(text: str) -> bool:
     return HANGUL_RUN.search(text) is not None
+
+
+def spaced_scripts(text: str) -> str:
+    """``text`` with a space wherever Hangul meets a letter or digit of another script: "ko.TeX라는" ->
+    "ko.TeX 라는". The word index's tokenizer would otherwise keep a Latin name and the particle written
+    against it as one word ("tex라는"), which neither a query's "TeX" nor another particle matches."""
+    return SCRIPT_SEAM.sub(" ", text)
 
 
 def hangul_bigrams(text: str) -> list[str]:
