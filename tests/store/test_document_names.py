@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 import sqlite_utils
 
-from desktop_app.store import migrations
 from desktop_app.store.database import open_database
 from desktop_app.store.library import Chunk, LibraryStore, NewDocument
+from support.migrations import database_before
 
 
 class Heading:
@@ -31,16 +30,12 @@ def counts(db: sqlite_utils.Database) -> dict[str, int]:
             for t in ("documents", "document_names", "chunks", "vectors", "chunks_fts")}
 
 
-def test_m007_gives_every_existing_document_its_path_as_its_one_name(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    shipped = [m for m in migrations.MIGRATIONS if m.__name__ != "m007_document_names"]
-    monkeypatch.setattr(migrations, "MIGRATIONS", shipped)
-    old = open_database(tmp_path / "old.sqlite3")
+def test_m007_gives_every_existing_document_its_path_as_its_one_name(tmp_path: Path) -> None:
+    old = database_before(tmp_path / "old.sqlite3", "m007_document_names")
     old.conn.execute("INSERT INTO documents (sha256, path, title, pages, size, added) VALUES "
                      "('aa', '/docs/a.pdf', 'A', 1, 1, '2030-01-01'), ('bb', '/docs/b.pdf', 'B', 1, 1, '2030-01-02')")
     old.conn.commit()
     old.conn.close()
-    monkeypatch.undo()
 
     db = open_database(tmp_path / "old.sqlite3")
     try:

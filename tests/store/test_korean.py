@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 import sqlite_utils
 
-from desktop_app.store import migrations
 from desktop_app.store.database import open_database
 from desktop_app.store.keywords import asked_bigrams
 from desktop_app.store.korean import hangul_bigrams, spaced_scripts
 from desktop_app.store.library import Chunk, LibraryStore, NewDocument
+from support.migrations import database_before, insert_document
 
 GLUED = "ko.TeX은 텍스트 상황에서 “케이오텍”이라고 읽는다."
 """A Latin name with the particle written against it, as Korean PDFs give them."""
@@ -56,29 +55,20 @@ def test_spaced_scripts_parts_latin_names_from_the_korean_written_against_them()
 def test_a_latin_name_glued_to_korean_is_a_word_of_its_own_in_the_word_index(db: sqlite_utils.Database) -> None:
     store = LibraryStore(db)
     glued, other = store_chunks(store, [GLUED, OTHER])
-    # "TeX는": the name is all the question names (its bigrams are question words'); the index held "tex은"
+    # "TeX는": the name is all the question asks about (its bigrams are all question words'); the index held "tex은"
     # and the query "tex는", so neither side had the word "tex".
     assert [cid for cid, _ in store.keyword_search("TeX는 무엇인가요?", 5)][0] == glued
     assert [cid for cid, _ in store.keyword_search("TeX", 5)] == [glued], "an English query finds it too"
     assert other in [cid for cid, _ in store.keyword_search("안내서는 어디 있나요?", 5)]
 
 
-def test_m010_writes_the_word_rows_of_existing_korean_chunks_again(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    shipped = migrations.MIGRATIONS
-    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in shipped if m.__name__ != "m010_korean_words_apart"])
-    old = open_database(tmp_path / "old.sqlite3")
-    old.conn.execute("INSERT INTO documents (sha256, path, title, pages, size, added) VALUES "
-                     "('aa', '/docs/a.pdf', 'ko.TeX안내서', 1, 1, '2030-01-01')")
-    old.conn.execute("INSERT INTO sections (document_id, ord, title) VALUES (1, 0, '')")
-    old.conn.executemany(
-        "INSERT INTO chunks (document_id, section_id, ord, page_start, page_end, text, overlap, positions)"
-        " VALUES (1, 1, ?, 1, 1, ?, 0, '[]')", [(0, GLUED), (1, "Plain English text.")])
+def test_m010_writes_the_word_rows_of_existing_korean_chunks_again(tmp_path: Path) -> None:
+    old = database_before(tmp_path / "old.sqlite3", "m010_korean_words_apart")
+    insert_document(old, "ko.TeX안내서", 1, [(1, 1, GLUED, 0), (1, 1, "Plain English text.", 0)])
     old.conn.executemany("INSERT INTO chunks_fts (rowid, text, title) VALUES (?, ?, ?)",  # as they were written
                          [(1, GLUED, "ko.TeX안내서 "), (2, "Plain English text.", "ko.TeX안내서 ")])
     old.conn.commit()
     old.conn.close()
-    monkeypatch.setattr(migrations, "MIGRATIONS", shipped)
 
     db = open_database(tmp_path / "old.sqlite3")
     try:

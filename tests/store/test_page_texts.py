@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 import sqlite_utils
 
-from desktop_app.store import migrations
 from desktop_app.store.database import open_database
 from desktop_app.store.library import Chunk, LibraryStore, NewDocument
+from support.migrations import database_before, insert_document
 
 
 class Heading:
@@ -40,21 +39,11 @@ def test_page_texts_come_with_their_document_and_go_with_it(db: sqlite_utils.Dat
     assert [p.document_id for p in store.page_texts()] == [b]
 
 
-def test_m008_fills_page_texts_from_the_chunks_of_existing_documents(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    shipped = migrations.MIGRATIONS
-    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in shipped if m.__name__ != "m008_page_texts"])
-    old = open_database(tmp_path / "old.sqlite3")
-    old.conn.execute("INSERT INTO documents (sha256, path, title, pages, size, added) VALUES "
-                     "('aa', '/docs/a.pdf', 'A', 2, 1, '2030-01-01')")
-    old.conn.execute("INSERT INTO sections (document_id, ord, title) VALUES (1, 0, '')")
-    old.conn.executemany(
-        "INSERT INTO chunks (document_id, section_id, ord, page_start, page_end, text, overlap, positions)"
-        " VALUES (1, 1, ?, ?, ?, ?, ?, '[]')",
-        [(0, 1, 1, "Alpha one.", 0), (1, 1, 2, "one.\nBeta two.", 5), (2, 2, 2, "Gamma three.", 0)])
+def test_m008_fills_page_texts_from_the_chunks_of_existing_documents(tmp_path: Path) -> None:
+    old = database_before(tmp_path / "old.sqlite3", "m008_page_texts")
+    insert_document(old, "A", 2, [(1, 1, "Alpha one.", 0), (1, 2, "one.\nBeta two.", 5), (2, 2, "Gamma three.", 0)])
     old.conn.commit()
     old.conn.close()
-    monkeypatch.setattr(migrations, "MIGRATIONS", shipped)
     db = open_database(tmp_path / "old.sqlite3")
     assert [(p.page, p.text) for p in LibraryStore(db).page_texts()] == [(1, "Alpha one.\nBeta two."),
                                                                          (2, "Gamma three.")]
