@@ -20,6 +20,7 @@ from desktop_app.engine import Engine, Settings
 from desktop_app.engine.retrieval.search import SearchResult, Source
 from desktop_app.evaluation.retrieval import score_retrieval
 from desktop_app.store.fusion import rrf
+from desktop_app.store.keywords import korean_word_terms
 from desktop_app.store.korean import HANGUL_RUN, hangul_bigrams
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +76,7 @@ def main() -> None:
             return match(engine, "chunks_fts", [w.lower() for w in re.findall(r"\w+", q)])
 
         def latin_words(q: str) -> list[int]:
-            return match(engine, "chunks_fts", [w.lower() for w in re.findall(r"\w+", q) if not HANGUL_RUN.search(w)])
+            return match(engine, "chunks_fts", korean_word_terms(q))  # as the app takes them
 
         def bigrams(q: str) -> list[int]:
             return match(engine, "chunks_bigrams", hangul_bigrams(q))

@@ -49,7 +49,7 @@ from desktop_app.engine import Engine, Settings
 from desktop_app.engine.retrieval.search import SearchResult, Source
 from desktop_app.evaluation.retrieval import RetrievalScore, score_retrieval
 from desktop_app.store.fusion import rrf
-from desktop_app.store.keywords import KeywordIndex, query_terms
+from desktop_app.store.keywords import KeywordIndex, korean_word_terms
 from desktop_app.store.korean import hangul_bigrams, has_hangul
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,7 +141,7 @@ class Bench:
         return [chunk_id for chunk_id, _ in self.index.search(q, limit)]
 
     def latin_words(self, q: str, limit: int) -> list[int]:
-        return self.match("chunks_fts", [t for t in query_terms(q) if not has_hangul(t)], limit)
+        return self.match("chunks_fts", korean_word_terms(q), limit)  # as the app takes them
 
     def bigrams(self, q: str, limit: int) -> list[int]:
         return self.match("chunks_bigrams", hangul_bigrams(q), limit)

@@ -8,14 +8,14 @@ import numpy as np
 import sqlite_utils
 
 from desktop_app.store.database import open_database
-from desktop_app.store.keywords import asked_bigrams
+from desktop_app.store.keywords import asked_bigrams, korean_word_terms
 from desktop_app.store.korean import hangul_bigrams, spaced_scripts
 from desktop_app.store.library import Chunk, LibraryStore, NewDocument
 from support.migrations import database_before, insert_document
 
 GLUED = "ko.TeX은 텍스트 상황에서 “케이오텍”이라고 읽는다."
 """A Latin name with the particle written against it, as Korean PDFs give them."""
-OTHER = "한글 문서는 명령행에서 찾아 읽을 수 있다. 무엇인가 더 알고 싶다면 안내서를 본다."
+OTHER = "한글 문서는 명령행에서 찾아 읽을 수 있다. 더 알고 싶다면 안내서를 본다."
 
 
 class Heading:
@@ -52,12 +52,16 @@ def test_spaced_scripts_parts_latin_names_from_the_korean_written_against_them()
     assert spaced_scripts("kotex-utf 패키지") == "kotex-utf 패키지", "a space already there: unchanged"
 
 
+def test_a_korean_query_searches_names_split_from_its_korean_but_not_numbers_or_lone_letters() -> None:
+    assert korean_word_terms("ko.TeX라는 이름, C드라이브와 2개의 파일, 5분의 1") == ["ko", "tex", "1"]
+
+
 def test_a_latin_name_glued_to_korean_is_a_word_of_its_own_in_the_word_index(db: sqlite_utils.Database) -> None:
     store = LibraryStore(db)
     glued, other = store_chunks(store, [GLUED, OTHER])
-    # "TeX는": the name is all the question asks about (its bigrams are all question words'); the index held "tex은"
-    # and the query "tex는", so neither side had the word "tex".
-    assert [cid for cid, _ in store.keyword_search("TeX는 무엇인가요?", 5)][0] == glued
+    # "TeX는": the name is all the question asks about (no chunk holds its bigrams); the index held "tex은" and
+    # the query "tex는", so neither side had the word "tex".
+    assert [cid for cid, _ in store.keyword_search("TeX는 무엇인가요?", 5)] == [glued]
     assert [cid for cid, _ in store.keyword_search("TeX", 5)] == [glued], "an English query finds it too"
     assert other in [cid for cid, _ in store.keyword_search("안내서는 어디 있나요?", 5)]
 

@@ -14,6 +14,7 @@ def database_before(path: Path, migration: str) -> sqlite_utils.Database:
     """The database at ``path`` with every shipped migration applied but ``migration`` (its name), which the
     next ``open_database`` of ``path`` applies. The caller writes its old rows, commits and closes it."""
     shipped = migrations.MIGRATIONS
+    assert migration in [m.__name__ for m in shipped], f"no migration {migration}"
     migrations.MIGRATIONS = [m for m in shipped if m.__name__ != migration]
     try:
         return open_database(path)
