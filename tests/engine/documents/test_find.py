@@ -189,6 +189,14 @@ def test_a_cell_a_spreadsheet_would_run_is_written_as_text(tmp_path: Path) -> No
     assert row["document"] == "'=cmd()" and row["snippet"] == "'=HYPERLINK(x) total"
 
 
+def test_a_latin_name_or_a_number_written_against_korean_is_found() -> None:
+    text = "ko.TeX은 TEX Live의 일부이다. TeXnician, 2개와 12개, 한글TeX; LaTeX을 쓴다."
+    assert [text[a:b] for a, b in FindQuery("TeX").spans(text)] == ["TeX", "TEX", "TeX"]
+    assert [text[a:b] for a, b in FindQuery("tex", "words").spans(text)] == ["TeX", "TEX", "TeX"]
+    assert [text[a:b] for a, b in FindQuery("2").spans(text)] == ["2"], "not in 12"
+    assert [text[a:b] for a, b in FindQuery("일부").spans(text)] == ["일부"]
+
+
 def test_white_space_in_the_query_matches_any_white_space_run() -> None:
     query = FindQuery("  notice   of\tdefault ")
     assert query.text == "notice of default"
