@@ -17,8 +17,13 @@ from __future__ import annotations
 
 import re
 
-HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
-SCRIPT_SEAM = re.compile(r"(?<=[\uac00-\ud7a3])(?=[^\W\uac00-\ud7a3])|(?<=[^\W\uac00-\ud7a3])(?=[\uac00-\ud7a3])")
+HANGUL = "\uac00-\ud7a3"
+"""The Hangul syllables, as a character-class range."""
+NON_HANGUL_WORD_CHAR = rf"[^\W{HANGUL}]"
+"""A word character of another script than Hangul (a Latin letter, a digit, Hanja): where one meets Hangul, a
+word ends, as Korean writes particles and counters against names and numbers ("TeX은", "5개")."""
+HANGUL_RUN = re.compile(rf"[{HANGUL}]+")
+SCRIPT_SEAM = re.compile(rf"(?<=[{HANGUL}])(?={NON_HANGUL_WORD_CHAR})|(?<={NON_HANGUL_WORD_CHAR})(?=[{HANGUL}])")
 """Where Hangul meets a letter or digit of another script with no space between ("ko.TeX라는", "TEX은")."""
 
 

@@ -54,7 +54,7 @@ from desktop_app.engine.retrieval.search import Source, code_names, holds_name, 
 from desktop_app.engine.settings import DEFAULT_EVIDENCE_FLOOR
 from desktop_app.indexer.tables import row_cells
 from desktop_app.store.keywords import STOPWORDS, WORD
-from desktop_app.store.korean import QUESTION_BIGRAMS, hangul_bigrams, has_hangul
+from desktop_app.store.korean import NON_HANGUL_WORD_CHAR, QUESTION_BIGRAMS, hangul_bigrams, has_hangul
 
 MAX_QUOTES = 3
 MAX_CANDIDATES = 12
@@ -99,7 +99,7 @@ CONTINUES = re.compile(r"^(?:However|Rather|Instead|But|Otherwise|Alternatively|
 """A sentence opening with a contrast continues the one before it ("This theme does not change any fonts.
 Rather, it suppresses ..."): it is lifted at least ``CONTINUATION_LIFT`` of the way (see ``combine``)."""
 CONTINUATION_LIFT = KEEP_RATIO  # at least the best sentence's share that keeps a quote
-NON_HANGUL_WORD = re.compile(r"[^\W\uac00-\ud7a3]+")
+NON_HANGUL_WORD = re.compile(rf"{NON_HANGUL_WORD_CHAR}+")
 """A word without Hangul: Korean written without spaces glues particles and words to Latin names and numbers
 ("ko.TeX라는", "TEX은텍스트"), which are compared apart from them."""
 

@@ -40,15 +40,13 @@ import snowballstemmer
 from desktop_app.cancel import CancelToken
 from desktop_app.errors import InputError
 from desktop_app.indexer.layout import fold_compatibility
+from desktop_app.store.korean import HANGUL
+from desktop_app.store.korean import NON_HANGUL_WORD_CHAR as OTHER  # a word character that is not Hangul
 from desktop_app.store.library import DocumentRow, LibraryStore
 
 MODES = ("phrase", "words", "regex")
 PROGRESS_EVERY = 250  # pages between two FindProgress events
 SNIPPET_CONTEXT = 80  # characters of context on each side of a match
-HANGUL = "\uac00-\ud7a3"
-NOT_GLUED = rf"[^\W{HANGUL}]"
-"""A word character that continues a Latin word or a number: Hangul after one does not ("TeX은", "5개": a particle
-or a counter written against it, as Korean writes them), nor before one ("이TeX")."""
 POSSESSIVE = "(?:['\u2019][sS])?"
 
 Spans = Callable[[str], Iterator[tuple[int, int]]]
@@ -155,10 +153,11 @@ def is_hangul(c: str) -> bool:
 def literal(word: str, last: bool) -> str:
     """``word`` as it is, with a word boundary before it and, where it ends in a Latin letter or a digit, after
     (after a digit, a decimal point and digit end no word: "clause 7" is not found in "clause 7.2"). Where Hangul
-    meets another script the boundary holds (``NOT_GLUED``): "TeX" is found in "ko.TeX은", "계약" in "A계약"."""
-    before = (rf"(?<![{HANGUL}])" if is_hangul(word[0]) else rf"(?<!{NOT_GLUED})") if is_word_char(word[0]) else ""
-    after = rf"(?!{NOT_GLUED})" if last and is_word_char(word[-1]) and not is_hangul(word[-1]) else ""
-    after = rf"(?!{NOT_GLUED}|[.,]\d)" if after and word[-1].isdigit() else after
+    meets another script the boundary holds (``OTHER``, ``korean.NON_HANGUL_WORD_CHAR``): "TeX" is found in
+    "ko.TeX은", "계약" in "A계약"."""
+    before = (rf"(?<![{HANGUL}])" if is_hangul(word[0]) else rf"(?<!{OTHER})") if is_word_char(word[0]) else ""
+    after = rf"(?!{OTHER})" if last and is_word_char(word[-1]) and not is_hangul(word[-1]) else ""
+    after = rf"(?!{OTHER}|[.,]\d)" if after and word[-1].isdigit() else after
     return before + re.escape(word) + after
 
 
@@ -206,8 +205,8 @@ def word_forms(words: list[str], flags: int) -> Spans:
         if word.isalpha() and word.isascii():
             prefix = common_prefix(word.lower(), stem(word)) or word.lower()
             stems[f"w{i}"] = stem(word)
-            parts.append(rf"(?<!{NOT_GLUED})(?P<w{i}>{re.escape(word[:len(prefix)])}{NOT_GLUED}*{POSSESSIVE})"
-                         rf"(?!{NOT_GLUED})")
+            parts.append(rf"(?<!{OTHER})(?P<w{i}>{re.escape(word[:len(prefix)])}{OTHER}*{POSSESSIVE})"
+                         rf"(?!{OTHER})")
         elif all(is_hangul(c) for c in word):
             parts.append(rf"(?<![{HANGUL}]){re.escape(word)}[{HANGUL}]*")
         else:

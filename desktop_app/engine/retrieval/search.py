@@ -21,7 +21,7 @@ from desktop_app.engine.models.embedding import Embedder
 from desktop_app.engine.settings import RETRIEVAL_MODES
 from desktop_app.store.fusion import rrf
 from desktop_app.store.keywords import STOPWORDS, WORD
-from desktop_app.store.korean import QUESTION_WORDS, has_hangul
+from desktop_app.store.korean import HANGUL, NON_HANGUL_WORD_CHAR, QUESTION_WORDS, has_hangul
 from desktop_app.store.library import ChunkRow, LibraryStore
 from desktop_app.store.vectors import VectorIndex
 
@@ -170,7 +170,7 @@ HANGUL_PREFIX = 2
 """Syllables a Korean word is compared by: a word is a stem and the particle or ending after it ("안내서는" and
 "안내서를" are "안내"); a word of one syllable is a particle or a bound noun (수, 것, 등) and not compared."""
 QUESTION_KEYS = frozenset(word[:HANGUL_PREFIX] for word in QUESTION_WORDS)
-SCRIPT_RUN = re.compile(r"[\uac00-\ud7a3]+|[^\W\uac00-\ud7a3]+")
+SCRIPT_RUN = re.compile(rf"[{HANGUL}]+|{NON_HANGUL_WORD_CHAR}+")
 
 
 def word_keys(text: str) -> list[str]:
