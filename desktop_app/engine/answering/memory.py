@@ -26,6 +26,8 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from desktop_app.engine.answering.sentences import segments
+
 MAX_QUERY_WORDS = 60
 TURN_OVERHEAD = 16
 
@@ -275,6 +277,7 @@ def standalone_query(question: str, previous_query: str | None) -> str:
 LONG_QUESTION_CHARS = 1000
 """A question longer than this is pasted text (an e-mail thread, a report) ending in what is asked."""
 KEY_TERMS = 8
+QUESTION_MARKS = ("?", "？")
 
 
 def focus_query(question: str) -> str:
@@ -282,11 +285,8 @@ def focus_query(question: str) -> str:
     repeated most often in the rest of it. Short questions are searched as they are."""
     if len(question) <= LONG_QUESTION_CHARS:
         return question
-    from sentencex import segment
-
-    language = "ko" if any("\uac00" <= c <= "\ud7a3" for c in question) else "en"
-    sentences = [s.strip() for s in segment(language, question) if s.strip()]
-    asked = [s for s in sentences if s.endswith(("?", "？"))]
+    sentences = segments(question)
+    asked = [s for s in sentences if s.endswith(QUESTION_MARKS)]
     last = (asked or sentences or [question[-LONG_QUESTION_CHARS:]])[-1][-LONG_QUESTION_CHARS:]
     counts: dict[str, int] = {}
     for word in re.findall(r"\w{4,}", question.lower()):
@@ -295,6 +295,15 @@ def focus_query(question: str) -> str:
     repeated = [w for w in sorted(counts, key=lambda w: -counts[w]) if counts[w] > 1 and w not in seen
                 and not w.isdigit()][:KEY_TERMS]
     return " ".join([last, *repeated])
+
+
+def asked_part(question: str) -> str:
+    """The sentences of ``question`` that ask, when others before or after them only set the scene ("The
+    graphics shapes validate every attribute assignment. How do I switch that checking off?" gives the
+    second); "" when every sentence asks or none does (a statement such as "이름 규칙이 궁금해요.")."""
+    sentences = segments(question)
+    asked = [s for s in sentences if s.endswith(QUESTION_MARKS)]
+    return " ".join(asked) if asked and len(asked) < len(sentences) else ""
 
 
 def first_sentence(text: str, limit: int = 200) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from desktop_app.engine.answering import evidence
 from desktop_app.engine.answering.evidence import (
+    FOCUS_SHARE,
     LEXICAL_WEIGHTS,
     OWN_SHARE,
     RETRIEVAL_SPAN,
@@ -20,6 +22,7 @@ from desktop_app.engine.answering.evidence import (
     retrieval_scores,
     terms,
 )
+from desktop_app.engine.answering.memory import asked_part
 from desktop_app.engine.retrieval.search import Source
 from desktop_app.store.rows import ChunkRow
 
@@ -126,6 +129,35 @@ def test_a_follow_ups_own_words_count_for_more_than_the_question_it_follows() ->
     assert table["dense"][1] > table["dense"][0]
     assert table["closest"] == pytest.approx([max(c) for c in cosines]), "the floor still compares the higher cosine"
     assert [c.text for _, c in best(found, combine(found, table, WEIGHTS))][0] == sentences[1]
+
+
+@pytest.mark.parametrize(("question", "part"), [
+    ("The scanner validates every badge. How do I switch that checking off?", "How do I switch that checking off?"),
+    ("Is it worth it, i.e. how much speed does that gain?", ""),  # one sentence
+    ("Can cron fetch the updates? Will it install them too?", ""),  # every sentence asks
+    ("0으로 시작하는 번호를 넣으면 0이 없어져요. 어떻게 입력하죠?", "어떻게 입력하죠?"),
+    ("셀 이름을 A1처럼 지어도 되나요? 이름 규칙이 궁금해요.", "셀 이름을 A1처럼 지어도 되나요?"),
+    ("Tell me about the scanner. And the badges.", ""),  # none asks
+    ("ko.TeX라는 이름은 어떻게 읽나요?", ""),  # a dotted name ends no sentence
+])
+def test_the_asking_part_of_a_question_is_its_question_sentences_beside_a_scene(question: str, part: str) -> None:
+    assert asked_part(question) == part
+
+
+@pytest.mark.parametrize("focus_share, answer_first", [(FOCUS_SHARE, True), (0.0, False)])
+def test_a_sentence_restating_the_questions_scene_does_not_outrank_the_one_answering_what_it_asks(
+        monkeypatch: pytest.MonkeyPatch, focus_share: float, answer_first: bool) -> None:
+    question = "The archive validates every visitor badge at the door. How do I switch that checking off?"
+    texts = ["The archive scanner validates every visitor badge at the door and logs each check.",
+             "Switch the scanner to open mode to turn the checking off for a day."]
+    sources = [Source([ChunkRow(n, 1, 1, n, n, n, text, 0, [], "Rules", "/rules.pdf", "Badges")], 1.0, 0.5, n)
+               for n, text in enumerate(texts, start=1)]
+    found = candidates(sources)
+    monkeypatch.setattr(evidence, "FOCUS_SHARE", focus_share)
+    table = features(question, found, None)
+    assert keyword_scores(question, texts)[0] > keyword_scores(question, texts)[1], "the scene's words are many"
+    first = best(found, combine(found, table, LEXICAL_WEIGHTS))[0][1].text
+    assert (first == texts[1]) == answer_first
 
 
 def test_a_latin_name_written_against_korean_text_is_matched_as_a_word() -> None:
