@@ -17,6 +17,7 @@ TEXTS = {
         "closest": "Closest passages (not relevant enough to answer from):",
         "closest_other": "Closest passages (in another language than the question):",
         "empty_library": "The library is empty. Index some PDFs first (desktop-app index FOLDER).",
+        "no_words": "The question has no words to search for. Type a question about your documents.",
         "empty_scope": ("This conversation searches only its collection or chosen documents, and none of them "
                         "is in the library now. Add documents to the collection, or ask in the whole library."),
         "answer_in": "Answer in English.",
@@ -43,6 +44,7 @@ TEXTS = {
         "closest": "가장 가까운 구절 (답하기에는 관련성이 부족함):",
         "closest_other": "가장 가까운 구절 (질문과 다른 언어):",
         "empty_library": "라이브러리가 비어 있습니다. 먼저 PDF를 색인하세요 (desktop-app index 폴더).",
+        "no_words": "질문에 찾을 낱말이 없습니다. 문서에 대한 질문을 입력하세요.",
         "empty_scope": ("이 대화는 선택한 모음이나 문서 안에서만 찾는데, 그 안에 라이브러리의 문서가 없습니다. "
                         "모음에 문서를 추가하거나 라이브러리 전체에서 질문하세요."),
         "answer_in": "반드시 한국어로 답하세요.",

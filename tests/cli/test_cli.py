@@ -76,7 +76,8 @@ def test_docs_remove_finds_a_name_typed_in_another_unicode_form(data_home: Path,
 def test_usage_errors_exit_with_2(data_home: Path) -> None:
     assert cli(data_home, "conversations", "export").returncode == 2
     assert cli(data_home, "frobnicate").returncode == 2
-    for args, message in ((["ask", " "], "The question is empty"), (["find", ""], "Type the words to find"),
+    for args, message in ((["ask", " "], "The question is empty"), (["ask", "?!…"], "The question has no words"),
+                          (["find", ""], "Type the words to find"),
                           (["collections", "create"], "collections create needs a collection name")):
         mistake = cli(data_home, *args)  # mistakes only the engine sees, not the argument parser
         assert mistake.returncode == 2 and f"error: {message}" in mistake.stderr, (args, mistake.stderr)

@@ -87,7 +87,7 @@ class Answerer:
     def ask(self, question: Question, cancel: CancelToken) -> Iterator[AnswerEvent]:
         """Stream the answer as events; the last one is ``AnswerDone`` with the stored answer.
 
-        Raises ``InputError`` for an empty question, ``EmptyLibraryError`` (an
+        Raises ``InputError`` for an empty question or one without a letter or digit, ``EmptyLibraryError`` (an
         ``AppError``) for an empty library (nothing is stored then). A model
         answer yields ``SourcesFound`` when retrieval ends, ``TokenText`` as it
         is written, ``AnswerPhase("checking")`` while it is checked against the
@@ -95,6 +95,8 @@ class Answerer:
         """
         if not question.text:
             raise InputError("The question is empty. Type a question about your documents.")
+        if not any(c.isalnum() for c in question.text):  # "?!", "...", emoji, control characters
+            raise InputError(say("no_words", question.language))
         if self.store.chunk_count() == 0:
             raise EmptyLibraryError(say("empty_library", question.language))
         if question.scope is not None and not question.scope:

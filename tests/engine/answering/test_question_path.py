@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.engine import APPLY_ADAPTER, SETTING_SPECS, AskOptions, CancelToken, Engine
+from desktop_app.errors import InputError
 from support.answers import final
 from support.fake_model import use_fake_model
 from support.library import FAST, index_all
@@ -157,3 +158,13 @@ def test_the_evaluation_waits_while_an_answer_streams_on_the_shared_model(harbou
     assert "Kestrel" in final(user).text and not model.streaming
     report = [s for s in evaluation if isinstance(s, EvalReport)][0]
     assert report.rows[0].asked and "night" in report.rows[0].answer
+
+
+@pytest.mark.parametrize("text", ["?!?...", "-", "🤔🤔", "😀 📄?", "\u200b\u200b", "\x00", "\x01\x02"])
+def test_a_question_without_a_letter_or_digit_is_an_input_error_not_an_abstention(harbour: Engine,
+                                                                                  text: str) -> None:
+    model = use_fake_model(harbour, KESTREL)
+    with pytest.raises(InputError, match="no words to search for"):
+        final(harbour.ask(text))
+    assert not model.prompts and not harbour.conversations.all(), "nothing is asked, nothing is stored"
+    assert "Kestrel" in final(harbour.ask("Which dredger\x00 worked at night?")).text  # a stray NUL is no matter
