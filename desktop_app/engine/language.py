@@ -18,6 +18,9 @@ TEXTS = {
         "closest_other": "Closest passages (in another language than the question):",
         "empty_library": "The library is empty. Index some PDFs first (desktop-app index FOLDER).",
         "no_words": "The question has no words to search for. Type a question about your documents.",
+        "no_room": ("The question takes {tokens} of the {budget} tokens the model's window leaves, so no passage "
+                    "of the documents fits beside it. Shorten the question to what you want to know, or raise the "
+                    "context size in settings."),
         "empty_scope": ("This conversation searches only its collection or chosen documents, and none of them "
                         "is in the library now. Add documents to the collection, or ask in the whole library."),
         "answer_in": "Answer in English.",
@@ -45,6 +48,8 @@ TEXTS = {
         "closest_other": "가장 가까운 구절 (질문과 다른 언어):",
         "empty_library": "라이브러리가 비어 있습니다. 먼저 PDF를 색인하세요 (desktop-app index 폴더).",
         "no_words": "질문에 찾을 낱말이 없습니다. 문서에 대한 질문을 입력하세요.",
+        "no_room": ("질문이 모델 창에 남은 {budget} 토큰 중 {tokens} 토큰을 차지해 문서 구절이 함께 들어갈 자리가 "
+                    "없습니다. 알고 싶은 내용만 짧게 묻거나 설정에서 컨텍스트 크기를 늘리세요."),
         "empty_scope": ("이 대화는 선택한 모음이나 문서 안에서만 찾는데, 그 안에 라이브러리의 문서가 없습니다. "
                         "모음에 문서를 추가하거나 라이브러리 전체에서 질문하세요."),
         "answer_in": "반드시 한국어로 답하세요.",

@@ -294,6 +294,8 @@ class Answerer:
             else:
                 raise AppError(f"The question needs {len(built.tokens)} tokens but the model's window leaves "
                                f"{budget}. Shorten the question or raise the context size in settings.")
+        if sources and not built.sources:  # a pasted text that fits alone: the model would answer from nothing
+            raise AppError(say("no_room", question.language).format(tokens=len(built.tokens), budget=budget))
         if folded:
             self.conversations.set_summary(conversation_id, summary, folded[-1].message_id)
         built.numbers = numbers

@@ -321,3 +321,16 @@ def test_the_prompt_lines_a_small_model_repeats_are_not_part_of_its_answer(engin
     assert replayed == [echo], "the follow-up repeats the answer as the model wrote it: its KV cache holds that"
     reworded = ask(engine, "What did dredging the eastern channel remove?")  # not the cached question
     assert reworded.text == "It removed 41,500 cubic metres [1].", reworded.text
+
+
+def test_a_pasted_text_that_fits_the_window_alone_is_not_answered_from_no_passage(
+        engine: Engine, tmp_path: Path) -> None:
+    index_all(engine, [harbour_report(tmp_path / "harbour.pdf")])
+    model = use_fake_model(engine, "41,500 cubic metres [1].")
+    budget = model.n_ctx - engine.settings.max_answer_tokens
+    filler = "Thanks for the update on the budget, see you Tuesday. " * ((budget - 120) // 10)
+    thread = f"{filler}\n\nOne more thing from the survey: how much silt did the dredging remove?"
+    assert model.count(thread) < budget
+    with pytest.raises(AppError, match="no passage of the documents fits beside it"):
+        ask(engine, thread)
+    assert model.script == ["41,500 cubic metres [1]."], "the model is not asked to answer from nothing"
