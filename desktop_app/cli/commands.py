@@ -363,6 +363,15 @@ LIBRARY_COMMANDS = ("index", "ask", "chat", "task", "summarise", "summarize", "f
 """They read the library, so it is brought up to date (``refresh_library``) first."""
 
 
+def failed(args: argparse.Namespace, exc: Exception, status: int) -> int:
+    """Say why a command failed on stderr and, for a command asked for JSON output, as one JSON object
+    (``{"error": message, "exit": status}``) on stdout, so a program reading it gets an object either way."""
+    sys.stderr.write(f"error: {exc}\n")
+    if getattr(args, "json", None) is True:
+        print(json.dumps({"error": str(exc), "exit": status}, ensure_ascii=False))
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "conversations" and args.action in ("show", "export", "rename", "delete") and args.id is None:
@@ -393,14 +402,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("\ninterrupted\n")
         return EXIT_INTERRUPTED
     except InputError as exc:  # a usage mistake the parser cannot see: an empty question, a missing name
-        sys.stderr.write(f"error: {exc}\n")
-        return EXIT_USAGE
+        return failed(args, exc, EXIT_USAGE)
     except BrokenPipeError:  # the output went to a program that stopped reading it (`| head`): end quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the last flush cannot fail again
         return EXIT_OK
     except (AppError, ValueError) as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        return EXIT_ERROR
+        return failed(args, exc, EXIT_ERROR)
     except OSError as exc:  # an export or output file that cannot be written
         sys.stderr.write(f"error: {exc.filename or 'a file'} could not be written or read ({exc.strerror}); "
                          "choose another path.\n")

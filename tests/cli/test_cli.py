@@ -81,6 +81,9 @@ def test_usage_errors_exit_with_2(data_home: Path) -> None:
                           (["collections", "create"], "collections create needs a collection name")):
         mistake = cli(data_home, *args)  # mistakes only the engine sees, not the argument parser
         assert mistake.returncode == 2 and f"error: {message}" in mistake.stderr, (args, mistake.stderr)
+    as_json = cli(data_home, "ask", "--json", "?!")  # a program reading the JSON gets an object either way
+    assert as_json.returncode == 2 and json.loads(as_json.stdout) == {
+        "error": "The question has no words to search for. Type a question about your documents.", "exit": 2}
 
 
 def test_output_into_a_reader_that_stops_early_ends_quietly(data_home: Path) -> None:
