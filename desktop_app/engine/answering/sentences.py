@@ -42,8 +42,8 @@ INTERRUPTING_COMMAND = re.compile(rf"[\uac00-\ud7a3](?<![{FINAL_SYLLABLES}]) {PR
 """A command line shown in the middle of a Korean sentence ("... 파일을 만들고 $ tlmgr install ... 명령을 통하여
 ... 있다."): a command after a prompt, right after a syllable that ends no sentence (a connective such as 고 or
 며, not ``FINAL_SYLLABLES``) with no full stop, ending the block."""
-DOTTED_NAME_END = re.compile(r"[A-Za-z0-9_]\.$")
-DOTTED_NAME_START = re.compile(r"[A-Za-z_]")
+HANGUL_STOP = re.compile(r"[\uac00-\ud7a3][.!?]$")
+"""A Korean sentence's end, where a cut with no space after it is kept (see ``HANGUL_SENTENCE_END``)."""
 
 
 def sentences_of(text: str, rows: frozenset[str] = frozenset(), notes: frozenset[str] = frozenset()) -> list[str]:
@@ -85,10 +85,10 @@ def introduces(sentence: str, following: str) -> bool:
 
 
 def segments(block: str) -> list[str]:
-    """The sentences sentencex finds in ``block``, stripped, joined again where it cut inside a dotted name
-    (``canvas.Canvas``, ``pdfencrypt.StandardEncryption``: a full stop between Latin letters or digits with
-    no space after it), which left the name's second half a quote of its own. Korean text without spaces
-    ("표시된다.암호가") is still cut there."""
+    """The sentences sentencex finds in ``block``, stripped, joined again where it cut with no space after the
+    cut: inside a dotted name (``canvas.Canvas``, ``pdfencrypt.StandardEncryption``, "Fig.3"), which left the
+    name's second half a quote of its own, or inside code (``draw((1,0){up}..{left}(0,1))``). Korean text
+    without spaces ("표시된다.암호가") is still cut there."""
     from sentencex import segment
 
     pieces: list[str] = []
@@ -99,7 +99,7 @@ def segments(block: str) -> list[str]:
         if not piece:
             continue
         start = block.find(piece, end)
-        if pieces and start == end and DOTTED_NAME_END.search(pieces[-1]) and DOTTED_NAME_START.match(piece):
+        if pieces and start == end and not HANGUL_STOP.search(pieces[-1]):
             pieces[-1] += piece
         else:
             pieces.append(piece)

@@ -3,6 +3,8 @@ TeX lines included), as ``engine.answering.sentences`` cuts them."""
 
 from __future__ import annotations
 
+import pytest
+
 from desktop_app.engine.answering.sentences import joined_blocks, sentences_of
 
 
@@ -20,6 +22,17 @@ def test_a_dotted_name_in_code_ends_no_sentence() -> None:
                                   "The file is written."]
     assert sentences_of("진행률이표시된다.암호가걸린문서는암호를물어본다음색인한다.") == [  # Korean without spaces
         "진행률이표시된다.", "암호가걸린문서는암호를물어본다음색인한다."]
+
+
+
+@pytest.mark.parametrize("text", [
+    "This example draws a quarter circle: size(100,0); draw((1,0){up}..{left}(0,1),Arrow);",  # a spline in code
+    "The approach is shared by iTextSharp for .NET and others.",
+    "<font name=\"Vera\" size=\"14\">and this is in <b>Vera!</b></font>",
+    "“데비안 시스템에 다른 어떤 문서가 있나요?”을 확인하십시오.",  # a title quoted in a sentence is no sentence
+])
+def test_a_cut_with_no_space_after_it_ends_no_sentence(text: str) -> None:
+    assert sentences_of(text) == [text]
 
 
 def test_a_block_that_runs_on_is_joined_to_its_continuation() -> None:
