@@ -11,6 +11,8 @@ HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 TEXTS = {
     "en": {
         "not_covered": "The documents in the library don't cover this.",
+        "not_covered_chosen": "The documents this conversation searches (its collection or chosen ones) don't "
+                              "cover this.",
         "not_supported": ("The documents in the library don't seem to cover this: the drafted answer named "
                           "{tokens}, which the sources do not contain (grounding {score:.0%}). "
                           "The closest passages are below."),
@@ -42,6 +44,7 @@ TEXTS = {
     },
     "ko": {
         "not_covered": "라이브러리의 문서에는 이 질문에 대한 내용이 없습니다.",
+        "not_covered_chosen": "이 대화가 찾는 문서(모음이나 선택한 문서)에는 이 질문에 대한 내용이 없습니다.",
         "not_supported": ("라이브러리의 문서에는 이 내용이 없는 것 같습니다: 초안 답변의 {tokens}은(는) 출처에 "
                           "없습니다 (근거 {score:.0%}). 가장 가까운 구절을 아래에 보여 드립니다."),
         "closest": "가장 가까운 구절 (답하기에는 관련성이 부족함):",

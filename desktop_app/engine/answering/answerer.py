@@ -205,7 +205,8 @@ class Answerer:
         not match across the languages, which says nothing of what the documents hold)."""
         language = asked.question.language
         other = self._across_languages(language, closest)
-        text = say("other_language" if other else "not_covered", language)
+        scoped = asked.question.scope is not None
+        text = say("other_language" if other else "not_covered_chosen" if scoped else "not_covered", language)
         shown = [citation_for(s) for s in closest]
         return self.conversations.add_answer(asked.answer(
             text, [], shown, abstained=True, timings=timings, origin_details={"abstained": "other language"} if other

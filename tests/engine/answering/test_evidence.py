@@ -15,6 +15,7 @@ from desktop_app.engine.answering.answer import Answer
 from desktop_app.engine.answering.evidence import SENTENCE_BATCH, Evidence, EvidenceSelector
 from desktop_app.engine.answering.memory import focus_query
 from desktop_app.engine.language import say
+from desktop_app.store.collections import Scope
 from support import fidelity_pdfs
 from support.answers import final
 from support.fake_model import use_fake_model
@@ -215,6 +216,10 @@ def test_no_sentence_close_to_the_question_means_the_documents_do_not_cover_it(
     assert answer.abstained and not answer.evidence and not model.prompts
     assert answer.text == "The documents in the library don't cover this."
     assert answer.related, "the closest passages are still shown"
+    (document,) = engine.library.documents()
+    chosen = final(engine.ask(off_topic, scope=Scope(documents=(document.id,))))
+    assert chosen.abstained and chosen.text.startswith("The documents this conversation searches"), \
+        "not a claim about the whole library"
     engine.update_settings(evidence_floor=0.0)
     model = use_fake_model(engine, "A ticket costs five pounds [1].")
     ask(engine, off_topic)
