@@ -86,7 +86,7 @@ def introduces(sentence: str, following: str) -> bool:
 
 def segments(block: str) -> list[str]:
     """The sentences sentencex finds in ``block``, stripped, joined again where it cut with no space after the
-    cut: inside a dotted name (``canvas.Canvas``, ``pdfencrypt.StandardEncryption``, "Fig.3"), which left the
+    cut: inside a dotted name (``canvas.Canvas``, ``pdfencrypt.StandardEncryption``, ".NET"), which left the
     name's second half a quote of its own, or inside code (``draw((1,0){up}..{left}(0,1))``). Korean text
     without spaces ("표시된다.암호가") is still cut there."""
     from sentencex import segment
