@@ -165,9 +165,10 @@ def print_answer(answer: Answer, out: TextIO, streamed: bool) -> None:
         print_evidence(answer.evidence, out)
         if answer.evidence and answer.origin != "quotes":
             out.write(WORDING)
+    quotes = answer.origin == "quotes" and bool(answer.evidence)  # its text is the quotes printed above
     if answer.withheld:
         out.write("\n\n" + answer.text if streamed else answer.withheld + "\n\n" + answer.text)
-    elif answer.abstained or answer.refused or not streamed:
+    elif answer.abstained or answer.refused or not (streamed or quotes):
         out.write(answer.text)
     print_answer_footer(answer, out)
 

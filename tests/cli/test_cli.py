@@ -159,3 +159,8 @@ def test_ask_prints_the_quotes_before_the_answer_and_gives_them_in_json(data_hom
     conversation = cli(data_home, "conversations", "list").stdout.split()[0]
     exported = cli(data_home, "conversations", "export", conversation).stdout
     assert f"> \u201c{silt}\u201d ([1] Harbour Survey Report, p. 3)" in exported
+    only = json.loads(cli(data_home, "ask", "Who made the tide gauge on the northern breakwater?", "--quotes-only",
+                          "--json", *SMALL).stdout)
+    assert only["origin"] == "quotes"
+    shown = cli(data_home, "conversations", "show", str(only["conversation_id"])).stdout
+    assert shown.count(f"\u201c{only['evidence'][0]['quote']}\u201d") == 1, "its text is its quotes: shown once"
