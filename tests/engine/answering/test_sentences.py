@@ -24,7 +24,6 @@ def test_a_dotted_name_in_code_ends_no_sentence() -> None:
         "진행률이표시된다.", "암호가걸린문서는암호를물어본다음색인한다."]
 
 
-
 @pytest.mark.parametrize("text", [
     "This example draws a quarter circle: size(100,0); draw((1,0){up}..{left}(0,1),Arrow);",  # a spline in code
     "The approach is shared by iTextSharp for .NET and others.",
