@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from desktop_app.indexer.layout import LIST_MARKER, LIST_START, is_hangul
-from desktop_app.store.korean import has_hangul
+from desktop_app.store.korean import HANGUL, has_hangul
 
 MAX_QUOTE_CHARS = 600
 SENTENCE_END = re.compile(r"[.!?。:;)\]\"'”’]$")
@@ -42,7 +42,7 @@ INTERRUPTING_COMMAND = re.compile(rf"[\uac00-\ud7a3](?<![{FINAL_SYLLABLES}]) {PR
 """A command line shown in the middle of a Korean sentence ("... 파일을 만들고 $ tlmgr install ... 명령을 통하여
 ... 있다."): a command after a prompt, right after a syllable that ends no sentence (a connective such as 고 or
 며, not ``FINAL_SYLLABLES``) with no full stop, ending the block."""
-HANGUL_STOP = re.compile(r"[\uac00-\ud7a3][.!?]$")
+HANGUL_STOP = re.compile(rf"[{HANGUL}][.!?]$")
 """A Korean sentence's end, where a cut with no space after it is kept (see ``HANGUL_SENTENCE_END``)."""
 
 
