@@ -118,11 +118,13 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset(), notes: frozense
     only when that opens with a particle (``PARTICLE``) or the command stands inside the sentence
     (``INTERRUPTING_COMMAND``): else the line is a new sentence. A lone command or code name
     (``COMMAND``) is joined to a next block that opens with a bracket, its arguments. The join has no space
-    where the text writes none between Korean words (those PDFs), else one. Table rows (``rows``) are never
+    where the passage writes none between Korean words (those PDFs), else one: the passage as a whole tells,
+    as a block of Latin text alone (a command line) shows neither. Table rows (``rows``) are never
     joined. Footnotes (``notes``) are never joined either, and come last: a sentence that goes on over the
     page's notes to the next page is joined over them."""
     stripped = [b.strip() for b in text.split("\n") if b.strip()]
     lines = [line for line in stripped if line not in notes]
+    spaced = bool(SPACED_HANGUL.search(text))
     blocks: list[str] = []
     for index, line in enumerate(lines):
         if line in rows or (blocks and blocks[-1] in rows):
@@ -133,8 +135,7 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset(), notes: frozense
         if unfinished and PAGE_NUMBER.match(line) and (following[:1].islower() or is_hangul(following[:1])):
             continue
         if unfinished and runs_on(blocks[-1], line):
-            korean_without_spaces = has_hangul(line) and not SPACED_HANGUL.search(blocks[-1])
-            blocks[-1] += ("" if korean_without_spaces else " ") + line
+            blocks[-1] += ("" if has_hangul(line) and not spaced else " ") + line
         else:
             blocks.append(line)
     return blocks + [line for line in stripped if line in notes]

@@ -88,6 +88,19 @@ def test_korean_lines_made_blocks_of_their_own_are_joined_into_their_sentences()
                                       "설정 파일을 바꾸려면 /etc/apt/sources.list 를 편집합니다."]
 
 
+def test_a_korean_line_after_latin_text_keeps_the_space_the_passage_writes() -> None:
+    # The Debian FAQ in Korean: a command on a line of its own, then the Korean that goes on with it. The block
+    # before the join holds no Korean to tell whether the text writes spaces; the passage does
+    passage = ("섹션을 참고하십시오.\nIf you just want to compile the package, issue the command\n"
+               "dpkg-buildpackage -rfakeroot -b\n패키지를 빌드하려면 (이것은 fakeroot 패키지 필요함을 주의), 그리고")
+    assert sentences_of(passage)[-1] == ("If you just want to compile the package, issue the command "
+                                         "dpkg-buildpackage -rfakeroot -b 패키지를 빌드하려면 (이것은 fakeroot "
+                                         "패키지 필요함을 주의), 그리고")
+    # kotex-doc.pdf writes no spaces between Korean words: there the join has none either
+    assert sentences_of("사설저장소를등록하려면다음명령을\n$ tlmgr repository add ktug\n을실행한다.") == [
+        "사설저장소를등록하려면다음명령을 $ tlmgr repository add ktug을실행한다."]
+
+
 def test_a_command_line_inside_a_korean_sentence_keeps_the_sentence_whole() -> None:
     # kotex-doc.pdf read with its word spaces: the sentence goes on after the commands it shows
     passage = ("이제 이 저장소를 이용하기 위하여 tlpkg 디렉터리에\nktug:*\n"
