@@ -182,16 +182,18 @@ class PdfExtractor:
             if message is _GONE:
                 self._kill()
                 raise document_error(path, "crashed")
+            if cancel.cancelled:  # checked before each page too: the pages already sent are not wanted
+                self._kill()
+                cancel.raise_if_cancelled()
             if message is not None and arrived <= deadline:  # a page in time: the next page's clock starts
                 _, progress.done, progress.total, record, progress.title = message
                 progress.pages.append(record)
                 deadline = arrived + self.timeout_s
                 yield progress
                 continue
-            if cancel.cancelled or time.monotonic() > deadline or not self._alive():
-                reason = "cancelled" if cancel.cancelled else ("timeout" if self._alive() else "crashed")
+            if time.monotonic() > deadline or not self._alive():
+                reason = "timeout" if self._alive() else "crashed"
                 self._kill()
-                cancel.raise_if_cancelled()
                 raise document_error(path, reason)
 
     def _ensure_worker(self) -> Connection:

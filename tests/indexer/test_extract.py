@@ -9,7 +9,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from desktop_app.cancel import CancelToken
+from desktop_app.cancel import CancelToken, Cancelled
 from desktop_app.errors import DocumentError
 from desktop_app.indexer.chunking import chunk_document
 from desktop_app.indexer.extract import PdfExtractor
@@ -93,6 +93,21 @@ def test_a_worker_past_its_time_limit_is_killed_and_the_next_file_works(tmp_path
         assert slow.extract(harbour_report(tmp_path / "ok.pdf"), None, CancelToken()).page_count == 3
     finally:
         slow.close()
+
+
+def test_a_cancel_while_pages_keep_arriving_stops_at_the_next_page(extractor: PdfExtractor, guide_pdf: Path,
+                                                                    tmp_path: Path) -> None:
+    """The reader goes on reading while the caller embeds the first pages; a cancel then must not wait for every
+    page it has sent already (it took 20-50 s of a 130-page guide before the next job could start)."""
+    cancel = CancelToken()
+    steps = extractor.reading(guide_pdf, None, cancel)
+    first = next(steps)
+    assert first.done >= 1
+    time.sleep(1.0)  # the worker sends pages meanwhile, as it does while the caller embeds
+    cancel.cancel()
+    with pytest.raises(Cancelled):
+        next(steps)
+    assert extractor.extract(harbour_report(tmp_path / "next.pdf"), None, CancelToken()).page_count == 3
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX signal to the worker")
