@@ -26,8 +26,10 @@ EMPTY_LIBRARY = ("Your library is empty, so there is nothing to answer from yet.
                  "folder…. Then ask again.")
 
 
-def chip_label(citation: dict[str, Any]) -> str:
-    return f"[{citation['number']}] {citation['document_title']}, {where(citation)}"
+def chip_label(citation: dict[str, Any], quote: Evidence | None = None) -> str:
+    """"[2] Title, p. 6": the page the chip opens, its ``quote``'s when one of the quotes comes from it (a
+    passage that runs over two pages is cited by the page holding most of it, its quote may be on the other)."""
+    return f"[{citation['number']}] {citation['document_title']}, {quote.where() if quote else where(citation)}"
 
 
 def where(citation: dict[str, Any]) -> str:
@@ -265,10 +267,11 @@ class MessageWidget(QFrame):
             self.chips.removeWidget(button)
             button.deleteLater()
         for citation in citations:
-            chip = Chip(chip_label(citation), self)
+            quote = self._quote_of(citation)
+            chip = Chip(chip_label(citation, quote), self)
             chip.setToolTip(" ".join(str(citation.get("passage", "")).split())[:400])
             chip.setAccessibleName(f"Open source {citation['number']}: {citation['document_title']} "
-                                   f"{where(citation)}")
+                                   f"{quote.where() if quote else where(citation)}")
             chip.setAccessibleDescription("Opens its page in the source viewer.")
             chip.setCursor(Qt.CursorShape.PointingHandCursor)
             chip.clicked.connect(lambda _checked=False, c=citation: self._open_source(c))
@@ -280,10 +283,14 @@ class MessageWidget(QFrame):
         self.note.setText(note)
         self.note.setVisible(bool(note))
 
+    def _quote_of(self, citation: dict[str, Any]) -> Evidence | None:
+        """The first placed quote taken from ``citation``'s passage, if any."""
+        return next((e for e in self.evidence if e.source_number == citation["number"]
+                     and e.document_id == citation["document_id"] and e.rects), None)
+
     def _open_source(self, citation: dict[str, Any]) -> None:
         """Open a chip's source: at its quote's sentence when one of the quotes comes from it."""
-        quote = next((e for e in self.evidence if e.source_number == citation["number"]
-                      and e.document_id == citation["document_id"] and e.rects), None)
+        quote = self._quote_of(citation)
         self.citation_clicked.emit(evidence_target(quote) if quote is not None else citation)
 
     def set_given(self, given: list[Citation], cited: set[int] | None = None) -> None:

@@ -315,7 +315,7 @@ def test_a_chip_without_a_quote_opens_its_passage(qtbot) -> None:
     card.set_evidence([Evidence("The gauge is TG-7.", 1, 7, "Report", "r.pdf", 2, "", 1.0, [2], rects)])
     passage = {"number": 2, "document_id": 7, "document_title": "Report", "page": 3, "positions": [[3, 1, 1, 9, 9]],
                "passage": "Dredging."}
-    quoted = dict(passage, number=1, page=2)
+    quoted = dict(passage, number=1, page=3)  # most of the passage is on p. 3, its quoted sentence on p. 2
     card.set_citations([quoted, passage])
     opened: list[dict[str, Any]] = []
     card.citation_clicked.connect(opened.append)
@@ -323,6 +323,8 @@ def test_a_chip_without_a_quote_opens_its_passage(qtbot) -> None:
         chip.click()
     assert opened[0]["positions"] == rects and opened[0]["page"] == 2
     assert opened[1] == passage
+    assert [chip.text() for chip in card.chip_buttons()] == ["[1] Report, p. 2", "[2] Report, p. 3"], \
+        "each chip names the page it opens"
 
 
 def test_the_real_model_answers_through_every_phase(qtbot, harbour: MainWindow, monkeypatch) -> None:
@@ -370,3 +372,4 @@ def test_a_summary_check_names_what_is_missing_without_pointing_to_answer_again_
         label = window.chat.messages[-1].check.text()
         assert "Not found in the sources: 2031" in label
         assert ("Answer again strictly" in label) == advice, origin
+
