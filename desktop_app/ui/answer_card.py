@@ -161,6 +161,7 @@ class MessageWidget(QFrame):
         self.quotes.linkActivated.connect(self._open_quote)
         self.quotes.hide()
         self.wording = wrapping_label("<i>The model's answer, in its own words:</i>")
+        self.wording.setWordWrap(False)  # one short line: a wrapping label is as tall as its text at a narrow width
         self.wording.hide()
         self.given: list[Citation] = []
         self.given_toggle = Chip()

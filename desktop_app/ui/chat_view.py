@@ -218,7 +218,7 @@ class ChatView(QWidget):
             if self.current.phase != "writing":
                 self.current.set_phase("writing")
             self.current.append(text)
-            self._scroll_to_end()
+            self._follow(self.current)
 
     def stop_answer(self) -> None:
         """The user pressed Stop (or Esc): the card says so at once and takes no more text; Stop is spent."""
@@ -281,6 +281,7 @@ class ChatView(QWidget):
             widget.set_check(answer.verification.to_dict(), strict_again=answer.origin != "summary")
         widget.end(answer.stopped)
         self.current = None
+        QTimer.singleShot(0, lambda: self._follow(widget))  # once the card has its final height
 
     def show_history(self, messages: list[Any]) -> None:
         """A reopened conversation, each answer rendered from its record exactly as it was shown live."""
@@ -295,3 +296,11 @@ class ChatView(QWidget):
     def _scroll_to_end(self) -> None:
         bar = self.scroll_area.verticalScrollBar()
         bar.setValue(bar.maximum())
+
+    def _follow(self, card: MessageWidget) -> None:
+        """Scroll towards the end of ``card`` but never past its top: the quotes at the top of an answer stay in
+        view while the model's wording grows below them, and when the card ends (the passages given to the
+        model fold away)."""
+        self.list_layout.activate()  # the card's place after its last change
+        bar = self.scroll_area.verticalScrollBar()
+        bar.setValue(min(bar.maximum(), card.y()))

@@ -373,3 +373,27 @@ def test_a_summary_check_names_what_is_missing_without_pointing_to_answer_again_
         assert "Not found in the sources: 2031" in label
         assert ("Answer again strictly" in label) == advice, origin
 
+
+def test_the_quotes_stay_in_view_while_a_long_answer_is_written_and_after(qtbot, window: MainWindow) -> None:
+    """The chat follows the model's text down only until the card's top reaches the top of the view, so the
+    quotes above the text are not scrolled away while they are read; nor when the card ends."""
+    window.resize(1024, 640)
+    chat = window.chat
+    quote = Evidence("The northern breakwater gauge is model TG-7.", 1, 7, "Report", "r.pdf", 2, "", 1.0, [2],
+                     [[2.0, 10.0, 10.0, 90.0, 22.0]])
+    for _ in range(3):
+        chat.add_message("user", "An earlier question about the harbour survey and its gauges?")
+    card = chat.start_answer()
+    card.set_evidence([quote])
+    text = "".join(f"Paragraph {i} of a long answer about the gauge.\n\n" for i in range(60))
+    for piece in text.split(" "):
+        chat.append_tokens(piece + " ")
+        QApplication.processEvents()
+    qtbot.wait(50)
+    bar = chat.scroll_area.verticalScrollBar()
+    assert card.height() > chat.scroll_area.viewport().height(), "the card is taller than the view"
+    assert 0 < bar.value() <= card.y() + card.quotes.y(), "followed the text, but not past the quotes"
+    chat.finish_answer(Answer(1, 0, "q", "q", "en", text, [], [], False, False, evidence=[quote]))
+    chat.end_answer()
+    qtbot.wait(50)
+    assert bar.value() <= card.y() + card.quotes.y(), "the quotes are in view once the answer ends"
