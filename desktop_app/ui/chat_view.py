@@ -264,7 +264,8 @@ class ChatView(QWidget):
             widget.body.set_markdown(answer.text)
         note = answer_note(answer)
         if answer.origin in ORIGIN_LABELS:
-            note = f"This is a {ORIGIN_LABELS[answer.origin]} (no model call). {note}"
+            label = ORIGIN_LABELS[answer.origin]
+            note = f"{label[0].upper()}{label[1:]}: no model call. {note}"
         if answer.reading_note:
             note = f"{answer.reading_note} {note}"
         for decision in answer.safety if not answer.refused else []:

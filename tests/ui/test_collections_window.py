@@ -103,6 +103,7 @@ def test_a_collection_scopes_a_new_conversation_and_a_conversation_keeps_it(qtbo
         window.ask("How much silt did the dredging remove?")
         qtbot.waitUntil(lambda: window.answer_job is None, timeout=READY_TIMEOUT)
         assert any("Harbour" in chip.text() for chip in window.chat.messages[-1].chip_buttons())
+        assert window.chat.messages[-1].note.text().startswith("Answer made of quotes: no model call.")
 
         assert scoped is not None
         window.open_conversation(scoped)
