@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSpinBox,
     QTabWidget,
@@ -37,6 +38,8 @@ from PySide6.QtWidgets import (
 from desktop_app.engine import SETTING_SPECS, Settings, SettingSpec
 
 FILE_KINDS = ("model file", "adapter file", "cert file")
+DIALOG_SIZE = (780, 680)
+"""The dialog's first size in pixels (less on a smaller screen): the Model tab's rows and help lines at full length."""
 GGUF_KINDS = ("model file", "adapter file")
 
 FILE_FILTERS = {"model file": ("Choose a GGUF model", "GGUF models (*.gguf)"),
@@ -155,8 +158,8 @@ def editor(spec: SettingSpec, value: Any) -> QWidget:
         widget.addItems(spec.choices)
         widget.setCurrentText(value)
     elif spec.kind == "bool":
-        widget = QCheckBox(spec.help)
-        widget.setChecked(value)
+        widget = QCheckBox()  # its help is a wrapping line under it (``SettingsDialog``): as the box's text it
+        widget.setChecked(value)  # never wrapped, and one line of it made the dialog wider than a laptop screen
     elif spec.kind == "terms":
         widget = QLineEdit(", ".join(value))
         widget.setPlaceholderText(spec.help)
@@ -164,7 +167,7 @@ def editor(spec: SettingSpec, value: Any) -> QWidget:
         widget = QPlainTextEdit(value)
         widget.setPlaceholderText(spec.help)
         widget.setMaximumHeight(120)
-    if spec.help and spec.kind != "bool":
+    if spec.help:
         widget.setToolTip(spec.help)
     widget.setAccessibleName(spec.label)
     return widget
@@ -276,7 +279,12 @@ class SettingsDialog(QDialog):
             if spec.group not in forms:
                 page = QWidget()
                 forms[spec.group] = QFormLayout(page)
-                pages[spec.group] = tabs.addTab(page, spec.group)
+                scroll = QScrollArea()  # a tab taller than a small screen scrolls instead of squeezing its rows
+                scroll.setWidget(page)
+                scroll.setWidgetResizable(True)
+                scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+                scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+                pages[spec.group] = tabs.addTab(scroll, spec.group)
             self.fields[name] = editor(spec, getattr(settings, name))
             self.notes[name] = QLabel()
             self.notes[name].setWordWrap(True)
@@ -287,6 +295,12 @@ class SettingsDialog(QDialog):
             column = QVBoxLayout(cell)
             column.setContentsMargins(0, 0, 0, 0)
             column.addWidget(self.fields[name])
+            if spec.kind == "bool" and spec.help:
+                help_line = QLabel(spec.help)
+                help_line.setWordWrap(True)
+                help_line.setStyleSheet("color: palette(mid)")
+                help_line.setBuddy(self.fields[name])
+                column.addWidget(help_line)
             column.addWidget(self.notes[name])
             forms[spec.group].addRow(QLabel(spec.label), cell)
             self.tab_of[name] = pages[spec.group]
@@ -306,6 +320,8 @@ class SettingsDialog(QDialog):
         layout.addRow(tabs)
         layout.addRow(self.summary)
         layout.addRow(self.buttons)
+        room = self.screen().availableGeometry()  # the tabs scroll where the screen is smaller than this
+        self.resize(min(DIALOG_SIZE[0], room.width() - 40), min(DIALOG_SIZE[1], room.height() - 80))
         self.check()
 
     def check(self) -> dict[str, str]:

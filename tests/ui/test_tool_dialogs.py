@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QLabel
 
-from desktop_app.engine import AppError, FaqEntry
+from desktop_app.engine import SETTING_SPECS, AppError, FaqEntry
 from desktop_app.evaluation.run import rescore
 from desktop_app.ui.faq_dialog import FaqDialog, FaqEntryDialog, join_source, split_source
 from desktop_app.ui.main_window import MainWindow
@@ -70,6 +70,20 @@ def test_a_bad_field_is_marked_with_its_reason_and_no_edit_is_lost(qtbot, tmp_pa
     dialog.accept()
     assert dialog.result() == SettingsDialog.DialogCode.Accepted
     assert dialog.changes()["top_k"] == 7 and dialog.changes()["server_url"] == "http://gpu-box:8080"
+
+
+def test_the_settings_dialog_fits_a_laptop_screen_and_explains_every_setting(qtbot) -> None:
+    """Each switch's help was its box's one-line text, which made the dialog 1,873 px wide."""
+    dialog = SettingsDialog(FAST)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.width() <= 1024 and dialog.sizeHint().width() <= 1024
+    helps = {label.buddy(): label.text() for label in dialog.findChildren(QLabel) if label.buddy() is not None}
+    for name, field in dialog.fields.items():
+        spec = SETTING_SPECS[name]
+        assert field.toolTip() == spec.help, name
+        if isinstance(field, QCheckBox):
+            assert field.text() == "" and helps[field] == spec.help and field.accessibleName() == spec.label
 
 
 def test_a_good_save_takes_away_the_error_of_an_earlier_one(qtbot, window: MainWindow, tmp_path: Path) -> None:
