@@ -12,6 +12,7 @@ model repeats in its answer are taken out of it again (``without_echo``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
@@ -151,7 +152,14 @@ def source_header(source: Source) -> str:
 
 
 def source_block(source: Source, text: str) -> str:
-    return f"[{source.number}] {source_header(source)}:\n<<<\n{text}\n>>>"
+    return f"[{source.number}] {source_header(source)}:\n{OPEN}\n{text}\n{CLOSE}"
+
+
+OPEN, CLOSE = "<<<", ">>>"
+"""The marks around a source's text in the prompt."""
+ECHOED_HEADER = re.compile(rf"^\[(\d+)\] [^\[\]\n]{{1,300}}?, pages? \d+(?:-\d+)?:\s*(?:{OPEN}\s*)?")
+"""A source's header line as ``source_block`` writes it, repeated by the model at a line's start, with the mark
+that opens its text when the model ran the two lines together ("[2] Guide, page 109: <<< 5.0 The canvas ...")."""
 
 
 def user_message(
@@ -330,13 +338,24 @@ def without_echo(text: str, question: str) -> str:
     """The model's answer without the lines of its own prompt it repeated: the instruction (anywhere), the
     question under its label ("Question: ...", as asked or reworded: ``restates``), and the label of the key
     sentences ("Answer from:"), whose quotes stay. The bundled 135M model often starts its answer so; the check
-    would then count the question's names as claims. Labels in English and Korean (``language.say``)."""
+    would then count the question's names as claims. Labels in English and Korean (``language.say``). A source's
+    header and the marks around its text (``source_block``), when the model copies a source, are left out too:
+    the header's source number is kept as a citation at the end of the line copied first."""
     for language in ("en", "ko"):
         text = text.replace(say("instruction", language), "")
     asked = " ".join(question.split())
     kept: list[str] = []
+    cited = ""  # the number of a header repeated on a line of its own, for the copied line after it
     for line in text.splitlines():
         stripped = line.strip()
+        if stripped in (OPEN, CLOSE):
+            continue
+        if header := ECHOED_HEADER.match(stripped):
+            stripped, cited = stripped[header.end():].strip(), header.group(1)
+            if not stripped:
+                continue
+        if cited and stripped:
+            line, stripped, cited = f"{stripped} [{cited}]", f"{stripped} [{cited}]", ""
         if any(stripped.startswith(label := say("question", lang)) and restates(stripped[len(label):], asked)
                for lang in ("en", "ko")):
             continue

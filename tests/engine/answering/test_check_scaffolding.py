@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from desktop_app.engine import Engine
-from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder
+from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder, without_echo
 from desktop_app.engine.answering.verification import extract_claims, verify
 from desktop_app.engine.settings import DEFAULT_SYSTEM_PROMPT
 
@@ -53,6 +53,16 @@ def test_an_echoed_header_page_and_source_numbers_and_title_words_are_never_list
     assert listed == [], listed
     without_frame = verify(f"The {title} explains it [1].", built.passages).unsupported_tokens
     assert [w for w in words if w in without_frame] == words  # without the frame, the title's words would be
+
+
+def test_an_echoed_source_header_and_the_marks_around_its_text_are_left_out_of_the_answer(built: BuiltPrompt) -> None:
+    """The 135M model sometimes copies a source block whole ("[2] Guide, page 109: <<< ..."): the copied sentence
+    stays, cited by the header's number; the header and the marks go."""
+    copied = "Use canvas.drawCentredString(x, y, text)."
+    answer = (f"{header_line(built, 1)} <<< {copied}\n{header_line(built, 2)}\n<<<\nIt is centred on x.\n>>>\n"
+              ">>> canvas.save()")
+    assert without_echo(answer, "How do I centre a string?") == (f"{copied} [1]\nIt is centred on x. [2]\n"
+                                                                 ">>> canvas.save()")
 
 
 def test_real_unsupported_claims_are_still_flagged_beside_the_frame(built: BuiltPrompt) -> None:
