@@ -259,7 +259,10 @@ class ChatView(QWidget):
         if answer.withheld:
             widget.body.set_markdown(withheld_markdown(answer.text, answer.withheld))
         elif answer.abstained or answer.refused or not (widget.text or widget.stopping) or \
-                answer.origin_details.get("finish") == "repetition":  # the first words of a repeat were shown
+                answer.origin_details.get("finish") == "repetition" or \
+                (not widget.stopping and widget.text.strip() != answer.text.strip()):
+            # the first words of a repeat were shown; or the prompt lines the model repeated, taken out of the
+            # answer (``prompt.without_echo``): the card ends as a reopened conversation shows it
             widget.text = answer.text
             widget.body.set_markdown(answer.text)
         note = answer_note(answer)

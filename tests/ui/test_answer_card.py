@@ -293,6 +293,21 @@ def test_every_passage_given_to_the_model_is_listed_and_reopens_the_same(qtbot, 
     assert not reopened.status.isVisible()
 
 
+def test_the_prompt_lines_the_model_repeated_leave_the_card_when_it_ends(qtbot, harbour: MainWindow) -> None:
+    """They stream in as the model writes them, then the card shows the answer as kept (and reopened)."""
+    window = harbour
+    use_model(qtbot, window, FakeChatModel([f"Question: {QUESTION}\n{GROUNDED}"]))
+    card = ask(qtbot, window, QUESTION)
+    qtbot.waitUntil(lambda: window.answer_job is None, timeout=30_000)
+    shown = card.body.toPlainText()
+    assert card.text == GROUNDED and "Question:" not in shown
+    conversation = window.conversation_id
+    window.new_conversation()
+    window.open_conversation(conversation)
+    qtbot.waitUntil(lambda: len(window.chat.messages) == 2, timeout=30_000)
+    assert window.chat.messages[-1].body.toPlainText() == shown
+
+
 def test_a_chip_with_a_quote_opens_that_sentence(qtbot, harbour: MainWindow) -> None:
     window = harbour
     use_model(qtbot, window, FakeChatModel([GROUNDED]))
