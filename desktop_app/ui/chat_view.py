@@ -41,6 +41,9 @@ TICK_MS = 500
 PLACEHOLDER = ("Your library is empty. Add documents (PDF, Word, PowerPoint, Excel, HTML, Markdown, text): drop "
                "files or folders anywhere on this window, or use File > Add documents… (Ctrl+O) or File > Add "
                "folder…. Then ask a question below.")
+ADDING = ("Your documents are being added: the library on the left shows how far each one is. Ask a question "
+          "below as soon as the first is ready.")
+"""The empty library's text while its first documents are being indexed."""
 
 
 class PromptEdit(QPlainTextEdit):
@@ -166,6 +169,10 @@ class ChatView(QWidget):
         """Show the empty-library text (how to add documents) while the library and the chat are empty."""
         self.library_empty = empty
         self.placeholder.setVisible(empty and not self.messages)
+
+    def set_adding(self, adding: bool) -> None:
+        """Documents are being indexed (``adding``): the empty library's text says so instead of how to add."""
+        self.placeholder.setText(ADDING if adding else PLACEHOLDER)
 
     def add_message(self, role: str, text: str) -> MessageWidget:
         widget = MessageWidget(role, text)

@@ -87,6 +87,7 @@ class LibraryActions:
         job = self.tasks.stream(lambda engine, token: engine.library.index(files, password, token), self._index_event,
                                 self._index_done, self._index_failed)
         self.index_jobs.append(job)
+        self.chat.set_adding(True)
 
     def read_again(self, stale: list[Any]) -> None:
         """Documents an older text extraction stored are read again once, with progress, cancellable."""
@@ -99,6 +100,8 @@ class LibraryActions:
 
     def _index_event(self, event: Any) -> None:
         self.library.on_event(event)
+        if isinstance(event, FileIndexed):
+            self.chat.set_library_empty(False)  # the first document can be asked about
         if isinstance(event, FileIndexed) and not self.index_jobs:  # finished just as indexing was cancelled
             self.refresh_library()
         if isinstance(event, FileFailed) and event.reason == "encrypted":
@@ -108,6 +111,7 @@ class LibraryActions:
         self.index_jobs = [j for j in self.index_jobs if j in self.tasks._running]
         if not self.index_jobs:
             self.library.indexing_finished()
+            self.chat.set_adding(False)
         self.refresh_library()
         while self.encrypted:
             self._ask_password(self.encrypted.pop(0))
@@ -128,6 +132,7 @@ class LibraryActions:
             job.cancel()
         self.index_jobs.clear()
         self.library.indexing_finished(cancelled=True)
+        self.chat.set_adding(False)
         self.refresh_library()
 
     def remove_documents(self, targets: list[int | str]) -> None:

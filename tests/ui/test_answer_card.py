@@ -205,6 +205,17 @@ def test_an_empty_library_says_how_to_add_documents_in_window_terms(qtbot, windo
     assert not window.banner.isVisible() and window.chat.send_button.isEnabled()
 
 
+def test_an_empty_library_being_filled_says_so_until_its_first_document_is_ready(qtbot, window: MainWindow,
+                                                                                  tmp_path: Path) -> None:
+    qtbot.waitUntil(lambda: window.chat.library_empty, timeout=30_000)
+    placeholder = window.chat.placeholder
+    window.add_paths([harbour_report(tmp_path / "harbour.pdf")])
+    assert placeholder.isVisible() and "being added" in placeholder.text() and "is empty" not in placeholder.text()
+    qtbot.waitUntil(lambda: window.library.status_of("Harbour Survey Report") == "ready", timeout=READY_TIMEOUT)
+    qtbot.waitUntil(lambda: not placeholder.isVisible(), timeout=30_000)
+    assert not window.chat.library_empty and "is empty" in placeholder.text()
+
+
 def focus_chain(window: MainWindow, start: QWidget, presses: int = 80) -> list[QWidget]:
     """The widgets Tab visits from ``start``."""
     start.setFocus(Qt.FocusReason.TabFocusReason)
