@@ -9,7 +9,7 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from desktop_app.cancel import CancelToken, Cancelled
+from desktop_app.cancel import Cancelled, CancelToken
 from desktop_app.errors import DocumentError
 from desktop_app.indexer.chunking import chunk_document
 from desktop_app.indexer.extract import PdfExtractor
