@@ -75,7 +75,7 @@ class AnswerActions:
     def _answer_event(self, event: Any) -> None:
         if isinstance(event, SourcesFound):
             self.conversation_id = event.conversation_id
-            self.chat.meter.set_parts(event.parts)
+            self.chat.meter.set_parts(event.parts, asked=True)
             self.chat.show_sources(event)
         elif isinstance(event, TokenText):
             self.chat.append_tokens(event.text)

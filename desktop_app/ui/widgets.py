@@ -240,14 +240,18 @@ class ContextMeter(QWidget):
         self.summary = "Context window: no question asked yet"
         self.setToolTip(self.summary)
 
-    def set_parts(self, parts: PromptParts | None) -> None:
+    def set_parts(self, parts: PromptParts | None, asked: bool = False) -> None:
+        """Show how ``parts`` share the window; None: no prompt, before any question or, ``asked``, for an answer
+        that made no model call (quotes only, an abstention, a curated or cached answer)."""
         self.parts = parts
         if parts is not None:
             used = ", ".join(f"{label} {getattr(parts, key)}" for key, label, _ in self.PARTS)
             self.summary = f"Context window {parts.window} tokens: {used}, free {parts.window - self.used()}"
-            self.setToolTip(self.summary)
+        elif asked:
+            self.summary = "Context window: not used, the last answer made no model call"
         else:
             self.summary = "Context window: no question asked yet"
+        self.setToolTip(self.summary)
         self.update()
         self.changed.emit()
 

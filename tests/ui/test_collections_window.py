@@ -104,6 +104,7 @@ def test_a_collection_scopes_a_new_conversation_and_a_conversation_keeps_it(qtbo
         qtbot.waitUntil(lambda: window.answer_job is None, timeout=READY_TIMEOUT)
         assert any("Harbour" in chip.text() for chip in window.chat.messages[-1].chip_buttons())
         assert window.chat.messages[-1].note.text().startswith("Answer made of quotes: no model call.")
+        assert window.chat.meter_label.text() == "Context window: not used, the last answer made no model call"
 
         assert scoped is not None
         window.open_conversation(scoped)
