@@ -336,11 +336,12 @@ def evidence_block(evidence: list[Evidence], heading: str) -> str:
 
 def without_echo(text: str, question: str) -> str:
     """The model's answer without the lines of its own prompt it repeated: the instruction (anywhere), the
-    question under its label ("Question: ...", as asked or reworded: ``restates``), and the label of the key
-    sentences ("Answer from:"), whose quotes stay. The bundled 135M model often starts its answer so; the check
-    would then count the question's names as claims. Labels in English and Korean (``language.say``). A source's
-    header and the marks around its text (``source_block``), when the model copies a source, are left out too:
-    the header's source number is kept as a citation at the end of the line copied first."""
+    question under its label ("Question: ...", as asked or reworded: ``restates``; as asked, also with the
+    rest of the prompt run on after it), and the label of the key sentences ("Answer from:"), whose quotes
+    stay. The bundled 135M model often starts its answer so; the check would then count the question's names
+    as claims. Labels in English and Korean (``language.say``). A source's header and the marks around its
+    text (``source_block``), when the model copies a source, are left out too: the header's source number is
+    kept as a citation at the end of the line copied first."""
     for language in ("en", "ko"):
         text = text.replace(say("instruction", language), "")
     asked = " ".join(question.split())
@@ -359,6 +360,11 @@ def without_echo(text: str, question: str) -> str:
         if any(stripped.startswith(label := say("question", lang)) and restates(stripped[len(label):], asked)
                for lang in ("en", "ko")):
             continue
+        for lang in ("en", "ko"):
+            label = say("question", lang)
+            said = " ".join(stripped[len(label):].split()) if stripped.startswith(label) else ""
+            if asked and said.startswith(asked):  # the question, and what followed it in the prompt on one line
+                line = stripped = said[len(asked):].strip()
         label = next((say("evidence", lang) for lang in ("en", "ko") if stripped.startswith(say("evidence", lang))),
                      "")
         kept.append(stripped[len(label):].lstrip() if label else line)

@@ -9,6 +9,7 @@ import pytest
 from desktop_app.engine import Engine
 from desktop_app.engine.answering.prompt import BuiltPrompt, PromptBuilder, without_echo
 from desktop_app.engine.answering.verification import extract_claims, verify
+from desktop_app.engine.language import say
 from desktop_app.engine.settings import DEFAULT_SYSTEM_PROMPT
 
 
@@ -63,6 +64,16 @@ def test_an_echoed_source_header_and_the_marks_around_its_text_are_left_out_of_t
               ">>> canvas.save()")
     assert without_echo(answer, "How do I centre a string?") == (f"{copied} [1]\nIt is centred on x. [2]\n"
                                                                  ">>> canvas.save()")
+
+
+def test_the_end_of_the_prompt_repeated_on_one_line_leaves_only_the_quote() -> None:
+    """A Korean answer began with the instruction, the question and the key sentences' label run together."""
+    question = "KTUG 사설 저장소를 TeX Live 패키지 관리자에 추가하려면 어떤 명령을 실행하나요?"
+    quote = "\"먼저 다음 명령을 내리면 저장소가 등록된다.\" [1]"
+    echo = f"{say('instruction', 'ko')} {say('question', 'ko')} {question} {say('evidence', 'ko')} {quote}"
+    assert without_echo(echo, question) == quote
+    english = f"{say('question', 'en')} How do I centre a string?  {say('evidence', 'en')} {quote}"
+    assert without_echo(english, "How do I centre a string?") == quote
 
 
 def test_real_unsupported_claims_are_still_flagged_beside_the_frame(built: BuiltPrompt) -> None:
