@@ -151,12 +151,14 @@ def source_header(source: Source) -> str:
     return f"{source.first.document_title}, {where}"
 
 
+OPEN, CLOSE = "<<<", ">>>"
+"""The marks around a source's text in the prompt."""
+
+
 def source_block(source: Source, text: str) -> str:
     return f"[{source.number}] {source_header(source)}:\n{OPEN}\n{text}\n{CLOSE}"
 
 
-OPEN, CLOSE = "<<<", ">>>"
-"""The marks around a source's text in the prompt."""
 ECHOED_HEADER = re.compile(rf"^\[(\d+)\] [^\[\]\n]{{1,300}}?, pages? \d+(?:-\d+)?:\s*(?:{OPEN}\s*)?")
 """A source's header line as ``source_block`` writes it, repeated by the model at a line's start, with the mark
 that opens its text when the model ran the two lines together ("[2] Guide, page 109: <<< 5.0 The canvas ...")."""
@@ -346,28 +348,31 @@ def without_echo(text: str, question: str) -> str:
         text = text.replace(say("instruction", language), "")
     asked = " ".join(question.split())
     kept: list[str] = []
-    cited = ""  # the number of a header repeated on a line of its own, for the copied line after it
+    cited: list[str] = []  # numbers of headers repeated on lines of their own, for the next line kept
     for line in text.splitlines():
         stripped = line.strip()
         if stripped in (OPEN, CLOSE):
             continue
         if header := ECHOED_HEADER.match(stripped):
-            stripped, cited = stripped[header.end():].strip(), header.group(1)
+            stripped = line = stripped[header.end():].strip()
+            cited.append(header.group(1))
             if not stripped:
                 continue
-        if cited and stripped:
-            line, stripped, cited = f"{stripped} [{cited}]", f"{stripped} [{cited}]", ""
         if any(stripped.startswith(label := say("question", lang)) and restates(stripped[len(label):], asked)
                for lang in ("en", "ko")):
             continue
         for lang in ("en", "ko"):
             label = say("question", lang)
             said = " ".join(stripped[len(label):].split()) if stripped.startswith(label) else ""
-            if asked and said.startswith(asked):  # the question, and what followed it in the prompt on one line
+            if asked and (said == asked or said.startswith(asked + " ")):  # the rest of the prompt ran on after it
                 line = stripped = said[len(asked):].strip()
         label = next((say("evidence", lang) for lang in ("en", "ko") if stripped.startswith(say("evidence", lang))),
                      "")
-        kept.append(stripped[len(label):].lstrip() if label else line)
+        line = stripped[len(label):].lstrip() if label else line
+        if cited and line.strip():
+            line = f"{line.strip()} {''.join(f'[{n}]' for n in cited)}"
+            cited = []
+        kept.append(line)
     return "\n".join(kept)
 
 

@@ -64,6 +64,10 @@ def test_an_echoed_source_header_and_the_marks_around_its_text_are_left_out_of_t
               ">>> canvas.save()")
     assert without_echo(answer, "How do I centre a string?") == (f"{copied} [1]\nIt is centred on x. [2]\n"
                                                                  ">>> canvas.save()")
+    two = f"{header_line(built, 1)}\n{header_line(built, 2)}\n\n{copied}"
+    assert without_echo(two, "How do I centre a string?") == f"\n{copied} [1][2]"
+    before_question = f"{header_line(built, 1)}\nQuestion: How do I centre a string?\n{copied}"
+    assert without_echo(before_question, "How do I centre a string?") == f"{copied} [1]"
 
 
 def test_the_end_of_the_prompt_repeated_on_one_line_leaves_only_the_quote() -> None:
@@ -74,6 +78,8 @@ def test_the_end_of_the_prompt_repeated_on_one_line_leaves_only_the_quote() -> N
     assert without_echo(echo, question) == quote
     english = f"{say('question', 'en')} How do I centre a string?  {say('evidence', 'en')} {quote}"
     assert without_echo(english, "How do I centre a string?") == quote
+    other = f"{say('question', 'en')} What is Xylophone made of"  # another question that starts the same
+    assert without_echo(other, "What is X") == other
 
 
 def test_real_unsupported_claims_are_still_flagged_beside_the_frame(built: BuiltPrompt) -> None:
