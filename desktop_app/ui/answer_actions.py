@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer
 
 from desktop_app.engine import (
+    ORIGIN_LABELS,
+    Answer,
     AnswerDone,
     AnswerPhase,
     Cancelled,
@@ -28,6 +30,12 @@ if TYPE_CHECKING:
     from desktop_app.ui.tasks import Job, TaskManager
 
 STOP_POLL_MS = 100
+
+
+def made_no_model_call(answer: Answer) -> bool:
+    """Whether ``answer`` came without the model: quotes only, a count, a curated or cached answer, a refusal,
+    or an abstention that held no draft."""
+    return answer.origin in ORIGIN_LABELS or answer.refused or (answer.abstained and not answer.withheld)
 
 
 def ends_on_cancel(events: Iterator[Any]) -> Iterator[Any]:
@@ -75,13 +83,15 @@ class AnswerActions:
     def _answer_event(self, event: Any) -> None:
         if isinstance(event, SourcesFound):
             self.conversation_id = event.conversation_id
-            self.chat.meter.set_parts(event.parts, asked=True)
+            self.chat.meter.set_parts(event.parts)
             self.chat.show_sources(event)
         elif isinstance(event, TokenText):
             self.chat.append_tokens(event.text)
         elif isinstance(event, AnswerPhase):
             self.chat.show_phase(event.phase)
         elif isinstance(event, AnswerDone):
+            if made_no_model_call(event.answer):
+                self.chat.meter.set_parts(None, asked=True)
             self.chat.finish_answer(event.answer)
         elif isinstance(event, SummaryProgress):
             self.show_summary_progress(event)

@@ -286,8 +286,8 @@ class MessageWidget(QFrame):
 
     def _quote_of(self, citation: dict[str, Any]) -> Evidence | None:
         """The first placed quote taken from ``citation``'s passage, if any."""
-        return next((e for e in self.evidence if e.source_number == citation["number"]
-                     and e.document_id == citation["document_id"] and e.rects), None)
+        return next((e for e in self.evidence if e.source_number == citation.get("number")
+                     and e.document_id == citation.get("document_id") and e.rects), None)
 
     def _open_source(self, citation: dict[str, Any]) -> None:
         """Open a chip's source: at its quote's sentence when one of the quotes comes from it."""

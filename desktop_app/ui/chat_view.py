@@ -166,7 +166,8 @@ class ChatView(QWidget):
         self.placeholder.setVisible(self.library_empty)
 
     def set_library_empty(self, empty: bool) -> None:
-        """Show the empty-library text (how to add documents) while the library and the chat are empty."""
+        """Show the empty-library text (how to add documents, or that they are being added: ``set_adding``)
+        while the library and the chat are empty."""
         self.library_empty = empty
         self.placeholder.setVisible(empty and not self.messages)
 
@@ -269,7 +270,7 @@ class ChatView(QWidget):
                 answer.origin_details.get("finish") == "repetition" or \
                 (not widget.stopping and widget.text.strip() != answer.text.strip()):
             # the first words of a repeat were shown; or the prompt lines the model repeated, taken out of the
-            # answer (``prompt.without_echo``): the card ends as a reopened conversation shows it
+            # answer (``prompt.without_echo``), unless it was stopped: what was shown then stays
             widget.text = answer.text
             widget.body.set_markdown(answer.text)
         note = answer_note(answer)
@@ -292,7 +293,7 @@ class ChatView(QWidget):
             widget.set_check(answer.verification.to_dict(), strict_again=answer.origin != "summary")
         widget.end(answer.stopped)
         self.current = None
-        QTimer.singleShot(0, lambda: self._follow(widget))  # once the card has its final height
+        QTimer.singleShot(0, widget, lambda: self._follow(widget))  # once the card has its final height
 
     def show_history(self, messages: list[Any]) -> None:
         """A reopened conversation, each answer rendered from its record exactly as it was shown live."""
@@ -309,9 +310,11 @@ class ChatView(QWidget):
         bar.setValue(bar.maximum())
 
     def _follow(self, card: MessageWidget) -> None:
-        """Scroll towards the end of ``card`` but never past its top: the quotes at the top of an answer stay in
-        view while the model's wording grows below them, and when the card ends (the passages given to the
+        """Scroll down towards the end of ``card`` but not past its top: the quotes at the top of an answer stay
+        in view while the model's wording grows below them, and when the card ends (the passages given to the
         model fold away)."""
         self.list_layout.activate()  # the card's place after its last change
         bar = self.scroll_area.verticalScrollBar()
-        bar.setValue(min(bar.maximum(), card.y()))
+        target = min(bar.maximum(), card.y())
+        if bar.value() < target:  # never up: a reader who scrolled further down stays where they read
+            bar.setValue(target)

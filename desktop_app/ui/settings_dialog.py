@@ -38,9 +38,9 @@ from PySide6.QtWidgets import (
 from desktop_app.engine import SETTING_SPECS, Settings, SettingSpec
 
 FILE_KINDS = ("model file", "adapter file", "cert file")
+GGUF_KINDS = ("model file", "adapter file")
 DIALOG_SIZE = (780, 680)
 """The dialog's first size in pixels (less on a smaller screen): the Model tab's rows and help lines at full length."""
-GGUF_KINDS = ("model file", "adapter file")
 
 FILE_FILTERS = {"model file": ("Choose a GGUF model", "GGUF models (*.gguf)"),
                 "adapter file": ("Choose a LoRA adapter", "GGUF adapters (*.gguf)"),
@@ -298,7 +298,6 @@ class SettingsDialog(QDialog):
             if spec.kind == "bool" and spec.help:
                 help_line = QLabel(spec.help)
                 help_line.setWordWrap(True)
-                help_line.setStyleSheet("color: palette(mid)")
                 help_line.setBuddy(self.fields[name])
                 column.addWidget(help_line)
             column.addWidget(self.notes[name])
