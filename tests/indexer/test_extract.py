@@ -103,7 +103,12 @@ def test_a_cancel_while_pages_keep_arriving_stops_at_the_next_page(extractor: Pd
     steps = extractor.reading(guide_pdf, None, cancel)
     first = next(steps)
     assert first.done >= 1
-    time.sleep(1.0)  # the worker sends pages meanwhile, as it does while the caller embeds
+    assert extractor._reader is not None
+    waiting = extractor._reader._args[1]  # type: ignore[attr-defined]  # the pages received, not yet taken
+    deadline = time.monotonic() + 60
+    while waiting.qsize() < 3 and time.monotonic() < deadline:  # the worker sends pages meanwhile, as it does
+        time.sleep(0.05)                                         # while the caller embeds
+    assert waiting.qsize() >= 3
     cancel.cancel()
     with pytest.raises(Cancelled):
         next(steps)

@@ -213,6 +213,7 @@ def test_an_empty_library_being_filled_says_so_until_its_first_document_is_ready
     assert placeholder.isVisible() and "being added" in placeholder.text() and "is empty" not in placeholder.text()
     qtbot.waitUntil(lambda: window.library.status_of("Harbour Survey Report") == "ready", timeout=READY_TIMEOUT)
     qtbot.waitUntil(lambda: not placeholder.isVisible(), timeout=30_000)
+    qtbot.waitUntil(lambda: not window.index_jobs, timeout=30_000)
     assert not window.chat.library_empty and "is empty" in placeholder.text()
 
 

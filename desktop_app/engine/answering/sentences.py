@@ -113,10 +113,13 @@ def joined_blocks(text: str, rows: frozenset[str] = frozenset(), notes: frozense
     Korean has no case: there a block ending mid-sentence that has ``MIN_RUN_ON_CHARS`` or more (shorter,
     it is a heading or a running head) is joined to a next block that starts with a Hangul syllable or in
     lower case, and, when it ends in a syllable, to one that starts with anything but a list item's
-    marker or is a page number: MuPDF makes every line of some Korean TeX PDFs a block of its own. Where the
-    text writes spaces between Korean words, a block ending in a command or a name goes on into a Korean line
-    only when that opens with a particle (``PARTICLE``) or the command stands inside the sentence
-    (``INTERRUPTING_COMMAND``): else the line is a new sentence. A lone command or code name
+    marker or is a page number: MuPDF makes every line of some Korean TeX PDFs a block of its own. A block
+    that writes spaces between Korean words and ends in a command or a name goes on into a Korean line only
+    when that opens with a particle (``PARTICLE``) or the command stands inside the sentence
+    (``INTERRUPTING_COMMAND``): else the line is a new sentence. A block of Latin text alone (a command or
+    macro on a line of its own) goes on into any Korean line: judged by the passage's spacing instead, the
+    display line "\\usepackage[<options>]{kotex}" of kotex-doc.pdf was cut from the sentence it begins and
+    the dev question B025 lost its quote's page (``benchmarks/evidence.py``). A lone command or code name
     (``COMMAND``) is joined to a next block that opens with a bracket, its arguments. The join has no space
     where the passage writes none between Korean words (those PDFs), else one: the passage as a whole tells,
     as a block of Latin text alone (a command line) shows neither. Table rows (``rows``) are never
