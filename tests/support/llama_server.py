@@ -80,6 +80,13 @@ class ServerInfo:
         """Stop the server (SIGTERM, then SIGKILL after a few seconds) and wait for it; safe to call twice."""
         _stop(self.process)
 
+    def crash(self) -> None:
+        """End the server at once (SIGKILL), as a crash or a pulled cable would: after SIGTERM it finishes the
+        answers it is streaming first (uvicorn's graceful shutdown)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             text = self.log_path.read_text(encoding="utf-8", errors="replace")

@@ -138,7 +138,7 @@ def test_a_server_killed_mid_answer_keeps_what_arrived(engine: Engine, llama_ser
         if isinstance(event, TokenText):
             pieces.append(event.text)
             if len(pieces) == 3:
-                server.kill()
+                server.crash()
         elif isinstance(event, AnswerDone):
             answer = event.answer
     assert answer is not None and answer.stopped and answer.stopped_by == "server"
