@@ -18,7 +18,7 @@ from desktop_app.engine.models.loading import ModelCheck, check_model, list_mode
 from desktop_app.engine.models.lora import ActiveAdapter
 from desktop_app.engine.models.server import ServerModel, ServerSettings, server_model_names
 from desktop_app.engine.runtime import Runtime
-from desktop_app.errors import ModelError, NotFoundError
+from desktop_app.errors import InputError, ModelError, NotFoundError
 from desktop_app.home import index_dir, user_models_dir
 from desktop_app.indexer.events import FileIndexed, IndexEvent
 from desktop_app.indexer.pipeline import Indexer, stale_documents
@@ -85,15 +85,32 @@ class LibraryManager:
     def find_name(self, ref: str) -> tuple[DocumentRow, str]:
         """The document ``ref`` finds (as ``find`` does) and which of its names it means.
 
-        That is the name whose file name or whole path ``ref`` is; an id or a
-        title means the document's shown name (``DocumentRow.path``).
+        That is the name whose whole path ``ref`` is (as typed, or relative to the working folder), else
+        whose file name it is; an id or a title means the document's shown name (``DocumentRow.path``). Raises
+        ``NotFoundError`` when nothing matches and ``InputError`` when a file name or title is shared by
+        several documents (two "notes.md" in different folders), naming each by id and path: acting on
+        either one then would be a guess.
         """
         wanted = name_key(ref)
-        for doc in self._rt.store.documents():
-            named = [n for n in doc.names or (doc.path,) if wanted in (name_key(Path(n).name), name_key(n))]
-            if named or wanted in (str(doc.id), name_key(doc.title)):
-                return doc, (named or [doc.path])[0]
-        raise NotFoundError(f"No document matches {ref!r}. `desktop-app docs list` shows the library.")
+        documents = self._rt.store.documents()
+        by_id = [doc for doc in documents if str(doc.id) == wanted]
+        if by_id:
+            return by_id[0], by_id[0].path
+        typed = {wanted, name_key(str(Path(ref).expanduser().resolve()))}
+        whole = [(doc, n) for doc in documents for n in doc.names or (doc.path,) if name_key(n) in typed]
+        named = whole or [(doc, n) for doc in documents for n in doc.names or (doc.path,)
+                          if name_key(Path(n).name) == wanted]
+        titled = [(doc, doc.path) for doc in documents if name_key(doc.title) == wanted]
+        matches: dict[int, tuple[DocumentRow, str]] = {}
+        for doc, name in [*named, *titled]:
+            matches.setdefault(doc.id, (doc, name))
+        if len(matches) == 1:
+            return next(iter(matches.values()))
+        if not matches:
+            raise NotFoundError(f"No document matches {ref!r}. `desktop-app docs list` shows the library.")
+        listed = "; ".join(f"{doc.id} ({name})" for doc, name in matches.values())
+        raise InputError(f"{len(matches)} documents match {ref!r}: {listed}. Give the id or the whole path of the "
+                         "one you mean.")
 
     def remove(self, target: int | str) -> DocumentRow:
         """Remove a document with all its names (``target``: its id), or one of its names (a path from

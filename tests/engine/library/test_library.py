@@ -6,7 +6,16 @@ from pathlib import Path
 import pytest
 
 from desktop_app.cancel import CancelToken
-from desktop_app.engine import Cancelled, Engine, FileFailed, FileIndexed, FileProgress, FileSkipped, NotFoundError
+from desktop_app.engine import (
+    Cancelled,
+    Engine,
+    FileFailed,
+    FileIndexed,
+    FileProgress,
+    FileSkipped,
+    InputError,
+    NotFoundError,
+)
 from support.library import FAST, index_all
 from support.pdfs import corrupt_pdf, encrypted_pdf, garden_notes, harbour_report, not_a_pdf, scanned_pdf
 
@@ -122,6 +131,24 @@ def test_indexing_reports_progress_events(engine: Engine, tmp_path: Path) -> Non
     assert any(isinstance(e, FileProgress) and e.stage == "embedding" for e in events)
     assert not any(isinstance(e, FileFailed) for e in events)
     assert isinstance(events[-1], FileIndexed) and events[-1].chunks >= 3
+
+
+def test_a_file_name_two_documents_share_is_not_guessed(engine: Engine, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two "report.pdf" in different folders: acting on either by that name alone would be a guess (removing
+    the wrong one); the whole path, a path relative to the working folder, or the id says which."""
+    first, second = tmp_path / "harbour" / "report.pdf", tmp_path / "garden" / "report.pdf"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    index_all(engine, [harbour_report(first), garden_notes(second)])
+    with pytest.raises(InputError, match=r"2 documents match 'report.pdf': \d+ \(.*harbour.*\); \d+ \(.*garden"):
+        engine.library.find("report.pdf")
+    assert engine.library.find(str(second)).title == "Greenhouse Notes"
+    monkeypatch.chdir(tmp_path)
+    assert engine.library.find("harbour/report.pdf").title == "Harbour Survey Report"
+    doc = engine.library.find("Greenhouse Notes")
+    assert engine.library.find(str(doc.id)) == doc
+    assert len(engine.library.documents()) == 2, "nothing was removed or changed by the lookups"
 
 
 def test_a_file_name_is_found_in_any_unicode_form_and_white_space_kind(engine: Engine, tmp_path: Path) -> None:
