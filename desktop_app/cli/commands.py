@@ -56,6 +56,8 @@ def cmd_ask(engine: Engine, args: argparse.Namespace) -> int:
                            lambda t: engine.ask(args.question, args.conversation, t, options, scope))
     if not args.json:
         print_speed(answer)
+    if answer.stopped and answer.stopped_by == "user":  # Ctrl-C: the partial answer is kept and printed
+        return EXIT_INTERRUPTED
     return EXIT_NOT_COVERED if answer.abstained else EXIT_OK
 
 
