@@ -78,7 +78,9 @@ def test_usage_errors_exit_with_2(data_home: Path) -> None:
     assert cli(data_home, "frobnicate").returncode == 2
     for args, message in ((["ask", " "], "The question is empty"), (["ask", "?!…"], "The question has no words"),
                           (["find", ""], "Type the words to find"),
-                          (["collections", "create"], "collections create needs a collection name")):
+                          (["collections", "create"], "collections create needs a collection name"),
+                          (["conversations", "rename", "1"], "A conversation's title cannot be blank"),
+                          (["conversations", "rename", "1", "  "], "A conversation's title cannot be blank")):
         mistake = cli(data_home, *args)  # mistakes only the engine sees, not the argument parser
         assert mistake.returncode == 2 and f"error: {message}" in mistake.stderr, (args, mistake.stderr)
     as_json = cli(data_home, "ask", "--json", "?!")  # a program reading the JSON gets an object either way

@@ -14,7 +14,7 @@ import sqlite_utils
 
 from desktop_app.engine.answering.answer import Answer
 from desktop_app.engine.answering.memory import Turn
-from desktop_app.errors import AppError, NotFoundError, StorageError
+from desktop_app.errors import AppError, InputError, NotFoundError, StorageError
 from desktop_app.store.collections import Scope
 
 log = logging.getLogger(__name__)
@@ -249,7 +249,12 @@ class ConversationManager:
                            "within another collection or documents.")
         self._store.set_scope(conversation_id, scope.to_json())
 
-    def rename(self, conversation_id: int, title: str) -> None:
+    def rename(self, conversation_id: int, title: str | None) -> None:
+        """Give a conversation a new title; ``InputError`` for none or a blank one (the list would show
+        nothing to tell it by), ``NotFoundError`` for no such conversation."""
+        title = (title or "").strip()
+        if not title:
+            raise InputError("A conversation's title cannot be blank: give it one with a word in it.")
         self._store.rename(conversation_id, title)
 
     def delete(self, conversation_id: int) -> None:
