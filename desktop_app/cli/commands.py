@@ -216,7 +216,10 @@ def cmd_task(engine: Engine, args: argparse.Namespace) -> int:
         for template in templates.values():
             print(f"{template.name:>12}  {template.title}  (variables: {', '.join(template.variables)})")
         return EXIT_OK
-    values = dict(pair.split("=", 1) for pair in args.var)
+    malformed = [pair for pair in args.var if "=" not in pair or not pair.split("=", 1)[0].strip()]
+    if malformed:
+        raise InputError(f"--var takes NAME=VALUE (e.g. --var document=report.pdf), not {malformed[0]!r}.")
+    values = {name.strip(): value for name, value in (pair.split("=", 1) for pair in args.var)}
     answer = stream_answer(engine, "", args.conversation, args.json,
                            lambda t: engine.run_task(args.name, values, args.conversation, t))
     if answer.structured is not None and not args.json:

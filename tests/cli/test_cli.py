@@ -80,7 +80,9 @@ def test_usage_errors_exit_with_2(data_home: Path) -> None:
                           (["find", ""], "Type the words to find"),
                           (["collections", "create"], "collections create needs a collection name"),
                           (["conversations", "rename", "1"], "A conversation's title cannot be blank"),
-                          (["conversations", "rename", "1", "  "], "A conversation's title cannot be blank")):
+                          (["conversations", "rename", "1", "  "], "A conversation's title cannot be blank"),
+                          (["task", "summarise", "--var", "foo"], "--var takes NAME=VALUE"),
+                          (["task", "summarise"], "The task 'Summarise a document' needs a value for: document")):
         mistake = cli(data_home, *args)  # mistakes only the engine sees, not the argument parser
         assert mistake.returncode == 2 and f"error: {message}" in mistake.stderr, (args, mistake.stderr)
     as_json = cli(data_home, "ask", "--json", "?!")  # a program reading the JSON gets an object either way

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from desktop_app.errors import AppError
+from desktop_app.errors import AppError, InputError
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,9 @@ class TaskTemplate:
         return [v for v in self.variables if not values.get(v, "").strip()]
 
     def check(self, values: dict[str, str]) -> None:
-        """``AppError`` naming the variables that have no value."""
+        """``InputError`` naming the variables that have no value."""
         if missing := self.missing(values):
-            raise AppError(f"The task '{self.title}' needs a value for: {', '.join(missing)}.")
+            raise InputError(f"The task '{self.title}' needs a value for: {', '.join(missing)}.")
 
     def conversation_title(self, values: dict[str, str]) -> str:
         """The name of the conversation a task runs in: the task's title and its values, e.g.
@@ -98,7 +98,7 @@ def save_template(home: Path, template: TaskTemplate) -> None:
 
 
 def render(template: TaskTemplate, values: dict[str, str]) -> RenderedTask:
-    """The task's message and search query with ``values`` filled in; ``AppError`` for a missing value."""
+    """The task's message and search query with ``values`` filled in; ``InputError`` for a missing value."""
     template.check(values)
     return RenderedTask(template, template.prompt.format(**values), template.query.format(**values),
                         [values[v] for v in template.documents])
