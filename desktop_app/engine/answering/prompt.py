@@ -159,7 +159,7 @@ def source_block(source: Source, text: str) -> str:
     return f"[{source.number}] {source_header(source)}:\n{OPEN}\n{text}\n{CLOSE}"
 
 
-ECHOED_HEADER = re.compile(rf"^\[(\d+)\] [^\[\]\n]{{1,300}}?, pages? \d+(?:-\d+)?:\s*(?:{OPEN}\s*)?")
+ECHOED_HEADER = re.compile(rf"^\[\d+\] [^\[\]\n]{{1,300}}?, pages? \d+(?:-\d+)?:\s*(?:{OPEN}\s*)?")
 """A source's header line as ``source_block`` writes it, repeated by the model at a line's start, with the mark
 that opens its text when the model ran the two lines together ("[2] Guide, page 109: <<< 5.0 The canvas ...")."""
 
@@ -342,20 +342,19 @@ def without_echo(text: str, question: str) -> str:
     rest of the prompt run on after it), and the label of the key sentences ("Answer from:"), whose quotes
     stay. The bundled 135M model often starts its answer so; the check would then count the question's names
     as claims. Labels in English and Korean (``language.say``). A source's header and the marks around its
-    text (``source_block``), when the model copies a source, are left out too: the header's source number is
-    kept as a citation at the end of the line copied first."""
+    text (``source_block``), when the model copies a source, are left out too, number and all: the 135M model
+    may copy one source's header above another's text, so the copied lines cite nothing and are checked
+    against every source."""
     for language in ("en", "ko"):
         text = text.replace(say("instruction", language), "")
     asked = " ".join(question.split())
     kept: list[str] = []
-    cited: list[str] = []  # numbers of headers repeated on lines of their own, for the next line kept
     for line in text.splitlines():
         stripped = line.strip()
         if stripped in (OPEN, CLOSE):
             continue
         if header := ECHOED_HEADER.match(stripped):
             stripped = line = stripped[header.end():].strip()
-            cited.append(header.group(1))
             if not stripped:
                 continue
         if any(stripped.startswith(label := say("question", lang)) and restates(stripped[len(label):], asked)
@@ -368,11 +367,7 @@ def without_echo(text: str, question: str) -> str:
                 line = stripped = said[len(asked):].strip()
         label = next((say("evidence", lang) for lang in ("en", "ko") if stripped.startswith(say("evidence", lang))),
                      "")
-        line = stripped[len(label):].lstrip() if label else line
-        if cited and line.strip():
-            line = f"{line.strip()} {''.join(f'[{n}]' for n in cited)}"
-            cited = []
-        kept.append(line)
+        kept.append(stripped[len(label):].lstrip() if label else line)
     return "\n".join(kept)
 
 
