@@ -159,7 +159,7 @@ def source_block(source: Source, text: str) -> str:
     return f"[{source.number}] {source_header(source)}:\n{OPEN}\n{text}\n{CLOSE}"
 
 
-ECHOED_HEADER = re.compile(rf"^\[\d+\] [^\[\]\n]{{1,300}}?, pages? \d+(?:-\d+)?:\s*(?:{OPEN}\s*)?")
+ECHOED_HEADER = re.compile(rf"^\[(\d+)\] [^\[\]\n]{{1,300}}?, pages? \d+(?:-\d+)?:\s*(?:{OPEN}\s*)?")
 """A source's header line as ``source_block`` writes it, repeated by the model at a line's start, with the mark
 that opens its text when the model ran the two lines together ("[2] Guide, page 109: <<< 5.0 The canvas ...")."""
 
@@ -341,10 +341,11 @@ def without_echo(text: str, question: str) -> str:
     question under its label ("Question: ...", as asked or reworded: ``restates``; as asked, also with the
     rest of the prompt run on after it), and the label of the key sentences ("Answer from:"), whose quotes
     stay. The bundled 135M model often starts its answer so; the check would then count the question's names
-    as claims. Labels in English and Korean (``language.say``). A source's header and the marks around its
-    text (``source_block``), when the model copies a source, are left out too, number and all: the 135M model
-    may copy one source's header above another's text, so the copied lines cite nothing and are checked
-    against every source."""
+    as claims. Labels in English and Korean (``language.say``). When the model copies a source, the marks
+    around its text (``source_block``) are left out, and its header's title and pages too (they may be
+    another source's): the header's number stays as a citation on a line of its own, as the header was, so
+    the copied lines after it cite nothing and are checked against every source (the 135M model may copy
+    one source's header above another's text)."""
     for language in ("en", "ko"):
         text = text.replace(say("instruction", language), "")
     asked = " ".join(question.split())
@@ -354,6 +355,7 @@ def without_echo(text: str, question: str) -> str:
         if stripped in (OPEN, CLOSE):
             continue
         if header := ECHOED_HEADER.match(stripped):
+            kept.append(f"[{header.group(1)}]")  # the citation, on a line of its own as the header was
             stripped = line = stripped[header.end():].strip()
             if not stripped:
                 continue

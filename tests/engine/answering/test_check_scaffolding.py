@@ -58,13 +58,15 @@ def test_an_echoed_header_page_and_source_numbers_and_title_words_are_never_list
 
 def test_an_echoed_source_header_and_the_marks_around_its_text_are_left_out_of_the_answer(built: BuiltPrompt) -> None:
     """The 135M model sometimes copies a source block whole ("[2] Guide, page 109: <<< ..."): the copied sentence
-    stays; the header (its number too: it may head another source's text) and the marks go."""
+    stays; the header's title and pages (they may be another source's) and the marks go, its number stays as
+    a citation on a line of its own."""
     copied = "Use canvas.drawCentredString(x, y, text)."
     answer = (f"{header_line(built, 1)} <<< {copied}\n{header_line(built, 2)}\n<<<\nIt is centred on x.\n>>>\n"
               ">>> canvas.save()")
-    assert without_echo(answer, "How do I centre a string?") == f"{copied}\nIt is centred on x.\n>>> canvas.save()"
+    assert without_echo(answer, "How do I centre a string?") == (f"[1]\n{copied}\n[2]\nIt is centred on x.\n"
+                                                                 ">>> canvas.save()")
     before_question = f"{header_line(built, 1)}\nQuestion: How do I centre a string?\n{copied}"
-    assert without_echo(before_question, "How do I centre a string?") == copied
+    assert without_echo(before_question, "How do I centre a string?") == f"[1]\n{copied}"
     checked = verify(without_echo(f"{header_line(built, 2)} <<< {copied}", "q"), built.passages, built.scaffold)
     assert checked.claims > 0 and checked.unsupported == [], "checked against every source, as it cites none"
 
