@@ -70,6 +70,7 @@ def test_an_echoed_source_header_and_the_marks_around_its_text_are_left_out_of_t
     checked = verify(without_echo(f"{header_line(built, 2)} <<< {copied}", "q"), built.passages, built.scaffold)
     assert checked.claims > 0 and checked.unsupported == [], "checked against every source, as it cites none"
 
+
 def test_the_end_of_the_prompt_repeated_on_one_line_leaves_only_the_quote() -> None:
     """A Korean answer began with the instruction, the question and the key sentences' label run together."""
     question = "KTUG 사설 저장소를 TeX Live 패키지 관리자에 추가하려면 어떤 명령을 실행하나요?"
