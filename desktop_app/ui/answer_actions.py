@@ -13,8 +13,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer
 
 from desktop_app.engine import (
-    ORIGIN_LABELS,
-    Answer,
     AnswerDone,
     AnswerPhase,
     Cancelled,
@@ -30,12 +28,6 @@ if TYPE_CHECKING:
     from desktop_app.ui.tasks import Job, TaskManager
 
 STOP_POLL_MS = 100
-
-
-def made_no_model_call(answer: Answer) -> bool:
-    """Whether ``answer`` came without the model: quotes only, a count, a curated or cached answer, a refusal,
-    or an abstention that held no draft."""
-    return answer.origin in ORIGIN_LABELS or answer.refused or (answer.abstained and not answer.withheld)
 
 
 def ends_on_cancel(events: Iterator[Any]) -> Iterator[Any]:
@@ -90,7 +82,7 @@ class AnswerActions:
         elif isinstance(event, AnswerPhase):
             self.chat.show_phase(event.phase)
         elif isinstance(event, AnswerDone):
-            if made_no_model_call(event.answer):
+            if not event.answer.model_asked:
                 self.chat.meter.set_parts(None, asked=True)
             self.chat.finish_answer(event.answer)
         elif isinstance(event, SummaryProgress):

@@ -285,8 +285,7 @@ class ChatView(QWidget):
             note += f" Source [{number}] contains {' and '.join(reasons)}; it was quoted to the model as data only."
         widget.set_evidence(answer.evidence, quotes_only=answer.origin == "quotes")
         widget.set_citations([c.to_dict() for c in answer.shown_sources], note.strip())
-        asked_model = answer.origin == "model" and not answer.refused and (answer.withheld or not answer.abstained)
-        given = answer.given_sources if asked_model else []
+        given = answer.given_sources if answer.origin == "model" and answer.model_asked else []
         widget.set_given(given, {c.number for c in answer.citations})
         widget.expand_given(False)
         if answer.verification is not None:

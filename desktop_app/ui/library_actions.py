@@ -102,8 +102,8 @@ class LibraryActions:
         self.library.on_event(event)
         if isinstance(event, FileIndexed):
             self.chat.set_library_empty(False)  # the first document can be asked about
-        if isinstance(event, FileIndexed) and not self.index_jobs:  # finished just as indexing was cancelled
-            self.refresh_library()
+            if not self.index_jobs:  # finished just as indexing was cancelled
+                self.refresh_library()
         if isinstance(event, FileFailed) and event.reason == "encrypted":
             self.encrypted.append(event.path)
 

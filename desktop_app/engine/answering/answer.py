@@ -135,6 +135,12 @@ class Answer:
         return [merged[n] for n in sorted(merged)]
 
     @property
+    def model_asked(self) -> bool:
+        """Whether the model was asked for this answer: not for quotes only, a count, a curated or cached
+        answer (``ORIGIN_LABELS``), a refusal, or an abstention that held no draft."""
+        return not (self.origin in ORIGIN_LABELS or self.refused or (self.abstained and not self.withheld))
+
+    @property
     def across_languages(self) -> bool:
         """Whether the answer abstained because the question and the closest passages are in different
         languages (which says nothing of what the documents hold), not because none was relevant."""

@@ -365,7 +365,7 @@ def without_echo(text: str, question: str) -> str:
         for lang in ("en", "ko"):
             label = say("question", lang)
             said = " ".join(stripped[len(label):].split()) if stripped.startswith(label) else ""
-            if asked and (said == asked or said.startswith(asked + " ")):  # the rest of the prompt ran on after it
+            if asked and said.startswith(asked + " "):  # the rest of the prompt ran on after it (alone: restates)
                 line = stripped = said[len(asked):].strip()
         label = next((say("evidence", lang) for lang in ("en", "ko") if stripped.startswith(say("evidence", lang))),
                      "")
